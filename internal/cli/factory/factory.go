@@ -1,0 +1,55 @@
+// Package factory owns what every command needs from the process: its
+// streams, environment, working directory and user directories, and the
+// lazily built pieces (HTTP client) on top of them. Commands take a *Factory
+// so tests can hand them a controlled world. Nothing here prints or exits.
+package factory
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ticket-mate/tm/internal/cli/iostreams"
+)
+
+// Factory is the world a command runs in.
+type Factory struct {
+	IO *iostreams.IOStreams
+
+	// LookupEnv reads the process environment (os.LookupEnv in production).
+	LookupEnv func(string) (string, bool)
+	// WorkDir is where .env, .env.local, ticket-mate.json and jira.json are read from.
+	WorkDir string
+	// ConfigDir is the user config directory ($XDG_CONFIG_HOME/ticket-mate).
+	ConfigDir string
+	// CacheDir is the user cache directory ($XDG_CACHE_HOME/ticket-mate).
+	CacheDir string
+	// HTTPClient returns the client every outbound call uses.
+	HTTPClient func() *http.Client
+	// Now is the clock.
+	Now func() time.Time
+}
+
+// New returns the production factory.
+func New() *Factory {
+	wd, _ := os.Getwd()
+	cfgDir, _ := os.UserConfigDir()
+	cacheDir, _ := os.UserCacheDir()
+	if cfgDir != "" {
+		cfgDir = filepath.Join(cfgDir, "ticket-mate")
+	}
+	if cacheDir != "" {
+		cacheDir = filepath.Join(cacheDir, "ticket-mate")
+	}
+	client := &http.Client{Timeout: 60 * time.Second}
+	return &Factory{
+		IO:         iostreams.System(),
+		LookupEnv:  os.LookupEnv,
+		WorkDir:    wd,
+		ConfigDir:  cfgDir,
+		CacheDir:   cacheDir,
+		HTTPClient: func() *http.Client { return client },
+		Now:        time.Now,
+	}
+}

@@ -1,0 +1,58 @@
+// Package iostreams owns the process's standard streams as the commands see
+// them: where data goes (stdout), where people are spoken to (stderr), and
+// whether each is a terminal. Tests inject buffers and pretend to be a TTY.
+// It imports only the standard library and golang.org/x/term.
+package iostreams
+
+import (
+	"bytes"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// IOStreams are the streams a command reads and writes.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer // data
+	ErrOut io.Writer // people
+
+	stdinTTY, stdoutTTY, stderrTTY bool
+	colorDisabled                  bool
+}
+
+// System returns the process's own streams, with TTY detection and the
+// NO_COLOR / TERM=dumb conventions applied.
+func System() *IOStreams {
+	isTTY := func(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+	_, noColor := os.LookupEnv("NO_COLOR")
+	return &IOStreams{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		stdinTTY:      isTTY(os.Stdin),
+		stdoutTTY:     isTTY(os.Stdout),
+		stderrTTY:     isTTY(os.Stderr),
+		colorDisabled: noColor || os.Getenv("TERM") == "dumb",
+	}
+}
+
+// Test returns streams backed by buffers: stdin, stdout, stderr.
+func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
+	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
+}
+
+// SetTTY makes the streams report themselves as terminals (or not); for tests.
+func (s *IOStreams) SetTTY(stdin, stdout, stderr bool) {
+	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdin, stdout, stderr
+}
+
+// SetColorDisabled forces colour off (or back on, when a TTY); for tests.
+func (s *IOStreams) SetColorDisabled(v bool) { s.colorDisabled = v }
+
+func (s *IOStreams) IsStdinTTY() bool  { return s.stdinTTY }
+func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
+// ColorEnabled reports whether stdout may carry ANSI colour.
+func (s *IOStreams) ColorEnabled() bool { return s.stdoutTTY && !s.colorDisabled }
