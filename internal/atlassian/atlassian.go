@@ -105,17 +105,8 @@ func (c *Client) AuthorizeURL(state string) string {
 	return c.cfg.AuthURL + "/authorize?" + strings.ReplaceAll(q.Encode(), "+", "%20")
 }
 
-// Token is one access/refresh pair as the token endpoint issued it.
-type Token struct {
-	AccessToken  tm.Secret
-	RefreshToken tm.Secret // empty when offline_access was not granted
-	TokenType    string
-	ExpiresAt    time.Time
-	Scopes       []string
-}
-
 // Exchange trades an authorization code for the first token pair.
-func (c *Client) Exchange(ctx context.Context, code string) (*Token, error) {
+func (c *Client) Exchange(ctx context.Context, code string) (*tm.TokenSet, error) {
 	if code == "" {
 		return nil, &tm.Error{Code: tm.EINVALID, Message: "the callback carried no authorization code"}
 	}
@@ -130,7 +121,7 @@ func (c *Client) Exchange(ctx context.Context, code string) (*Token, error) {
 // refresh token is dead once this returns, so the caller must persist the new
 // pair before anything else. A refresh token that is expired, revoked or
 // rotated away yields an error matching ErrInvalidGrant.
-func (c *Client) Refresh(ctx context.Context, refreshToken tm.Secret) (*Token, error) {
+func (c *Client) Refresh(ctx context.Context, refreshToken tm.Secret) (*tm.TokenSet, error) {
 	if refreshToken.IsZero() {
 		return nil, &TokenError{Code: "invalid_grant", Description: "no refresh token stored (offline_access not granted)"}
 	}
@@ -149,7 +140,7 @@ type tokenResponse struct {
 }
 
 // token posts the documented JSON body to /oauth/token.
-func (c *Client) token(ctx context.Context, body map[string]string) (*Token, error) {
+func (c *Client) token(ctx context.Context, body map[string]string) (*tm.TokenSet, error) {
 	body["client_id"] = c.cfg.ClientID
 	body["client_secret"] = c.cfg.ClientSecret.Reveal()
 	b, err := json.Marshal(body)
@@ -179,7 +170,7 @@ func (c *Client) token(ctx context.Context, body map[string]string) (*Token, err
 	if err := json.Unmarshal(raw, &tr); err != nil || tr.AccessToken == "" {
 		return nil, &tm.Error{Code: tm.EUNAVAILABLE, Message: "the Atlassian token endpoint answered 200 without an access token"}
 	}
-	t := &Token{
+	t := &tm.TokenSet{
 		AccessToken:  tm.Secret(tr.AccessToken),
 		RefreshToken: tm.Secret(tr.RefreshToken),
 		TokenType:    tr.TokenType,

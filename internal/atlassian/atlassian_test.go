@@ -214,47 +214,42 @@ func TestRefreshMargin(t *testing.T) {
 	}
 }
 
-// memStore is a TokenStore in memory, with a lock that counts its holders
-// so the test can see the refresh serialised.
+// memStore is a tm.GrantStore in memory for one user, "u1".
 type memStore struct {
-	mu    sync.Mutex
-	lock  sync.Mutex
-	s     atlassian.StoredTokens
-	lost  string
-	saves atomic.Int32
+	tm.GrantStore // methods the token source must not use panic
+	mu            sync.Mutex
+	lock          sync.Mutex
+	g             tm.Grant
+	saves         atomic.Int32
 }
 
-func (m *memStore) LoadTokens(_ context.Context, userID string) (atlassian.StoredTokens, error) {
+func (m *memStore) GetGrant(_ context.Context, userID string) (*tm.Grant, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if userID != "u1" || m.s.Version == 0 {
-		return atlassian.StoredTokens{}, tm.Errorf(tm.ENOTFOUND, "no grant")
+	if userID != "u1" || m.g.Version == 0 {
+		return nil, tm.Errorf(tm.ENOTFOUND, "no grant")
 	}
-	return m.s, nil
+	g := m.g
+	return &g, nil
 }
 
-func (m *memStore) SaveRotated(_ context.Context, _ string, from int64, t *atlassian.Token) (int64, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.s.Version != from {
-		return 0, tm.Errorf(tm.ECONFLICT, "version moved")
-	}
-	m.saves.Add(1)
-	m.s = atlassian.StoredTokens{Version: from + 1, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ExpiresAt: t.ExpiresAt}
-	return m.s.Version, nil
-}
-
-func (m *memStore) MarkLost(_ context.Context, _ string, reason string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.s.Lost, m.lost = true, reason
-	return nil
-}
-
-func (m *memStore) WithLock(ctx context.Context, _ string, fn func(context.Context) error) error {
+func (m *memStore) WithGrantLock(ctx context.Context, userID string, fn func(context.Context, *tm.Grant) (*tm.Grant, error)) error {
 	m.lock.Lock()
 	defer m.lock.Unlock()
-	return fn(ctx)
+	g, err := m.GetGrant(ctx, userID)
+	if err != nil {
+		return err
+	}
+	out, err := fn(ctx, g)
+	if err != nil || out == nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.saves.Add(1)
+	out.Version = m.g.Version + 1
+	m.g = *out
+	return nil
 }
 
 func signedIn(t *testing.T, f *fixture) *memStore {
@@ -263,8 +258,7 @@ func signedIn(t *testing.T, f *fixture) *memStore {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &memStore{s: atlassian.StoredTokens{Version: 1, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken,
-		IssuedAt: f.clock(), ExpiresAt: tok.ExpiresAt}}
+	return &memStore{g: tm.Grant{UserID: "u1", TokenSet: *tok, FamilyStartedAt: f.clock(), Version: 1}}
 }
 
 func TestTokensRefreshOnceNearExpiry(t *testing.T) {
@@ -272,7 +266,7 @@ func TestTokensRefreshOnceNearExpiry(t *testing.T) {
 	st := signedIn(t, f)
 	var refreshed atomic.Int32
 	src := atlassian.NewTokens(f.client, st, atlassian.Hooks{Refreshed: func() { refreshed.Add(1) }})
-	first := st.s.AccessToken
+	first := st.g.AccessToken
 
 	a, err := src.Token(context.Background(), "u1")
 	if err != nil || a.Token != first {
@@ -298,7 +292,7 @@ func TestTokensRefreshOnceNearExpiry(t *testing.T) {
 		t.Errorf("hook %d, saves %d; want 1 and 1", refreshed.Load(), st.saves.Load())
 	}
 	for _, a := range got {
-		if a.Version != 2 || a.Token != st.s.AccessToken || a.Token == first {
+		if a.Version != 2 || a.Token != st.g.AccessToken || a.Token == first {
 			t.Fatalf("a caller got version %d, not the stored rotated token", a.Version)
 		}
 	}
@@ -341,7 +335,7 @@ func TestInvalidGrantMarksLost(t *testing.T) {
 	if !atlassian.IsReconnect(err) || !errors.Is(err, atlassian.ErrInvalidGrant) || !strings.Contains(err.Error(), "Reconnect Jira") {
 		t.Fatalf("err = %v, want reconnect wrapping invalid_grant", err)
 	}
-	if !st.s.Lost || st.lost == "" {
+	if !st.g.Lost || !strings.Contains(st.g.LostReason, "invalid_grant") {
 		t.Error("grant not marked lost")
 	}
 	before := f.as.Stats()

@@ -11,33 +11,6 @@ import (
 	"github.com/ticket-mate/tm"
 )
 
-// StoredTokens is a user's token pair as persisted, with the version the
-// store bumps on every write so a stale writer can be detected.
-type StoredTokens struct {
-	Version      int64
-	AccessToken  tm.Secret
-	RefreshToken tm.Secret
-	IssuedAt     time.Time // when the access token was obtained
-	ExpiresAt    time.Time // when the access token expires
-	Lost         bool      // the grant was refused for good: the user must reconnect
-}
-
-// TokenStore is what the token source needs from persistence. Every call is
-// keyed by the user id the caller authenticated, never by anything a
-// request names.
-type TokenStore interface {
-	// LoadTokens returns the user's pair; tm.ENOTFOUND when there is none.
-	LoadTokens(ctx context.Context, userID string) (StoredTokens, error)
-	// SaveRotated replaces the pair if the stored version is still
-	// fromVersion, and returns the new version; tm.ECONFLICT otherwise.
-	SaveRotated(ctx context.Context, userID string, fromVersion int64, t *Token) (int64, error)
-	// MarkLost records that the grant is dead (invalid_grant).
-	MarkLost(ctx context.Context, userID, reason string) error
-	// WithLock runs fn while holding the user's grant lock, which excludes
-	// every other holder — in this process and in every other replica.
-	WithLock(ctx context.Context, userID string, fn func(ctx context.Context) error) error
-}
-
 // ErrReconnect means the user's Jira connection is gone (refresh refused,
 // revoked, expired after 365 days, or never made): only a new consent helps.
 var ErrReconnect = &tm.Error{Code: tm.EUNAUTHORIZED,
@@ -54,17 +27,17 @@ type Hooks struct {
 // before expiry or after Jira refused a token that should still be valid,
 // exactly once per user however many requests ask at the same moment (in
 // this process through single-flight, across processes through the
-// store's lock), and commits the rotated pair before anyone uses it.
+// store's grant lock), and commits the rotated pair before anyone uses it.
 type Tokens struct {
 	client *Client
-	store  TokenStore
+	store  tm.GrantStore
 	hooks  Hooks
 	now    func() time.Time
 	flight singleflight.Group
 }
 
 // NewTokens returns a token source over store.
-func NewTokens(client *Client, store TokenStore, hooks Hooks) *Tokens {
+func NewTokens(client *Client, store tm.GrantStore, hooks Hooks) *Tokens {
 	return &Tokens{client: client, store: store, hooks: hooks, now: client.cfg.Now}
 }
 
@@ -81,11 +54,16 @@ func RefreshMargin(issuedAt, expiresAt time.Time) time.Duration {
 	return m
 }
 
-func (t *Tokens) fresh(s StoredTokens) bool {
-	return !s.AccessToken.IsZero() && t.now().Before(s.ExpiresAt.Add(-RefreshMargin(s.IssuedAt, s.ExpiresAt)))
+// Fresh reports whether g's access token is usable at now without a refresh.
+func Fresh(g *tm.Grant, now time.Time) bool {
+	issued := g.RefreshedAt
+	if issued.IsZero() {
+		issued = g.FamilyStartedAt
+	}
+	return !g.AccessToken.IsZero() && now.Before(g.ExpiresAt.Add(-RefreshMargin(issued, g.ExpiresAt)))
 }
 
-// Access is an access token and the stored version it came from.
+// Access is an access token and the grant version it came from.
 type Access struct {
 	Token   tm.Secret
 	Version int64
@@ -94,14 +72,14 @@ type Access struct {
 // Token returns a usable access token for userID, refreshing first when the
 // stored one is about to expire.
 func (t *Tokens) Token(ctx context.Context, userID string) (Access, error) {
-	s, err := t.load(ctx, userID)
+	g, err := t.load(ctx, userID)
 	if err != nil {
 		return Access{}, err
 	}
-	if t.fresh(s) {
-		return Access{s.AccessToken, s.Version}, nil
+	if Fresh(g, t.now()) {
+		return Access{g.AccessToken, g.Version}, nil
 	}
-	return t.refresh(ctx, userID, s.Version, false)
+	return t.refresh(ctx, userID, g.Version, false)
 }
 
 // Refused handles Jira refusing the access token of version staleVersion
@@ -111,57 +89,82 @@ func (t *Tokens) Refused(ctx context.Context, userID string, staleVersion int64)
 	return t.refresh(ctx, userID, staleVersion, true)
 }
 
-func (t *Tokens) load(ctx context.Context, userID string) (StoredTokens, error) {
-	s, err := t.store.LoadTokens(ctx, userID)
+func (t *Tokens) load(ctx context.Context, userID string) (*tm.Grant, error) {
+	g, err := t.store.GetGrant(ctx, userID)
 	if tm.ErrorCode(err) == tm.ENOTFOUND {
-		return s, ErrReconnect
+		return nil, ErrReconnect
 	}
 	if err != nil {
-		return s, err
+		return nil, err
 	}
-	if s.Lost {
-		return s, ErrReconnect
+	if g.Lost {
+		return nil, ErrReconnect
 	}
-	return s, nil
+	return g, nil
 }
 
-// refresh is single-flight per user in this process; inside, the store lock
-// makes it single across processes. Whoever gets the lock second finds the
-// version moved and uses the stored pair instead of spending the (now
-// rotated-away) refresh token again.
+// refresh is single-flight per user in this process; inside, the store's
+// grant lock makes it single across processes. Whoever gets the lock second
+// finds the version moved and uses the stored pair instead of spending the
+// rotated-away refresh token again.
 func (t *Tokens) refresh(ctx context.Context, userID string, seenVersion int64, refused bool) (Access, error) {
 	ch := t.flight.DoChan(userID, func() (any, error) {
 		// The refresh must finish even if the request that started it goes
 		// away: other requests wait on it, and a refresh abandoned after
 		// Atlassian rotated would lose the new pair.
-		ctx := context.WithoutCancel(ctx)
-		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		var out Access
-		err := t.store.WithLock(ctx, userID, func(ctx context.Context) error {
-			s, err := t.load(ctx, userID)
+		var lost error
+		var rotated *tm.Grant
+		err := t.store.WithGrantLock(ctx, userID, func(ctx context.Context, g *tm.Grant) (*tm.Grant, error) {
+			if g.Lost {
+				return nil, ErrReconnect
+			}
+			if g.Version != seenVersion || (!refused && Fresh(g, t.now())) {
+				out = Access{g.AccessToken, g.Version}
+				return nil, nil
+			}
+			tok, err := t.client.Refresh(ctx, g.RefreshToken)
 			if err != nil {
-				return err
+				if !errors.Is(err, ErrInvalidGrant) {
+					t.failed(err)
+					return nil, err
+				}
+				t.failed(err)
+				lost = &tm.Error{Code: ErrReconnect.Code, Message: ErrReconnect.Message, Hint: ErrReconnect.Hint, Err: err}
+				g.Lost, g.LostReason, g.LostAt = true, "Atlassian refused the refresh token (invalid_grant)", t.now()
+				return g, nil
 			}
-			if s.Version != seenVersion || (!refused && t.fresh(s)) {
-				out = Access{s.AccessToken, s.Version}
-				return nil
-			}
-			tok, err := t.client.Refresh(ctx, s.RefreshToken)
-			if err != nil {
-				return t.refreshFailed(ctx, userID, err)
-			}
-			v, err := t.store.SaveRotated(ctx, userID, s.Version, tok)
-			if err != nil {
-				return err
-			}
+			g.TokenSet = *tok
+			g.RefreshedAt = t.now()
+			rotated = g
+			return g, nil
+		})
+		if tm.ErrorCode(err) == tm.ENOTFOUND {
+			return nil, ErrReconnect
+		}
+		if err != nil {
+			return nil, err
+		}
+		if lost != nil {
+			return nil, lost
+		}
+		if rotated != nil {
 			if t.hooks.Refreshed != nil {
 				t.hooks.Refreshed()
 			}
-			out = Access{tok.AccessToken, v}
-			return nil
-		})
-		return out, err
+			out = Access{rotated.AccessToken, rotated.Version}
+			if rotated.Version == seenVersion {
+				// The store did not report the new version: read it back.
+				g, err := t.load(ctx, userID)
+				if err != nil {
+					return nil, err
+				}
+				out = Access{g.AccessToken, g.Version}
+			}
+		}
+		return out, nil
 	})
 	select {
 	case <-ctx.Done():
@@ -174,26 +177,16 @@ func (t *Tokens) refresh(ctx context.Context, userID string, seenVersion int64, 
 	}
 }
 
-func (t *Tokens) refreshFailed(ctx context.Context, userID string, err error) error {
-	if errors.Is(err, ErrInvalidGrant) {
-		t.hook("invalid_grant")
-		if mErr := t.store.MarkLost(ctx, userID, "refresh refused: invalid_grant"); mErr != nil {
-			return mErr
-		}
-		return &tm.Error{Code: ErrReconnect.Code, Message: ErrReconnect.Message, Hint: ErrReconnect.Hint, Err: err}
+func (t *Tokens) failed(err error) {
+	if t.hooks.RefreshFailed == nil {
+		return
 	}
 	var te *TokenError
-	if errors.As(err, &te) {
-		t.hook(te.Code)
-	} else {
-		t.hook("unavailable")
-	}
-	return err
-}
-
-func (t *Tokens) hook(reason string) {
-	if t.hooks.RefreshFailed != nil {
-		t.hooks.RefreshFailed(reason)
+	switch {
+	case errors.As(err, &te):
+		t.hooks.RefreshFailed(te.Code)
+	default:
+		t.hooks.RefreshFailed("unavailable")
 	}
 }
 
