@@ -1,0 +1,191 @@
+package jira
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Error is a failed Jira call: a response Jira (or the gateway in front of
+// it) refused, a response that could not be read, or a request that never
+// got an answer. It carries whatever the body said, whichever of the shapes
+// Atlassian uses it came in.
+type Error struct {
+	Method string
+	URL    string // without credentials; the query is kept, it never holds secrets
+
+	// StatusCode is 0 when no response was received (see Err).
+	StatusCode int
+
+	// Atlassian's ErrorCollection.
+	ErrorMessages   []string
+	Errors          map[string]string // field id → message
+	WarningMessages []string
+
+	// Message is the text of a body that is not an ErrorCollection: the
+	// plain-text 401 of the site host, the gateway's {"code","message"},
+	// Server's {"message","status-code"}.
+	Message string
+
+	// OAuthError and OAuthDescription are an RFC 6749 error body.
+	OAuthError       string
+	OAuthDescription string
+
+	// LoginReason is X-Seraph-LoginReason when it was not "OK".
+	LoginReason string
+
+	// RateLimitReason is RateLimit-Reason on a 429/503, RetryAfter its wait.
+	RateLimitReason string
+	RetryAfter      time.Duration
+
+	// Gateway reports that the request went through the API gateway
+	// ({APIURL}/ex/jira/{cloudId}) rather than the site host.
+	Gateway bool
+
+	// Fallback is the gateway's answer when a scoped-looking token was
+	// refused on the site and tried there as well, and failed there too.
+	Fallback *Error
+
+	// Uncertain is set on a request that is not safe to repeat (a POST)
+	// when it is unknown whether Jira carried it out: it timed out, the
+	// connection broke, or a 5xx came back.
+	Uncertain bool
+
+	// Err is the transport or decoding error, if any.
+	Err error
+
+	permanent bool // a failure before sending that no retry can fix
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: ", e.Method, e.URL)
+	if e.StatusCode == 0 {
+		if e.Err != nil {
+			b.WriteString(e.Err.Error())
+		} else {
+			b.WriteString("no response")
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if msgs := e.Messages(); len(msgs) > 0 {
+		b.WriteString(": ")
+		b.WriteString(strings.Join(msgs, "; "))
+	} else if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Messages lists every message in the body: errorMessages, then field
+// errors as "field: message" in field order, then the other shapes.
+func (e *Error) Messages() []string {
+	out := append([]string(nil), e.ErrorMessages...)
+	for _, k := range e.FieldNames() {
+		out = append(out, k+": "+e.Errors[k])
+	}
+	if e.Message != "" {
+		out = append(out, e.Message)
+	}
+	if e.OAuthError != "" {
+		s := e.OAuthError
+		if e.OAuthDescription != "" {
+			s += ": " + e.OAuthDescription
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// FieldNames returns the keys of Errors, sorted.
+func (e *Error) FieldNames() []string {
+	keys := make([]string, 0, len(e.Errors))
+	for k := range e.Errors {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// AuthFailed reports whether Jira refused the credentials: a 401, or any
+// response whose X-Seraph-LoginReason says the login failed (Cloud serves
+// anonymous-capable endpoints as anonymous then, with a 200).
+func (e *Error) AuthFailed() bool {
+	return e.StatusCode == http.StatusUnauthorized || e.LoginReason != ""
+}
+
+// ScopeMismatch reports the gateway's "Unauthorized; scope does not match":
+// the token is valid but lacks a scope the operation needs.
+func (e *Error) ScopeMismatch() bool {
+	return e.StatusCode == http.StatusUnauthorized && strings.Contains(strings.ToLower(e.Message), "scope does not match")
+}
+
+// RateLimited reports a 429, or a 503 that asked to come back later.
+func (e *Error) RateLimited() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusServiceUnavailable && e.RetryAfter > 0
+}
+
+// errorBody is the union of every JSON error shape Atlassian sends.
+type errorBody struct {
+	ErrorMessages    []string       `json:"errorMessages"`
+	Errors           map[string]any `json:"errors"`
+	WarningMessages  []string       `json:"warningMessages"`
+	Message          string         `json:"message"`
+	Error            string         `json:"error"`
+	ErrorDescription string         `json:"error_description"`
+}
+
+// maxErrorBody bounds how much of an error response is read.
+const maxErrorBody = 64 << 10
+
+// parseBody fills e from an error response body, whatever its shape. HTML
+// (proxies, maintenance pages) is not shown: the status says enough.
+func (e *Error) parseBody(contentType string, body []byte) {
+	text := strings.TrimSpace(string(body))
+	if text == "" {
+		return
+	}
+	var eb errorBody
+	if (text[0] == '{') && json.Unmarshal(body, &eb) == nil {
+		e.ErrorMessages = eb.ErrorMessages
+		e.WarningMessages = eb.WarningMessages
+		if len(eb.Errors) > 0 {
+			e.Errors = make(map[string]string, len(eb.Errors))
+			for k, v := range eb.Errors {
+				if s, ok := v.(string); ok {
+					e.Errors[k] = s
+				} else {
+					b, _ := json.Marshal(v)
+					e.Errors[k] = string(b)
+				}
+			}
+		}
+		e.Message = eb.Message
+		e.OAuthError = eb.Error
+		e.OAuthDescription = eb.ErrorDescription
+		return
+	}
+	if strings.Contains(contentType, "html") || text[0] == '<' {
+		return
+	}
+	e.Message = truncate(text, 300)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}

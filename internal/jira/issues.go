@@ -1,0 +1,133 @@
+package jira
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ticket-mate/tm"
+)
+
+// CreateMarkerProperty is the issue property every create carries: a random
+// request id, so that a create whose answer was lost can be found instead of
+// repeated (a repeated POST would make a second ticket).
+const CreateMarkerProperty = "ticket-mate.request"
+
+// CreateRequest is an issue to create. Fields holds Jira's field ids and
+// wire values (summary, issuetype {id}, description as ADF or wiki markup);
+// "project" is set from ProjectKey.
+type CreateRequest struct {
+	ProjectKey string
+	Fields     map[string]any
+}
+
+// PreparedRequest is a request as it would go on the wire, without headers
+// (so without credentials).
+type PreparedRequest struct {
+	Method string          `json:"method"`
+	URL    string          `json:"url"`
+	Body   json.RawMessage `json:"body"`
+}
+
+type createBody struct {
+	Fields     map[string]any `json:"fields"`
+	Properties []property     `json:"properties,omitempty"`
+}
+
+type property struct {
+	Key   string         `json:"key"`
+	Value map[string]any `json:"value"`
+}
+
+func (r CreateRequest) body(marker string) createBody {
+	fields := make(map[string]any, len(r.Fields)+1)
+	for k, v := range r.Fields {
+		fields[k] = v
+	}
+	fields["project"] = map[string]string{"key": r.ProjectKey}
+	return createBody{Fields: fields, Properties: []property{{Key: CreateMarkerProperty, Value: map[string]any{"id": marker}}}}
+}
+
+// PrepareCreate returns the request CreateIssue would send, for --dry-run.
+func (c *Client) PrepareCreate(r CreateRequest) PreparedRequest {
+	b, _ := json.Marshal(r.body(newMarker()))
+	return PreparedRequest{Method: http.MethodPost, URL: c.Endpoint() + "/issue", Body: b}
+}
+
+// CreateIssue creates an issue (POST issue). It is never repeated blindly:
+// when the answer is lost (timeout, broken connection, 5xx) it looks for
+// the issue by its marker property and returns it if Jira made it; if not
+// found, the returned *Error has Uncertain set.
+func (c *Client) CreateIssue(ctx context.Context, r CreateRequest) (tm.Ticket, error) {
+	marker := newMarker()
+	var res struct {
+		ID  string `json:"id"`
+		Key string `json:"key"`
+	}
+	err := c.do(ctx, call{method: http.MethodPost, path: "issue", body: r.body(marker)}, &res)
+	var je *Error
+	if errors.As(err, &je) && je.Uncertain && ctx.Err() == nil {
+		c.emit(Notice{Kind: NoticeLookup, Method: http.MethodPost, URL: je.URL, Status: je.StatusCode})
+		t, ferr := c.findCreated(ctx, r.ProjectKey, marker)
+		if ferr != nil || t.Key == "" {
+			return tm.Ticket{}, err
+		}
+		return t, nil
+	}
+	if err != nil {
+		return tm.Ticket{}, err
+	}
+	return tm.Ticket{ID: res.ID, Key: res.Key, URL: c.BrowseURL(res.Key)}, nil
+}
+
+// lookupDelays spaces the searches for a create whose answer was lost: the
+// create may still be running, and search lags behind writes.
+var lookupDelays = []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second}
+
+// findCreated searches the project's newest issues for the marker.
+func (c *Client) findCreated(ctx context.Context, projectKey, marker string) (tm.Ticket, error) {
+	q := SearchQuery{
+		JQL:        "project = " + quoteJQL(projectKey) + " ORDER BY created DESC",
+		Fields:     []string{"summary"},
+		Properties: []string{CreateMarkerProperty},
+		MaxResults: 50,
+	}
+	for _, d := range lookupDelays {
+		if d > 0 {
+			if err := c.sleep(ctx, d); err != nil {
+				return tm.Ticket{}, err
+			}
+		}
+		page, err := c.Search(ctx, q)
+		if err != nil {
+			return tm.Ticket{}, err
+		}
+		for _, is := range page.Issues {
+			var p struct {
+				ID string `json:"id"`
+			}
+			if json.Unmarshal(is.Properties[CreateMarkerProperty], &p) == nil && p.ID == marker {
+				var summary string
+				_ = json.Unmarshal(is.Fields["summary"], &summary)
+				return tm.Ticket{ID: is.ID, Key: is.Key, URL: c.BrowseURL(is.Key), Summary: summary}, nil
+			}
+		}
+	}
+	return tm.Ticket{}, nil
+}
+
+func newMarker() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// quoteJQL quotes a value as a JQL string.
+func quoteJQL(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
