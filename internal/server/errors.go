@@ -1,0 +1,119 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/atlassian"
+	"github.com/ticket-mate/tm/internal/jira"
+)
+
+// problem is an error as a person may see it: a status, a message with no
+// internals (no URLs, no bodies, no tokens), and whether reconnecting helps.
+type problem struct {
+	Status    int
+	Message   string
+	Reconnect bool
+}
+
+// classify turns any error into what the response may say. Internal errors
+// become a generic message; their detail goes only to the log.
+func classify(err error) problem {
+	if atlassian.IsReconnect(err) {
+		return problem{http.StatusUnauthorized, "Your Jira connection has expired or was revoked. Reconnect Jira.", true}
+	}
+	var je *jira.Error
+	if errors.As(err, &je) {
+		return jiraProblem(je)
+	}
+	var te *atlassian.TokenError
+	if errors.As(err, &te) {
+		return problem{http.StatusBadGateway, "Atlassian refused the sign-in (" + te.Code + ").", false}
+	}
+	var e *tm.Error
+	if errors.As(err, &e) {
+		msg := e.Message
+		if e.Hint != "" {
+			msg += " " + e.Hint
+		}
+		return problem{codeStatus(e.Code), msg, false}
+	}
+	return problem{http.StatusInternalServerError, "Something went wrong on our side; it has been logged.", false}
+}
+
+func codeStatus(code string) int {
+	switch code {
+	case tm.EINVALID, tm.ECONFIG:
+		return http.StatusBadRequest
+	case tm.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case tm.EFORBIDDEN:
+		return http.StatusForbidden
+	case tm.ENOTFOUND:
+		return http.StatusNotFound
+	case tm.ECONFLICT:
+		return http.StatusConflict
+	case tm.ERATELIMIT:
+		return http.StatusTooManyRequests
+	case tm.EUNAVAILABLE:
+		return http.StatusBadGateway
+	}
+	return http.StatusInternalServerError
+}
+
+// jiraProblem reports what Jira said, not where: the messages of its error
+// body, under a status that keeps its meaning for our caller.
+func jiraProblem(je *jira.Error) problem {
+	msgs := strings.Join(je.Messages(), "; ")
+	switch {
+	case je.StatusCode == 0:
+		return problem{http.StatusBadGateway, "Jira could not be reached; try again in a minute.", false}
+	case je.ScopeMismatch():
+		return problem{http.StatusForbidden, "The Jira connection lacks a scope this needs. Reconnect Jira to grant it.", true}
+	case je.AuthFailed():
+		return problem{http.StatusUnauthorized, "Jira refused your connection. Reconnect Jira.", true}
+	case je.RateLimited():
+		return problem{http.StatusTooManyRequests, "Jira asked us to slow down; try again shortly.", false}
+	case je.StatusCode >= 500:
+		return problem{http.StatusBadGateway, "Jira failed (HTTP " + http.StatusText(je.StatusCode) + "); try again in a minute.", false}
+	case msgs == "":
+		msgs = "Jira answered " + http.StatusText(je.StatusCode) + "."
+	}
+	return problem{je.StatusCode, "Jira: " + msgs, false}
+}
+
+// fail answers a failed request: JSON for the API, an HTML page otherwise.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := classify(err)
+	if p.Status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "error", err.Error())
+	} else {
+		s.log.InfoContext(r.Context(), "request refused", "route", r.Pattern, "status", p.Status, "error", err.Error())
+	}
+	if isAPI(r) {
+		body := map[string]any{"error": p.Message}
+		if p.Reconnect {
+			body["reconnect"] = true
+		}
+		writeJSON(w, p.Status, body)
+		return
+	}
+	s.render(w, r, p.Status, "error", pageData{Title: http.StatusText(p.Status),
+		Error: &errorView{Title: http.StatusText(p.Status), Message: p.Message}})
+}
+
+func isAPI(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasPrefix(r.URL.Path, "/api/auth/") ||
+		strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}

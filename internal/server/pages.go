@@ -1,0 +1,258 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/atlassian"
+)
+
+//go:embed web/templates/*.html web/static
+var webFS embed.FS
+
+// pageNames are the templates that fill the layout's content block.
+var pageNames = []string{"dashboard", "error"}
+
+func loadTemplates() (map[string]*template.Template, string, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html")
+		if err != nil {
+			return nil, "", fmt.Errorf("server: template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	css, err := webFS.ReadFile("web/static/app.css")
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(css)
+	return pages, hex.EncodeToString(sum[:6]), nil
+}
+
+// static serves the embedded CSS. Its URL carries a content hash, so it
+// may be cached for good.
+func (s *Server) static(w http.ResponseWriter, r *http.Request) {
+	sub, _ := fs.Sub(webFS, "web")
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.FileServerFS(sub).ServeHTTP(w, r)
+}
+
+// pageData is everything a page template may show. It never holds a token.
+type pageData struct {
+	Title, Version, AssetVersion string
+
+	Flash           *flash
+	User            *userView
+	Reconnect       bool
+	ReconnectReason string
+	Error           *errorView
+
+	Sites         []siteView
+	Site          *tm.Site
+	Health        *health
+	Projects      []tm.Project
+	ProjectsError string
+	Project       string // the project of the permission check
+	Permissions   []permissionRow
+	PermError     string
+	Priorities    []string
+	Form          ticketInputForm
+	Recent        []tm.TicketRecord
+}
+
+type errorView struct{ Title, Message string }
+
+type userView struct{ Name, Email, Initials string }
+
+type siteView struct {
+	tm.Site
+	Selected bool
+}
+
+// ticketInputForm is the create form's values, kept when it is shown again.
+type ticketInputForm struct {
+	Project, Summary, Description, Type, Priority, Labels string
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, d pageData) {
+	d.Version, d.AssetVersion = tm.Version, s.assetVer
+	var buf bytes.Buffer
+	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
+		s.log.ErrorContext(r.Context(), "rendering a page failed", "page", page, "error", err.Error())
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// dashboard is the one page: signed out it offers Connect Jira; signed in
+// it shows the connection, projects, a permission check, the create form
+// and recent tickets. Each Jira failure is shown in its own card, so one
+// failing call does not blank the page.
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d := pageData{Title: "Dashboard", Flash: s.popFlash(ctx), Priorities: priorities}
+	uid := s.userID(ctx)
+	if uid == "" {
+		d.Title = "Connect Jira"
+		s.render(w, r, http.StatusOK, "dashboard", d)
+		return
+	}
+	u, err := s.store.UserByID(ctx, uid)
+	if tm.ErrorCode(err) == tm.ENOTFOUND {
+		// The user row is gone (deleted by an operator): start over.
+		_ = s.sessions.Destroy(ctx)
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.User = newUserView(u)
+	c, err := s.jiraFor(ctx, uid)
+	switch {
+	case atlassian.IsReconnect(err):
+		d.Reconnect = true
+		d.ReconnectReason = "ticket-mate has no working Jira connection for you: it was disconnected, revoked, or Atlassian's one-year consent ran out. Reconnecting takes a few seconds."
+		s.render(w, r, http.StatusOK, "dashboard", d)
+		return
+	case err != nil && tm.ErrorCode(err) != tm.EINVALID:
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.fillSites(r, uid, &d); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if c == nil { // no site selected yet
+		d.ProjectsError = "Choose a Jira site above to see its projects."
+		s.render(w, r, http.StatusOK, "dashboard", d)
+		return
+	}
+	h := healthOf(c.grant, s.now())
+	d.Health, d.Site = &h, &c.site
+
+	d.Projects, err = c.jira.AllProjects(ctx, "")
+	if err != nil {
+		if s.reconnectPage(w, r, err, &d) {
+			return
+		}
+		d.ProjectsError = classify(err).Message
+	}
+	d.Form = ticketInputForm{Type: tm.DefaultIssueType}
+	if p := strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("project"))); p != "" {
+		d.Project, d.Form.Project = p, p
+		d.Permissions, err = s.permissions(ctx, c, p)
+		if err != nil {
+			d.PermError = classify(err).Message
+		}
+	}
+	if d.Recent, err = s.store.RecentTickets(ctx, uid, recentLimit); err != nil {
+		s.log.ErrorContext(ctx, "loading recent tickets failed", "error", err.Error())
+	}
+	s.render(w, r, http.StatusOK, "dashboard", d)
+}
+
+// reconnectPage shows Reconnect Jira when err says the grant is gone.
+func (s *Server) reconnectPage(w http.ResponseWriter, r *http.Request, err error, d *pageData) bool {
+	if !atlassian.IsReconnect(err) {
+		return false
+	}
+	d.Reconnect, d.Sites, d.Health = true, nil, nil
+	d.ReconnectReason = "Atlassian no longer accepts ticket-mate's token for you (it expired, was revoked, or the one-year consent ran out). Reconnecting takes a few seconds."
+	s.render(w, r, http.StatusOK, "dashboard", *d)
+	return true
+}
+
+func (s *Server) fillSites(r *http.Request, uid string, d *pageData) error {
+	sites, err := s.store.Sites(r.Context(), uid)
+	if err != nil {
+		return err
+	}
+	g, err := s.store.GetGrant(r.Context(), uid)
+	if err != nil {
+		return err
+	}
+	for _, st := range sites {
+		d.Sites = append(d.Sites, siteView{Site: st, Selected: st.CloudID == g.SelectedCloudID})
+	}
+	return nil
+}
+
+func newUserView(u *tm.User) *userView {
+	v := &userView{Name: u.Name, Email: u.Email}
+	if v.Name == "" {
+		v.Name = u.Email
+	}
+	for _, w := range strings.Fields(v.Name) {
+		if r := []rune(w); len(r) > 0 && len([]rune(v.Initials)) < 2 {
+			v.Initials += string(unicode.ToUpper(r[0]))
+		}
+	}
+	return v
+}
+
+func accessStatus(expires, now time.Time) string {
+	left := expires.Sub(now)
+	switch {
+	case left <= 0:
+		return "expired; renewed on next use"
+	case left < time.Minute:
+		return "valid for under a minute; renewed automatically"
+	case left < time.Hour:
+		return fmt.Sprintf("valid for %d min; renewed automatically", int(left.Minutes()))
+	}
+	return fmt.Sprintf("valid for %dh %02dm; renewed automatically", int(left.Hours()), int(left.Minutes())%60)
+}
+
+// formCreateTicket is the create form's POST: on success the dashboard
+// shows the new ticket's link; on failure the message.
+func (s *Server) formCreateTicket(w http.ResponseWriter, r *http.Request, userID string) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, &tm.Error{Code: tm.EINVALID, Message: "the form could not be read (is it larger than 64 KiB?)"})
+		return
+	}
+	in := ticketInput{
+		Project: r.PostForm.Get("project"), Summary: r.PostForm.Get("summary"),
+		Description: r.PostForm.Get("description"), Type: r.PostForm.Get("type"),
+		Priority: r.PostForm.Get("priority"), Labels: strings.Split(r.PostForm.Get("labels"), ","),
+	}
+	c, err := s.jiraFor(ctx, userID)
+	var t tm.Ticket
+	if err == nil {
+		t, err = s.createTicket(ctx, userID, c, in)
+	}
+	if err != nil {
+		s.setFlash(ctx, flash{Kind: "error", Message: "The ticket was not created. " + classify(err).Message})
+	} else {
+		s.setFlash(ctx, flash{Kind: "ok", Message: "Created " + t.Key + ":", Link: t.URL, LinkText: t.Key + " — " + clip(t.Summary, 80)})
+	}
+	http.Redirect(w, r, "/?project="+url.QueryEscape(strings.ToUpper(strings.TrimSpace(in.Project))), http.StatusSeeOther)
+}
+
+func (s *Server) formSelectSite(w http.ResponseWriter, r *http.Request, userID string) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, &tm.Error{Code: tm.EINVALID, Message: "the form could not be read"})
+		return
+	}
+	if err := s.selectSite(r, userID, r.PostForm.Get("cloudId")); err != nil {
+		s.setFlash(r.Context(), flash{Kind: "error", Message: classify(err).Message})
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}

@@ -1,0 +1,175 @@
+// Package server owns "tm serve": the HTTP routes of the team dashboard and
+// its JSON API, browser sessions, the Atlassian OAuth 2.0 (3LO) sign-in, the
+// HTML templates (embedded) and the Prometheus metrics.
+//
+// It depends on the domain's store interfaces (tm.Store), the OAuth client
+// in internal/atlassian and the REST client in internal/jira; the serve
+// command chooses the concrete store. Every store call is keyed by the user
+// id of the request's session, never by an id a request names, so one user
+// can never act with another's grant.
+package server
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/atlassian"
+)
+
+// Options wire a Server.
+type Options struct {
+	Store tm.Store
+	OAuth *atlassian.Client
+	// APIURL is the Atlassian API gateway (https://api.atlassian.com); Jira
+	// calls go to {APIURL}/ex/jira/{cloudId}.
+	APIURL string
+	// PublicURL is the URL people open; an https URL makes cookies Secure.
+	PublicURL string
+	Logger    *slog.Logger // nil: discard
+	// Transport carries outbound Jira calls (nil: http.DefaultTransport);
+	// every call is also bounded by JiraTimeout.
+	Transport   http.RoundTripper
+	JiraTimeout time.Duration // default 30s
+	Now         func() time.Time
+}
+
+// Server is the tm serve application. It is an http.Handler.
+type Server struct {
+	store     tm.Store
+	oauth     *atlassian.Client
+	tokens    *atlassian.Tokens
+	apiURL    string
+	log       *slog.Logger
+	now       func() time.Time
+	sessions  *scs.SessionManager
+	metrics   *metrics
+	pages     map[string]*template.Template
+	assetVer  string
+	transport http.RoundTripper
+	timeout   time.Duration
+	handler   http.Handler
+}
+
+// New builds a Server.
+func New(o Options) (*Server, error) {
+	if o.Store == nil || o.OAuth == nil {
+		return nil, errors.New("server: Store and OAuth are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Transport == nil {
+		o.Transport = http.DefaultTransport
+	}
+	if o.JiraTimeout <= 0 {
+		o.JiraTimeout = 30 * time.Second
+	}
+	s := &Server{
+		store:   o.Store,
+		oauth:   o.OAuth,
+		apiURL:  strings.TrimRight(o.APIURL, "/"),
+		log:     o.Logger,
+		now:     o.Now,
+		metrics: newMetrics(),
+		timeout: o.JiraTimeout,
+	}
+	s.transport = jiraTransport{next: o.Transport, m: s.metrics}
+	s.tokens = atlassian.NewTokens(o.OAuth, o.Store, atlassian.Hooks{
+		Refreshed:     s.metrics.refreshes.Inc,
+		RefreshFailed: func(reason string) { s.metrics.refreshFailures.WithLabelValues(failureReason(reason)).Inc() },
+	})
+	var err error
+	if s.pages, s.assetVer, err = loadTemplates(); err != nil {
+		return nil, err
+	}
+	s.sessions = newSessions(o.Store, secureCookies(o.PublicURL))
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// secureCookies reports whether the public URL is https.
+func secureCookies(publicURL string) bool {
+	u, err := url.Parse(publicURL)
+	return err == nil && u.Scheme == "https"
+}
+
+func failureReason(r string) string {
+	switch r {
+	case "invalid_grant", "unavailable":
+		return r
+	}
+	return "other"
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	h := func(pattern string, f http.HandlerFunc) { mux.Handle(pattern, route(f)) }
+
+	h("GET /healthz", s.healthz)
+	h("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", route(s.metrics.handler().ServeHTTP))
+	h("GET /static/", s.static)
+
+	h("GET /{$}", s.dashboard)
+	h("POST /tickets", s.signedInPage(s.formCreateTicket))
+	h("POST /sites/select", s.signedInPage(s.formSelectSite))
+
+	h("GET /api/auth/jira/login", s.login)
+	h("GET /api/auth/jira/callback", s.callback)
+	h("POST /api/auth/logout", s.logout)
+	h("POST /api/auth/jira/disconnect", s.signedInPage(s.disconnect))
+
+	h("GET /api/me", s.api(s.apiMe))
+	h("GET /api/sites", s.api(s.apiSites))
+	h("POST /api/sites/{cloudId}/select", s.api(s.apiSelectSite))
+	h("GET /api/projects", s.api(s.apiProjects))
+	h("GET /api/permissions", s.api(s.apiPermissions))
+	h("POST /api/tickets", s.api(s.apiCreateTicket))
+	h("GET /api/tickets/recent", s.api(s.apiRecentTickets))
+
+	mux.Handle("/", route(s.notFound))
+
+	// Cross-origin protection refuses state-changing requests a browser
+	// sends from another origin (Sec-Fetch-Site, Origin), so no form on
+	// another site can post here; SameSite=Lax cookies back it up.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, &tm.Error{Code: tm.EFORBIDDEN, Message: "cross-origin request refused"})
+	}))
+	return s.observe(securityHeaders(cop.Handler(s.sessions.LoadAndSave(mux))))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "readiness: database unreachable", "error", err.Error())
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, &tm.Error{Code: tm.ENOTFOUND, Message: "no such page"})
+}
