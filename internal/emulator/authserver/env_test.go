@@ -59,14 +59,14 @@ func (c *clock) Advance(d time.Duration) {
 // env is an authorization server on a real listener plus a browser-like
 // client that does not follow redirects, so tests see every Location.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	auth  *authserver.Server
 	clock *clock
 	hc    *http.Client
 }
 
-func newEnv(t *testing.T, mutate ...func(*authserver.Options)) *env {
+func newEnv(t testing.TB, mutate ...func(*authserver.Options)) *env {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
 	o := authserver.Options{
@@ -88,6 +88,13 @@ func newEnv(t *testing.T, mutate ...func(*authserver.Options)) *env {
 	return &env{t: t, url: srv.URL, auth: a, clock: c, hc: &http.Client{
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
+}
+
+// with returns e reporting to t: a fuzz target must not report to its F.
+func (e *env) with(t testing.TB) *env {
+	c := *e
+	c.t = t
+	return &c
 }
 
 // authorizeQuery is the query tm sends, with overrides ("" deletes a key).
@@ -235,7 +242,7 @@ func (e *env) signIn(scopes string) pair {
 func str(v any) string { s, _ := v.(string); return s }
 
 // wantOAuthError checks an RFC 6749 error response, message included.
-func wantOAuthError(t *testing.T, status int, out map[string]any, wantStatus int, code, descPart string) {
+func wantOAuthError(t testing.TB, status int, out map[string]any, wantStatus int, code, descPart string) {
 	t.Helper()
 	if status != wantStatus || out["error"] != code || !strings.Contains(str(out["error_description"]), descPart) {
 		t.Errorf("got %d %v, want %d error=%s with description containing %q", status, out, wantStatus, code, descPart)

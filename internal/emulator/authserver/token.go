@@ -163,8 +163,9 @@ func (s *Server) grantTokens(r *http.Request) (tokenPair, *oauthError) {
 		return tokenPair{}, invalidRequest("Missing required parameter: grant_type")
 	case "authorization_code", "refresh_token":
 	default:
+		// The value is not echoed: a client that mixed up its fields may have put a secret there.
 		return tokenPair{}, &oauthError{status: http.StatusBadRequest, Code: "unsupported_grant_type",
-			Description: fmt.Sprintf("Unsupported grant type: %.64q. Use authorization_code or refresh_token.", t.GrantType)}
+			Description: "Unsupported grant type. Use authorization_code or refresh_token."}
 	}
 	if oerr := s.authenticate(t); oerr != nil {
 		return tokenPair{}, oerr

@@ -192,7 +192,7 @@ func TestTokenRequestErrors(t *testing.T) {
 		status                          int
 		code, desc                      string
 	}{
-		{"unsupported grant", "POST", "application/json", `{"grant_type":"password","client_id":"` + appID + `","client_secret":"x"}`, 400, "unsupported_grant_type", `Unsupported grant type: "password"`},
+		{"unsupported grant", "POST", "application/json", `{"grant_type":"password","client_id":"` + appID + `","client_secret":"x"}`, 400, "unsupported_grant_type", "Unsupported grant type. Use authorization_code or refresh_token."},
 		{"client credentials grant", "POST", "application/x-www-form-urlencoded", "grant_type=client_credentials", 400, "unsupported_grant_type", "Use authorization_code or refresh_token"},
 		{"missing grant_type", "POST", "application/json", `{"client_id":"` + appID + `"}`, 400, "invalid_request", "Missing required parameter: grant_type"},
 		{"malformed JSON", "POST", "application/json", `{"grant_type":`, 400, "invalid_request", "Malformed request body: expected a JSON object"},
