@@ -33,7 +33,7 @@ func fixture() map[string]issue {
 			"status": {"Done", "3"}, "statusCategory": {"done"}, "issuetype": {"Bug", "10001"},
 			"priority": {"Lowest", "5"}, "reporter": {"acc-alice"}, "creator": {"acc-alice"},
 			"resolution": {"Done", "10000"}, "summary": {"Typo in footer"},
-			"parent": {"SPACE2-1", "10001"},
+			"parent":  {"SPACE2-1", "10001"},
 			"created": {"2024-01-02T15:04:00Z"}, "updated": {"2024-02-01T00:00:00Z"},
 		},
 		"OPS-2": {
