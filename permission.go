@@ -62,7 +62,8 @@ type PermissionReport struct {
 	AuthMode     string            `json:"authMode"`
 	Endpoint     string            `json:"endpoint"` // the REST root used, e.g. https://site/rest/api/3
 	Server       *ServerInfo       `json:"server,omitempty"`
-	RoundTrip    time.Duration     `json:"roundTripNanos"`
+	RoundTrip    time.Duration     `json:"-"`
+	RoundTripMS  int64             `json:"roundTripMs"` // RoundTrip, for JSON readers
 	Account      *Account          `json:"account,omitempty"`
 	ProjectKey   string            `json:"projectKey,omitempty"`
 	ProjectFound bool              `json:"projectFound"`

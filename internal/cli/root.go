@@ -12,6 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/cli/cmd/checkperms"
+	"github.com/ticket-mate/tm/internal/cli/cmd/createticket"
+	"github.com/ticket-mate/tm/internal/cli/cmd/lsprojects"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 )
 
@@ -83,7 +86,11 @@ type groupedCmd struct {
 
 // commands lists every subcommand with its help group.
 func commands(f *factory.Factory) []groupedCmd {
-	return []groupedCmd{}
+	return []groupedCmd{
+		{groupSetup, checkperms.NewCmd(f, nil)},
+		{groupTickets, lsprojects.NewCmd(f, nil)},
+		{groupTickets, createticket.NewCmd(f, nil)},
+	}
 }
 
 // printError writes err for a person: the message, then the hint.

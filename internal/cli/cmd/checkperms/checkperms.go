@@ -1,0 +1,311 @@
+// Package checkperms owns "tm check-permissions": one look at a Jira
+// connection — which endpoint and credentials tm uses, who Jira thinks you
+// are, and whether you may browse and create in the project — with the fix
+// for each thing that is wrong. It imports the CLI factory, the config and
+// jira packages and the domain.
+package checkperms
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/cli/factory"
+	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/config"
+	"github.com/ticket-mate/tm/internal/jira"
+)
+
+// Options are the command's inputs.
+type Options struct {
+	IO      *iostreams.IOStreams
+	Connect func(ctx context.Context, flags ...config.Flag) (*factory.Jira, error)
+	Now     func() time.Time
+
+	Project string
+	JSON    bool
+}
+
+// NewCmd builds the command; runF replaces run in tests of flag parsing.
+func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Connect: f.Connect, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "check-permissions",
+		Short: "Check the Jira connection, your account and your permissions in a project",
+		Long: `Check the Jira connection end to end: the endpoint and credentials tm uses,
+the Jira version, the account the credentials belong to, and whether you
+may browse and create issues in the project. Each failing check says how
+to fix it.
+
+Exit status: 0 when the required checks pass, 1 when one fails, 4 when
+Jira refuses the credentials.`,
+		Example: "  tm check-permissions\n  tm check-permissions -p SPACE2\n  tm check-permissions --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Project, "project", "p", "", "project key (default: ATLASSIAN_PROJECT_KEY, else SPACE2)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+// The permissions tm checks, in the order shown.
+var checks = []tm.PermissionCheck{
+	{Key: tm.PermBrowseProjects, Name: "Browse Projects", Required: true, Meaning: "see the project and its issues"},
+	{Key: tm.PermCreateIssues, Name: "Create Issues", Required: true, Meaning: "create tickets (tm create-ticket)"},
+	{Key: tm.PermAdministerProject, Name: "Administer Projects", Meaning: "project settings; optional, for advanced features"},
+	{Key: tm.PermUserPicker, Name: "Browse users and groups", Meaning: "find people by email (--assignee); optional"},
+}
+
+// Run checks the connection and prints the report.
+func Run(ctx context.Context, opts *Options) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	j, err := opts.Connect(ctx, config.Flag{Name: "project", Key: config.KeyProjectKey, Value: opts.Project})
+	if err != nil {
+		return err
+	}
+	project := j.Config.ProjectKey
+	r := &tm.PermissionReport{AuthMode: string(j.Config.AuthMode), ProjectKey: project}
+
+	// Three independent questions, asked at once: the wall time is one
+	// round trip. All permission keys go in one mypermissions call.
+	var (
+		wg                     sync.WaitGroup
+		me                     tm.Account
+		si                     tm.ServerInfo
+		perms                  map[string]jira.Permission
+		meErr, siErr, permsErr error
+	)
+	keys := make([]string, len(checks))
+	for i, c := range checks {
+		keys[i] = c.Key
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	start := now()
+	wg.Go(func() { me, meErr = j.Myself(ctx) })
+	wg.Go(func() { si, siErr = j.ServerInfo(ctx) })
+	wg.Go(func() { perms, permsErr = j.MyPermissions(ctx, project, keys...) })
+	wg.Wait()
+	r.RoundTrip = now().Sub(start)
+	r.RoundTripMS = r.RoundTrip.Milliseconds()
+	r.Endpoint = j.Endpoint()
+	r.AuthMode = j.AuthLabel()
+
+	if siErr == nil {
+		r.Server = &si
+	}
+	if meErr == nil {
+		r.Account = &me
+	}
+	authErr := firstAuthFailure(meErr, siErr, permsErr)
+	if authErr == nil && meErr != nil {
+		r.Problems = append(r.Problems, problem(j.Explain(meErr, factory.About{})))
+	}
+	if authErr == nil && siErr != nil {
+		r.Problems = append(r.Problems, problem(j.Explain(siErr, factory.About{})))
+	}
+
+	r.ProjectFound = permsErr == nil
+	r.Permissions = make([]tm.PermissionCheck, len(checks))
+	for i, c := range checks {
+		if p, ok := perms[c.Key]; ok {
+			c.Known, c.Granted = true, p.HavePermission
+		}
+		r.Permissions[i] = c
+	}
+	if permsErr != nil && authErr == nil && !isScopeMismatch(permsErr) {
+		r.Problems = append(r.Problems, problem(j.Explain(permsErr, factory.About{Project: project})))
+	}
+	if j.ViaGateway() {
+		r.Scopes = scopeChecks(meErr, permsErr)
+	}
+
+	if opts.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+	} else {
+		printReport(opts.IO.Out, r)
+	}
+	switch {
+	case authErr != nil:
+		return j.Explain(authErr, factory.About{Project: project})
+	case !r.OK():
+		return factory.ErrSilent
+	}
+	return nil
+}
+
+// firstAuthFailure returns the first error that says the credentials were
+// refused — whichever call noticed: serverInfo and mypermissions answer
+// anonymous callers, and only the login-reason header gives them away.
+func firstAuthFailure(errs ...error) error {
+	for _, err := range errs {
+		var je *jira.Error
+		if errors.As(err, &je) && je.AuthFailed() && !je.ScopeMismatch() {
+			return err
+		}
+	}
+	return nil
+}
+
+func isScopeMismatch(err error) bool {
+	var je *jira.Error
+	return errors.As(err, &je) && je.ScopeMismatch()
+}
+
+// scopeChecks reports the scopes tm needs against what the calls showed:
+// a call that worked proves its scope, a "scope does not match" disproves
+// it; write:jira-work shows only when something is written.
+func scopeChecks(meErr, permsErr error) []tm.ScopeCheck {
+	known := func(err error) (bool, bool) {
+		switch {
+		case err == nil:
+			return true, true
+		case isScopeMismatch(err):
+			return true, false
+		}
+		return false, false
+	}
+	var out []tm.ScopeCheck
+	k, g := known(meErr)
+	out = append(out, tm.ScopeCheck{Scope: "read:jira-user", Needed: "your account, people lookup", Known: k, Granted: g})
+	k, g = known(permsErr)
+	out = append(out, tm.ScopeCheck{Scope: "read:jira-work", Needed: "projects, issues, permissions", Known: k, Granted: g})
+	out = append(out, tm.ScopeCheck{Scope: "write:jira-work", Needed: "tm create-ticket"})
+	return out
+}
+
+func problem(err error) tm.Problem {
+	var te *tm.Error
+	if errors.As(err, &te) {
+		return tm.Problem{Message: te.Message, Hint: te.Hint}
+	}
+	return tm.Problem{Message: err.Error()}
+}
+
+const (
+	pass    = "✅"
+	fail    = "❌"
+	unknown = "➖"
+)
+
+func mark(ok bool) string {
+	if ok {
+		return pass
+	}
+	return fail
+}
+
+func printReport(w io.Writer, r *tm.PermissionReport) {
+	fmt.Fprintln(w, "Connection")
+	if r.Server != nil {
+		kind := "Jira Cloud"
+		if !r.Server.Cloud() {
+			kind = "Jira Data Center (" + r.Server.DeploymentType + ")"
+		}
+		fmt.Fprintf(w, "  %s %s %s at %s\n", pass, kind, r.Server.Version, r.Server.BaseURL)
+	} else {
+		fmt.Fprintf(w, "  %s Jira did not say what it is (serverInfo failed)\n", fail)
+	}
+	fmt.Fprintf(w, "     Auth:       %s\n", r.AuthMode)
+	fmt.Fprintf(w, "     Endpoint:   %s\n", r.Endpoint)
+	fmt.Fprintf(w, "     Round trip: %s (3 requests in parallel)\n", r.RoundTrip.Round(time.Millisecond))
+
+	fmt.Fprintln(w, "\nAccount")
+	if a := r.Account; a != nil {
+		who := a.DisplayName
+		if a.Email != "" {
+			who += " <" + a.Email + ">"
+		}
+		fmt.Fprintf(w, "  %s Signed in as %s\n", pass, who)
+		if a.AccountID != "" {
+			fmt.Fprintf(w, "     Account ID: %s\n", a.AccountID)
+		}
+		if a.Name != "" {
+			fmt.Fprintf(w, "     Username:   %s\n", a.Name)
+		}
+	} else {
+		fmt.Fprintf(w, "  %s Jira did not accept the credentials (see below)\n", fail)
+	}
+
+	if r.ProjectKey != "" {
+		fmt.Fprintf(w, "\nProject %s\n", r.ProjectKey)
+		if !r.ProjectFound {
+			fmt.Fprintf(w, "  %s Jira could not check permissions in %s (see below)\n", fail, r.ProjectKey)
+		}
+	} else {
+		fmt.Fprintln(w, "\nPermissions (in any project)")
+	}
+	width := 0
+	for _, p := range r.Permissions {
+		width = max(width, len(label(p)))
+	}
+	for _, p := range r.Permissions {
+		m := unknown
+		if p.Known {
+			m = mark(p.Granted)
+		}
+		fmt.Fprintf(w, "  %s %-*s  %s\n", m, width, label(p), p.Meaning)
+		if p.Known && !p.Granted && p.Required {
+			fmt.Fprintf(w, "     → Ask a Jira admin of %s for %q (Project settings → Permissions).\n", r.ProjectKey, p.Name)
+		}
+	}
+
+	if len(r.Scopes) > 0 {
+		fmt.Fprintln(w, "\nToken scopes (through the API gateway)")
+		for _, s := range r.Scopes {
+			m, note := unknown, "not shown by Jira until used"
+			if s.Known {
+				m, note = mark(s.Granted), "granted"
+				if !s.Granted {
+					note = "missing: Jira answered \"scope does not match\""
+				}
+			}
+			fmt.Fprintf(w, "  %s %-16s %s — %s\n", m, s.Scope, s.Needed, note)
+		}
+	}
+
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "\n%s %s\n", fail, p.Message)
+		if p.Hint != "" {
+			fmt.Fprintln(w, indent(p.Hint, "   "))
+		}
+	}
+	fmt.Fprintln(w)
+	if r.OK() {
+		fmt.Fprintln(w, "All required checks passed.")
+	} else if r.Account != nil {
+		fmt.Fprintln(w, "Some required checks failed: see the lines marked "+fail+".")
+	}
+}
+
+func label(p tm.PermissionCheck) string {
+	if p.Required {
+		return p.Name
+	}
+	return p.Name + " (optional)"
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}

@@ -1,0 +1,276 @@
+// Package createticket owns "tm create-ticket": a ticket from a title and a
+// Markdown description, with issue type, priority and custom fields named
+// the way people know them. Names are resolved to ids through the project's
+// create metadata, cached on disk, so a repeated create is one request.
+// It imports the CLI factory, the config, jira and adf packages and the domain.
+package createticket
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cli/browser"
+	"github.com/spf13/cobra"
+
+	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/adf"
+	"github.com/ticket-mate/tm/internal/cli/factory"
+	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/config"
+	"github.com/ticket-mate/tm/internal/jira"
+)
+
+// Cache is where create metadata is kept between runs (the factory).
+type Cache interface {
+	ReadCache(name string, maxAge time.Duration, v any) bool
+	WriteCache(name string, v any) error
+	DropCache(name string)
+}
+
+// Options are the command's inputs.
+type Options struct {
+	IO      *iostreams.IOStreams
+	Connect func(ctx context.Context, flags ...config.Flag) (*factory.Jira, error)
+	Cache   Cache
+	WorkDir string                 // @file paths are relative to it
+	Browser func(url string) error // --open
+
+	Project     string
+	Title       string
+	Description string // TEXT, "-" (stdin) or "@file"
+	Type        string
+	Priority    string
+	Labels      []string
+	Assignee    string
+	Components  []string
+	Parent      string
+	Fields      []string // "Name=value"
+	DryRun      bool
+	JSON        bool
+	Open        bool
+}
+
+// NewCmd builds the command; runF replaces Run in tests of flag parsing.
+func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f, WorkDir: f.WorkDir, Browser: browser.OpenURL}
+	cmd := &cobra.Command{
+		Use:   "create-ticket -t TITLE [flags]",
+		Short: "Create a Jira ticket",
+		Long: `Create a ticket in a Jira project and print its key and link.
+
+The description is Markdown (from the flag, from stdin with "-d -", or from a
+file with "-d @notes.md"); tm converts it to what the Jira instance takes.
+Issue type, priority and custom fields are given by name and checked against
+the project's create screen; a name Jira does not know gets the list of valid
+ones. --dry-run shows the request without sending it.`,
+		Example: `  tm create-ticket -p SPACE2 -t "Fix login" -d "Steps: **open** the page"
+  tm create-ticket -t "Crash on save" --type Bug --priority High --label mobile
+  git log -1 --format=%B | tm create-ticket -t "Release notes" -d -
+  tm create-ticket -t "Estimate me" --field "Story Points=3" --dry-run`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if strings.TrimSpace(opts.Title) == "" {
+				return factory.Usagef(errors.New("a title is required: -t \"What needs doing\""))
+			}
+			for _, fv := range opts.Fields {
+				if k, _, ok := strings.Cut(fv, "="); !ok || strings.TrimSpace(k) == "" {
+					return factory.Usagef(fmt.Errorf("--field %q: want \"Field name=value\"", fv))
+				}
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Project, "project", "p", "", "project `KEY` (default: ATLASSIAN_PROJECT_KEY, else SPACE2)")
+	fl.StringVarP(&opts.Title, "title", "t", "", "the ticket's summary (required)")
+	fl.StringVarP(&opts.Description, "description", "d", "", "Markdown `TEXT`, - for stdin, or @FILE")
+	fl.StringVar(&opts.Type, "type", "", "issue type `NAME` (default Task)")
+	fl.StringVar(&opts.Priority, "priority", "", "priority `NAME` (default: the project's)")
+	fl.StringArrayVarP(&opts.Labels, "label", "l", nil, "add a label (repeatable)")
+	fl.StringVarP(&opts.Assignee, "assignee", "a", "", "me, an email address or an account id (Data Center: a username)")
+	fl.StringArrayVar(&opts.Components, "component", nil, "add a component by `NAME` (repeatable)")
+	fl.StringVar(&opts.Parent, "parent", "", "parent issue `KEY` (epic or parent of a sub-task)")
+	fl.StringArrayVar(&opts.Fields, "field", nil, "set a field: \"Name=value\" (repeatable; custom fields by name or id)")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request instead of sending it")
+	fl.BoolVar(&opts.JSON, "json", false, "print the created ticket as JSON")
+	fl.BoolVar(&opts.Open, "open", false, "open the ticket in the browser")
+	return cmd
+}
+
+// Run creates the ticket.
+func Run(ctx context.Context, opts *Options) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	desc, err := readDescription(opts)
+	if err != nil {
+		return err
+	}
+	labels, err := checkLabels(opts.Labels)
+	if err != nil {
+		return err
+	}
+	j, err := opts.Connect(ctx, config.Flag{Name: "project", Key: config.KeyProjectKey, Value: opts.Project})
+	if err != nil {
+		return err
+	}
+	draft := tm.TicketDraft{
+		ProjectKey: j.Config.ProjectKey, Summary: strings.TrimSpace(opts.Title), Description: desc,
+		IssueType: opts.Type, Priority: opts.Priority, Labels: labels, Assignee: opts.Assignee,
+		Components: opts.Components, Parent: opts.Parent,
+	}
+	if draft.IssueType == "" {
+		draft.IssueType = tm.DefaultIssueType
+	}
+	for _, fv := range opts.Fields {
+		k, v, _ := strings.Cut(fv, "=")
+		draft.Fields = append(draft.Fields, tm.FieldValue{Name: strings.TrimSpace(k), Value: strings.TrimSpace(v)})
+	}
+
+	r := &resolver{j: j, cache: opts.Cache, project: draft.ProjectKey, offline: opts.DryRun}
+	fields, err := r.build(ctx, draft)
+	if err != nil {
+		return err
+	}
+	req := jira.CreateRequest{ProjectKey: draft.ProjectKey, Fields: fields}
+	if opts.DryRun {
+		return printDryRun(opts, j.PrepareCreate(req), r.unresolved)
+	}
+
+	t, err := j.CreateIssue(ctx, req)
+	if je := (*jira.Error)(nil); errors.As(err, &je) && je.StatusCode == 400 && r.fromCache && r.rejectedCached(je) {
+		// Jira refused an id tm took from its cache: the project's
+		// configuration changed. Drop the cache, resolve afresh, try once more.
+		r.dropCache()
+		if fields, err = r.build(ctx, draft); err != nil {
+			return err
+		}
+		t, err = j.CreateIssue(ctx, jira.CreateRequest{ProjectKey: draft.ProjectKey, Fields: fields})
+	}
+	if err != nil {
+		return r.explainCreate(err)
+	}
+	return printCreated(opts, t)
+}
+
+// readDescription reads -d: the text itself, "-" for stdin, "@path" for a file.
+func readDescription(opts *Options) (string, error) {
+	d := opts.Description
+	switch {
+	case d == "-":
+		b, err := io.ReadAll(io.LimitReader(opts.IO.In, maxDescription+1))
+		if err != nil {
+			return "", fmt.Errorf("reading the description from stdin: %w", err)
+		}
+		if len(b) > maxDescription {
+			return "", tooLong()
+		}
+		return string(b), nil
+	case strings.HasPrefix(d, "@"):
+		p := d[1:]
+		if !filepath.IsAbs(p) && opts.WorkDir != "" {
+			p = filepath.Join(opts.WorkDir, p)
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return "", &tm.Error{Code: tm.EINVALID, Message: fmt.Sprintf("cannot read the description file %s: %v", d[1:], errors.Unwrap(err)),
+				Hint: "Check the path (relative paths start in the current directory). For a description that starts with @, pass it through stdin: -d -"}
+		}
+		if st.Size() > maxDescription {
+			return "", tooLong()
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", &tm.Error{Code: tm.EINVALID, Message: fmt.Sprintf("cannot read the description file %s: %v", d[1:], errors.Unwrap(err))}
+		}
+		return string(b), nil
+	}
+	return d, nil
+}
+
+// maxDescription is well above what Jira stores in a description (32767
+// characters); anything larger is not meant as one.
+const maxDescription = 1 << 20
+
+func tooLong() error {
+	return &tm.Error{Code: tm.EINVALID, Message: "the description is larger than 1 MiB",
+		Hint: "Jira keeps at most 32,767 characters in a description: attach long logs to the ticket instead."}
+}
+
+// checkLabels refuses labels Jira would refuse, before any request.
+func checkLabels(labels []string) ([]string, error) {
+	var out []string
+	for _, l := range labels {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		if strings.ContainsAny(l, " \t") {
+			return nil, &tm.Error{Code: tm.EINVALID, Message: fmt.Sprintf("label %q contains a space; Jira labels cannot", l),
+				Hint: fmt.Sprintf("Use a dash or underscore instead: --label %s", strings.Join(strings.Fields(l), "-"))}
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// description renders the Markdown for the instance: ADF for Cloud's v3,
+// wiki markup for Data Center's v2.
+func description(j *factory.Jira, md string) (any, error) {
+	if j.DataCenter() {
+		return adf.ToWiki([]byte(md))
+	}
+	return adf.FromMarkdown([]byte(md))
+}
+
+func printDryRun(opts *Options, p jira.PreparedRequest, unresolved []string) error {
+	var body any
+	_ = json.Unmarshal(p.Body, &body)
+	if opts.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Method string `json:"method"`
+			URL    string `json:"url"`
+			Body   any    `json:"body"`
+		}{p.Method, p.URL, body})
+	}
+	pretty, _ := json.MarshalIndent(body, "", "  ")
+	fmt.Fprintf(opts.IO.Out, "%s %s\n%s\n", p.Method, p.URL, pretty)
+	fmt.Fprintln(opts.IO.ErrOut, "Dry run: nothing was sent.")
+	if len(unresolved) > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "Not cached yet, so shown by name and resolved when creating: %s.\n", strings.Join(unresolved, ", "))
+	}
+	return nil
+}
+
+func printCreated(opts *Options, t tm.Ticket) error {
+	switch {
+	case opts.JSON:
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(t); err != nil {
+			return err
+		}
+	case opts.IO.IsStdoutTTY():
+		fmt.Fprintf(opts.IO.Out, "✅ Created %s\n%s\n", t.Key, t.URL)
+	default:
+		fmt.Fprintf(opts.IO.Out, "%s\n%s\n", t.Key, t.URL)
+	}
+	if opts.Open && opts.Browser != nil {
+		if err := opts.Browser(t.URL); err != nil {
+			fmt.Fprintf(opts.IO.ErrOut, "Could not open a browser (%v); the link is above.\n", err)
+		}
+	}
+	return nil
+}
