@@ -29,6 +29,14 @@ type Factory struct {
 	HTTPClient func() *http.Client
 	// Now is the clock.
 	Now func() time.Time
+
+	// ConfigFile is --config: one JSON config file instead of
+	// ticket-mate.json and jira.json ("" falls back to $TM_CONFIG).
+	ConfigFile string
+	// Debug is --debug; true overrides TM_DEBUG.
+	Debug bool
+
+	cfg configCache // see Config in config.go
 }
 
 // New returns the production factory.
