@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"time"
+)
+
+// Sessions are keyed by the SHA-256 of their token, so the database never
+// holds a cookie value that would log someone in.
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// FindCtx returns an unexpired session's data.
+func (db *DB) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	var data []byte
+	err := db.r.QueryRowContext(ctx, `SELECT data FROM sessions WHERE token_hash = $1 AND expiry > $2`,
+		tokenHash(token), db.now().UnixMilli()).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, db.dbErr("read the session", "", err)
+	}
+	return data, true, nil
+}
+
+// CommitCtx stores a session's data and expiry, replacing earlier ones.
+func (db *DB) CommitCtx(ctx context.Context, token string, data []byte, expiry time.Time) error {
+	_, err := db.w.ExecContext(ctx, `
+		INSERT INTO sessions (token_hash, data, expiry) VALUES ($1, $2, $3)
+		ON CONFLICT (token_hash) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
+		tokenHash(token), data, expiry.UnixMilli())
+	return db.dbErr("store the session", "", err)
+}
+
+// DeleteCtx removes a session; an unknown token is not an error.
+func (db *DB) DeleteCtx(ctx context.Context, token string) error {
+	_, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash(token))
+	return db.dbErr("delete the session", "", err)
+}
+
+// Find is FindCtx for stores without a context (scs.Store).
+func (db *DB) Find(token string) ([]byte, bool, error) {
+	return db.FindCtx(context.Background(), token)
+}
+
+// Commit is CommitCtx for stores without a context (scs.Store).
+func (db *DB) Commit(token string, data []byte, expiry time.Time) error {
+	return db.CommitCtx(context.Background(), token, data, expiry)
+}
+
+// Delete is DeleteCtx for stores without a context (scs.Store).
+func (db *DB) Delete(token string) error {
+	return db.DeleteCtx(context.Background(), token)
+}
+
+// DeleteExpiredSessions removes expired sessions.
+func (db *DB) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE expiry <= $1`, db.now().UnixMilli())
+	if err != nil {
+		return 0, db.dbErr("delete expired sessions", "", err)
+	}
+	return res.RowsAffected()
+}
+
+// CleanSessions deletes expired sessions every interval until ctx ends,
+// passing failures to onErr (which may be nil). Run it in a goroutine.
+func (db *DB) CleanSessions(ctx context.Context, interval time.Duration, onErr func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := db.DeleteExpiredSessions(ctx); err != nil && onErr != nil && ctx.Err() == nil {
+				onErr(err)
+			}
+		}
+	}
+}

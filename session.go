@@ -1,0 +1,21 @@
+package tm
+
+import (
+	"context"
+	"time"
+)
+
+// SessionStore keeps browser sessions for the server's session manager.
+// Its method set is that of github.com/alexedwards/scs/v2's Store and
+// CtxStore, so an implementation plugs into scs without this package
+// importing it. Find reports found=false for unknown or expired tokens.
+type SessionStore interface {
+	Find(token string) (data []byte, found bool, err error)
+	Commit(token string, data []byte, expiry time.Time) error
+	Delete(token string) error
+	FindCtx(ctx context.Context, token string) (data []byte, found bool, err error)
+	CommitCtx(ctx context.Context, token string, data []byte, expiry time.Time) error
+	DeleteCtx(ctx context.Context, token string) error
+	// DeleteExpiredSessions removes sessions past their expiry and says how many.
+	DeleteExpiredSessions(ctx context.Context) (int64, error)
+}
