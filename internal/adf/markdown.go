@@ -310,18 +310,27 @@ func codeMarks(marks []Mark) []Mark {
 }
 
 // mergeText joins neighbouring text nodes with the same marks; goldmark splits
-// text at every delimiter it considered.
+// text at every delimiter it considered. Runs are joined in one go so a line
+// of a thousand stray asterisks stays linear.
 func mergeText(nodes []Node) []Node {
 	out := nodes[:0]
-	for _, n := range nodes {
-		if n.Type == "text" && len(out) > 0 {
-			last := &out[len(out)-1]
-			if last.Type == "text" && sameMarks(last.Marks, n.Marks) {
-				last.Text += n.Text
-				continue
+	for i := 0; i < len(nodes); {
+		n := nodes[i]
+		j := i + 1
+		if n.Type == "text" {
+			for j < len(nodes) && nodes[j].Type == "text" && sameMarks(n.Marks, nodes[j].Marks) {
+				j++
+			}
+			if j > i+1 {
+				var sb strings.Builder
+				for _, m := range nodes[i:j] {
+					sb.WriteString(m.Text)
+				}
+				n.Text = sb.String()
 			}
 		}
 		out = append(out, n)
+		i = j
 	}
 	return out
 }

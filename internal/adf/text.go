@@ -252,7 +252,7 @@ func tableLines(n Node) []string {
 				sb.WriteString("  ")
 			}
 			sb.WriteString(c)
-			sb.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)))
+			sb.WriteString(strings.Repeat(" ", max(0, widths[i]-displayWidth(c))))
 		}
 		return sb.String()
 	}
@@ -300,12 +300,15 @@ func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 // is shown in parentheses, unless the text already says it.
 func inlineText(nodes []Node) string {
 	var sb strings.Builder
-	var href, label string
+	var href string
+	var label strings.Builder
 	endLink := func() {
-		if href != "" && href != label && href != "mailto:"+label && href != "http://"+label {
+		l := label.String()
+		if href != "" && href != l && href != "mailto:"+l && href != "http://"+l {
 			sb.WriteString(" (" + href + ")")
 		}
-		href, label = "", ""
+		href = ""
+		label.Reset()
 	}
 	for _, n := range nodes {
 		h := linkHref(n)
@@ -314,7 +317,7 @@ func inlineText(nodes []Node) string {
 			href = h
 		}
 		if h != "" {
-			label += n.Text
+			label.WriteString(n.Text)
 		}
 		writeInline(&sb, n)
 	}

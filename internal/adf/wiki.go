@@ -18,11 +18,14 @@ func ToWiki(src []byte) (string, error) {
 	if err := checkUTF8("the Markdown text", src); err != nil {
 		return "", err
 	}
-	w := &wiki{src: src}
+	w := &wiki{src: src, active: map[string]bool{}}
 	return strings.Join(w.blocks(parse(src), false), "\n\n"), nil
 }
 
-type wiki struct{ src []byte }
+type wiki struct {
+	src    []byte
+	active map[string]bool // effect markers open around the text being rendered
+}
 
 // blocks renders the block children of n, one string per block. Jira has
 // no nested quotes: inside one, a quote gives up its markers.
@@ -54,7 +57,7 @@ func (w *wiki) block(n ast.Node, inQuote bool) string {
 		return codeMacro("", linesText(n, w.src))
 	case *ast.Blockquote:
 		inner := strings.Join(w.blocks(n, true), "\n\n")
-		if inQuote {
+		if inQuote || inner == "" {
 			return inner
 		}
 		return "{quote}\n" + inner + "\n{quote}"
@@ -253,7 +256,14 @@ func (r *wikiInline) children(n ast.Node) {
 // at word boundaries; inside a word it needs the {*}x{*} form. Blanks at the
 // edges move outside the markers, where Jira expects them.
 func (r *wikiInline) effect(n ast.Node, marker string) {
+	if r.w.active[marker] {
+		// *a *b* c* nests the same effect, which Jira cannot; once is enough.
+		r.children(n)
+		return
+	}
+	r.w.active[marker] = true
 	inner := r.w.inline(n, false)
+	delete(r.w.active, marker)
 	body := strings.TrimSpace(inner)
 	if body == "" {
 		r.pending.WriteString(inner)
