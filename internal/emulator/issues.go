@@ -1,0 +1,547 @@
+package emulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// issueDetails is IssueUpdateDetails, the body of create and edit.
+type issueDetails struct {
+	Fields     map[string]json.RawMessage            `json:"fields"`
+	Update     map[string][]map[string]json.RawMessage `json:"update"`
+	Transition *struct {
+		ID string `json:"id"`
+	} `json:"transition"`
+}
+
+// createResult is one outcome of a create: a new issue, or errors.
+type createResult struct {
+	is     *issue
+	status int
+	errs   errorCollection
+	trans  obj // the "transition" part of the response, if one was asked for
+}
+
+// createIssue validates d and stores the issue. The caller holds e.mu.
+func (c *call) createIssue(d issueDetails) createResult {
+	in := &fieldInput{c: c, errs: map[string]string{}}
+	bad := func() createResult {
+		return createResult{status: http.StatusBadRequest, errs: newErrors(in.msgs, in.errs)}
+	}
+	var pref struct{ ID, Key string }
+	if raw, ok := d.Fields["project"]; ok {
+		json.Unmarshal(raw, &pref)
+	}
+	p := c.site.projectByIDOrKey(cmpOr(pref.Key, pref.ID))
+	if p == nil || !c.site.visible(c.who, p) {
+		in.fail("project", msgProjectInvalid)
+		return bad()
+	}
+	in.p = p
+	if !c.site.can(c.who, permCreate, p, nil) {
+		in.msgs = append(in.msgs, msgCreateForbidden)
+		return bad()
+	}
+	raw, ok := d.Fields["issuetype"]
+	if !ok {
+		in.fail("issuetype", msgTypeMissing)
+		return bad()
+	}
+	if in.it = in.typeRef(raw); in.it == nil {
+		return bad()
+	}
+	is := &issue{ProjectID: p.ID, TypeID: in.it.ID, StatusID: p.workflow.Initial,
+		PriorityID: c.site.defaultPriority(), Reporter: c.who.AccountID, Creator: c.who.AccountID,
+		Assignee: p.defaultAssignee()}
+	var sets []func(*issue)
+	for _, id := range sortedKeys(d.Fields) {
+		if fn := in.setter(id, d.Fields[id]); fn != nil {
+			sets = append(sets, fn)
+		}
+	}
+	sets = append(sets, in.applyUpdate(d.Update)...)
+	if _, ok := d.Fields["summary"]; !ok && d.Update["summary"] == nil {
+		in.fail("summary", msgSummaryMissing)
+	}
+	if in.it.subtask() && d.Fields["parent"] == nil {
+		in.fail("parent", msgSubtaskNoParent)
+	}
+	for _, req := range p.Required {
+		if _, ok := d.Fields[req]; !ok {
+			in.msgs = append(in.msgs, msgRequired(req))
+		}
+	}
+	if len(in.errs) > 0 || len(in.msgs) > 0 {
+		return bad()
+	}
+	now := c.e.now()
+	is.ID = c.site.nextIssueID
+	p.nextNum++
+	is.Key = p.Key + "-" + strconv.Itoa(p.nextNum)
+	is.Created, is.Updated = now, now
+	is.Indexed = now.Add(c.e.opts.SearchLag)
+	for _, fn := range sets {
+		fn(is)
+	}
+	res := createResult{is: is, status: http.StatusCreated}
+	if d.Transition != nil && d.Transition.ID != "" {
+		if msg := c.transition(is, d.Transition.ID, now); msg != "" {
+			res.trans = obj{"status": 400, "errorCollection": newErrors([]string{msg}, nil)}
+		} else {
+			res.trans = obj{"status": 200, "errorCollection": newErrors(nil, nil)}
+		}
+	}
+	c.site.addIssue(is)
+	return res
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func (c *call) createdIssue(is *issue) obj {
+	return obj{"id": strconv.FormatInt(is.ID, 10), "key": is.Key, "self": c.api() + "/issue/" + strconv.FormatInt(is.ID, 10)}
+}
+
+// POST /rest/api/{v}/issue
+func (c *call) handleCreateIssue() {
+	var d issueDetails
+	if !c.decode(&d) {
+		return
+	}
+	c.e.mu.Lock()
+	res := c.createIssue(d)
+	c.e.mu.Unlock()
+	if res.is == nil {
+		c.json(res.status, res.errs)
+		return
+	}
+	c.e.changed()
+	out := c.createdIssue(res.is)
+	if res.trans != nil {
+		out["transition"] = res.trans
+	}
+	c.json(http.StatusCreated, out)
+}
+
+// maxBulkCreate is how many issues one bulk create may carry.
+const maxBulkCreate = 50
+
+// POST /rest/api/{v}/issue/bulk
+func (c *call) handleBulkCreate() {
+	var body struct {
+		IssueUpdates []issueDetails `json:"issueUpdates"`
+	}
+	if !c.decode(&body) {
+		return
+	}
+	if len(body.IssueUpdates) == 0 {
+		c.fail(http.StatusBadRequest, "Specify at least one issue to create in issueUpdates.")
+		return
+	}
+	if len(body.IssueUpdates) > maxBulkCreate {
+		c.fail(http.StatusBadRequest, "The number of issues to create ("+strconv.Itoa(len(body.IssueUpdates))+") exceeds the limit of 50 issues per request.")
+		return
+	}
+	issues, errs := []any{}, []any{}
+	c.e.mu.Lock()
+	for i, d := range body.IssueUpdates {
+		res := c.createIssue(d)
+		if res.is == nil {
+			errs = append(errs, obj{"status": res.status, "failedElementNumber": i, "elementErrors": res.errs})
+			continue
+		}
+		issues = append(issues, c.createdIssue(res.is))
+	}
+	c.e.mu.Unlock()
+	status := http.StatusCreated
+	if len(issues) == 0 {
+		status = http.StatusBadRequest
+	} else {
+		c.e.changed()
+	}
+	c.json(status, obj{"issues": issues, "errors": errs})
+}
+
+// visibleIssue finds an issue the caller may browse, or answers 404.
+func (c *call) visibleIssue(idOrKey string) *issue {
+	is := c.site.issueByIDOrKey(idOrKey)
+	if is == nil || !c.site.can(c.who, permBrowse, c.site.projectOf(is), is) {
+		c.fail(http.StatusNotFound, msgIssueNotFound)
+		return nil
+	}
+	return is
+}
+
+// GET /rest/api/{v}/issue/{issueIdOrKey}
+func (c *call) handleGetIssue() {
+	c.e.mu.RLock()
+	defer c.e.mu.RUnlock()
+	is := c.visibleIssue(c.r.PathValue("issueIdOrKey"))
+	if is == nil {
+		return
+	}
+	sel := parseFieldSelection(c.listParam("fields"), true)
+	c.json(http.StatusOK, c.issueObj(is, sel, splitSet(c.q("expand"))))
+}
+
+// PUT /rest/api/{v}/issue/{issueIdOrKey}
+func (c *call) handleEditIssue() {
+	var d issueDetails
+	if !c.decode(&d) {
+		return
+	}
+	c.e.mu.Lock()
+	is := c.visibleIssue(c.r.PathValue("issueIdOrKey"))
+	if is == nil {
+		c.e.mu.Unlock()
+		return
+	}
+	p := c.site.projectOf(is)
+	query := c.r.URL.Query()
+	if query.Get("overrideScreenSecurity") == "true" || query.Get("overrideEditableFlag") == "true" {
+		if !c.site.can(c.who, permAdminProj, p, is) && !c.site.canGlobal(c.who, permAdminister) {
+			c.e.mu.Unlock()
+			c.fail(http.StatusForbidden, "You must have admin rights to use the overrideScreenSecurity or overrideEditableFlag parameters.")
+			return
+		}
+	}
+	if !c.site.can(c.who, permEdit, p, is) {
+		c.e.mu.Unlock()
+		c.fail(http.StatusForbidden, msgEditForbidden)
+		return
+	}
+	in := &fieldInput{c: c, p: p, current: is, errs: map[string]string{}}
+	var sets []func(*issue)
+	for _, id := range sortedKeys(d.Fields) {
+		if _, both := d.Update[id]; both {
+			in.fail(id, "Field '"+id+"' cannot be set in both the fields and the update sections.")
+			continue
+		}
+		if id == "project" {
+			in.fail(id, msgNotOnScreen(id))
+			continue
+		}
+		if fn := in.setter(id, d.Fields[id]); fn != nil {
+			sets = append(sets, fn)
+		}
+	}
+	sets = append(sets, in.applyUpdate(d.Update)...)
+	if len(in.errs) > 0 || len(in.msgs) > 0 {
+		c.e.mu.Unlock()
+		c.json(http.StatusBadRequest, newErrors(in.msgs, in.errs))
+		return
+	}
+	for _, fn := range sets {
+		fn(is)
+	}
+	if len(sets) > 0 {
+		is.Updated = c.e.now()
+	}
+	var out obj
+	if query.Get("returnIssue") == "true" {
+		out = c.issueObj(is, parseFieldSelection(nil, true), splitSet(query.Get("expand")))
+	}
+	c.e.mu.Unlock()
+	c.e.changed()
+	if out != nil {
+		c.json(http.StatusOK, out)
+		return
+	}
+	c.noContent()
+}
+
+// PUT /rest/api/{v}/issue/{issueIdOrKey}/assignee
+func (c *call) handleAssign() {
+	var body map[string]json.RawMessage
+	if !c.decode(&body) {
+		return
+	}
+	c.e.mu.Lock()
+	defer c.e.mu.Unlock()
+	is := c.visibleIssue(c.r.PathValue("issueIdOrKey"))
+	if is == nil {
+		return
+	}
+	p := c.site.projectOf(is)
+	if !c.site.can(c.who, permAssign, p, is) {
+		c.fail(http.StatusForbidden, msgAssignForbidden)
+		return
+	}
+	idKeys := []string{"accountId", "name", "key"}
+	given := 0
+	for _, k := range idKeys {
+		if _, ok := body[k]; ok {
+			given++
+		}
+	}
+	if given != 1 {
+		c.fail(http.StatusBadRequest, "Specify exactly one of accountId, name or key.")
+		return
+	}
+	var target string
+	switch {
+	case body["accountId"] != nil:
+		raw := body["accountId"]
+		if string(raw) == "null" {
+			break
+		}
+		var id string
+		json.Unmarshal(raw, &id)
+		if c.e.dc {
+			c.fail(http.StatusBadRequest, "Data Center identifies users by name: send {\"name\":\"…\"}.")
+			return
+		}
+		if id == "-1" {
+			target = p.defaultAssignee()
+			break
+		}
+		u := c.e.userByID[id]
+		if u == nil || u.Inactive {
+			c.fail(http.StatusBadRequest, "User '"+id+"' does not exist.")
+			return
+		}
+		if !c.site.can(u, permAssignable, p, nil) {
+			c.failFields(http.StatusBadRequest, map[string]string{"assignee": "User '" + id + "' cannot be assigned issues."})
+			return
+		}
+		target = u.AccountID
+	default:
+		if !c.e.dc {
+			c.fail(http.StatusBadRequest, "The query parameter 'username' is not supported in GDPR strict mode.")
+			return
+		}
+		var name string
+		raw := body["name"]
+		if raw == nil {
+			raw = body["key"]
+		}
+		if string(raw) == "null" {
+			break
+		}
+		json.Unmarshal(raw, &name)
+		if name == "-1" {
+			target = p.defaultAssignee()
+			break
+		}
+		u := c.e.userByName[strings.ToLower(name)]
+		if u == nil {
+			for _, cand := range c.e.users {
+				if cand.Key == name {
+					u = cand
+				}
+			}
+		}
+		if u == nil || u.Inactive {
+			c.fail(http.StatusBadRequest, "User '"+name+"' does not exist.")
+			return
+		}
+		if !c.site.can(u, permAssignable, p, nil) {
+			c.failFields(http.StatusBadRequest, map[string]string{"assignee": "User '" + name + "' cannot be assigned issues."})
+			return
+		}
+		target = u.AccountID
+	}
+	is.Assignee = target
+	is.Updated = c.e.now()
+	c.e.changed()
+	c.noContent()
+}
+
+// fieldSelection is the parsed "fields" parameter.
+type fieldSelection struct {
+	all, navigable bool
+	include        map[string]bool
+	exclude        map[string]bool
+}
+
+// parseFieldSelection reads fields=a,b,*all,*navigable,-c. With nothing
+// asked, issue GET means *all and search means id only.
+func parseFieldSelection(list []string, defaultAll bool) fieldSelection {
+	sel := fieldSelection{include: map[string]bool{}, exclude: map[string]bool{}}
+	for _, f := range list {
+		switch {
+		case f == "*all":
+			sel.all = true
+		case f == "*navigable":
+			sel.navigable = true
+		case strings.HasPrefix(f, "-"):
+			sel.exclude[f[1:]] = true
+		default:
+			sel.include[f] = true
+		}
+	}
+	if len(sel.include) == 0 && !sel.navigable && !sel.all && defaultAll {
+		sel.all = true
+	}
+	return sel
+}
+
+func (sel fieldSelection) wants(f *fieldDef) bool {
+	if sel.exclude[f.ID] {
+		return false
+	}
+	return sel.all || sel.include[f.ID] || (sel.navigable && f.Navigable)
+}
+
+// none reports a selection that asks for no field values (search's default).
+func (sel fieldSelection) none() bool {
+	return !sel.all && !sel.navigable && len(sel.include) == 0
+}
+
+func splitSet(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out[p] = true
+		}
+	}
+	return out
+}
+
+// issueObj renders an issue (IssueBean). The caller holds e.mu (read).
+func (c *call) issueObj(is *issue, sel fieldSelection, expand map[string]bool) obj {
+	id := strconv.FormatInt(is.ID, 10)
+	o := obj{
+		"expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+		"id":     id, "self": c.api() + "/issue/" + id, "key": is.Key,
+	}
+	fields := obj{}
+	names := obj{}
+	schemas := obj{}
+	for _, f := range c.site.fields {
+		if !sel.wants(f) {
+			continue
+		}
+		fields[f.ID] = c.fieldValue(is, f)
+		names[f.ID] = f.Name
+		schemas[f.ID] = fieldSchema(f)
+	}
+	if len(fields) > 0 || !sel.none() {
+		o["fields"] = fields
+	}
+	if expand["names"] {
+		o["names"] = names
+	}
+	if expand["schema"] {
+		o["schema"] = schemas
+	}
+	if expand["renderedFields"] {
+		rendered := obj{}
+		for k := range fields {
+			if f := c.site.fieldByID[k]; f != nil && f.isRichText() {
+				if adf := richValue(is, k); len(adf) > 0 {
+					rendered[k] = "<p>" + htmlEscape(adfText(adf)) + "</p>"
+				} else {
+					rendered[k] = nil
+				}
+			}
+		}
+		o["renderedFields"] = rendered
+	}
+	if expand["transitions"] {
+		o["transitions"] = c.transitionList(is, false)
+	}
+	if expand["changelog"] {
+		o["changelog"] = obj{"startAt": 0, "maxResults": 0, "total": 0, "histories": []any{}}
+	}
+	return o
+}
+
+func richValue(is *issue, id string) json.RawMessage {
+	switch id {
+	case "description":
+		return is.Description
+	case "environment":
+		return is.Environment
+	}
+	return is.Custom[id]
+}
+
+// fieldValue is one field as REST returns it.
+func (c *call) fieldValue(is *issue, f *fieldDef) any {
+	s := c.site
+	switch f.ID {
+	case "summary":
+		return is.Summary
+	case "description", "environment":
+		return c.richOut(richValue(is, f.ID))
+	case "issuetype":
+		return c.issueTypeObj(s.types[is.TypeID])
+	case "project":
+		return c.projectRef(s.projectOf(is))
+	case "status":
+		return c.statusObj(s.statuses[is.StatusID])
+	case "priority":
+		if p := s.prioByID[is.PriorityID]; p != nil {
+			return c.priorityObj(p)
+		}
+		return nil
+	case "assignee":
+		return c.userRef(is.Assignee)
+	case "reporter":
+		return c.userRef(is.Reporter)
+	case "creator":
+		return c.userRef(is.Creator)
+	case "labels":
+		return append([]string{}, is.Labels...)
+	case "duedate":
+		if is.DueDate == "" {
+			return nil
+		}
+		return is.DueDate
+	case "parent":
+		parent := s.issueByID[is.ParentID]
+		if parent == nil {
+			return nil
+		}
+		id := strconv.FormatInt(parent.ID, 10)
+		return obj{"id": id, "key": parent.Key, "self": c.api() + "/issue/" + id, "fields": obj{
+			"summary": parent.Summary, "status": c.statusObj(s.statuses[parent.StatusID]),
+			"priority": c.priorityObj(s.prioByID[parent.PriorityID]), "issuetype": c.issueTypeObj(s.types[parent.TypeID]),
+		}}
+	case "created":
+		return fmtTime(is.Created)
+	case "updated":
+		return fmtTime(is.Updated)
+	case "resolutiondate":
+		if is.Resolved.IsZero() {
+			return nil
+		}
+		return fmtTime(is.Resolved)
+	case "statuscategorychangedate":
+		return fmtTime(is.Updated)
+	case "comment":
+		list := make([]any, 0, len(is.Comments))
+		for _, cm := range is.Comments {
+			list = append(list, c.commentObj(is, cm))
+		}
+		return obj{"comments": list, "self": c.api() + "/issue/" + strconv.FormatInt(is.ID, 10) + "/comment",
+			"maxResults": len(list), "total": len(list), "startAt": 0}
+	}
+	if f.isRichText() {
+		return c.richOut(is.Custom[f.ID])
+	}
+	raw, ok := is.Custom[f.ID]
+	if !ok {
+		return nil
+	}
+	if f.Kind == "select" {
+		var ref struct{ ID string }
+		json.Unmarshal(raw, &ref)
+		return c.optionObj(f, ref.ID)
+	}
+	return raw
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}

@@ -1,0 +1,204 @@
+package emulator
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+const msgNoProject = "No project could be found with key '%s'."
+
+// projectsFor lists the projects the caller may see for action (view,
+// browse, edit, create), in key order.
+func (c *call) projectsFor(action string) []*project {
+	var out []*project
+	for _, p := range c.site.projects {
+		ok := c.site.visible(c.who, p)
+		switch action {
+		case "create":
+			ok = ok && c.site.can(c.who, permCreate, p, nil)
+		case "edit":
+			ok = ok && c.site.can(c.who, permAdminProj, p, nil)
+		}
+		if ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// GET /rest/api/3/project/search
+func (c *call) handleProjectSearch() {
+	startAt, ok := c.intParam("startAt", 0)
+	if !ok {
+		return
+	}
+	maxResults, ok := c.intParam("maxResults", 50)
+	if !ok {
+		return
+	}
+	if startAt < 0 || maxResults < 0 {
+		c.fail(http.StatusBadRequest, "The value of startAt and maxResults must not be negative.")
+		return
+	}
+	maxResults = min(maxResults, 100) // Jira clamps silently
+	action := cmpOr(c.q("action"), "view")
+	switch action {
+	case "view", "browse", "edit", "create":
+	default:
+		c.fail(http.StatusBadRequest, "The action '"+action+"' is not valid. Valid actions are view, browse, edit and create.")
+		return
+	}
+	list := c.projectsFor(action)
+	keys := c.listParam("keys")
+	ids := c.listParam("id")
+	query := strings.ToLower(c.q("query"))
+	types := splitSet(c.q("typeKey"))
+	list = slices.DeleteFunc(list, func(p *project) bool {
+		if len(keys) > 0 && !slices.ContainsFunc(keys, func(k string) bool { return strings.EqualFold(k, p.Key) }) {
+			return true
+		}
+		if len(ids) > 0 && !slices.Contains(ids, p.ID) {
+			return true
+		}
+		if query != "" && !strings.Contains(strings.ToLower(p.Key), query) && !strings.Contains(strings.ToLower(p.Name), query) {
+			return true
+		}
+		return len(types) > 0 && !types[p.TypeKey]
+	})
+	orderBy := cmpOr(c.q("orderBy"), "key")
+	desc := strings.HasPrefix(orderBy, "-")
+	field := strings.TrimLeft(orderBy, "+-")
+	slices.SortStableFunc(list, func(a, b *project) int {
+		var r int
+		switch field {
+		case "name":
+			r = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		case "owner":
+			r = strings.Compare(c.e.userByID[a.Lead].DisplayName, c.e.userByID[b.Lead].DisplayName)
+		default:
+			r = strings.Compare(a.Key, b.Key)
+		}
+		if desc {
+			r = -r
+		}
+		return r
+	})
+	expand := splitSet(c.q("expand"))
+	values := []any{}
+	for i := startAt; i < len(list) && len(values) < maxResults; i++ {
+		values = append(values, c.projectObj(list[i], expand, false))
+	}
+	isLast := startAt+len(values) >= len(list)
+	self := c.api() + "/project/search?" + c.r.URL.RawQuery
+	page := obj{"self": self, "maxResults": maxResults, "startAt": startAt, "total": len(list), "isLast": isLast, "values": values}
+	if !isLast {
+		q := c.r.URL.Query()
+		q.Set("startAt", strconv.Itoa(startAt+len(values)))
+		q.Set("maxResults", strconv.Itoa(maxResults))
+		page["nextPage"] = c.api() + "/project/search?" + q.Encode()
+	}
+	c.json(http.StatusOK, page)
+}
+
+// GET /rest/api/{v}/project (legacy: a bare array, no paging)
+func (c *call) handleProjectList() {
+	expand := splitSet(c.q("expand"))
+	out := []any{}
+	list := c.projectsFor("view")
+	if n, err := strconv.Atoi(c.q("recent")); err == nil && n >= 0 && n < len(list) {
+		list = list[:min(n, 20)]
+	}
+	for _, p := range list {
+		out = append(out, c.projectObj(p, expand, false))
+	}
+	c.json(http.StatusOK, out)
+}
+
+// GET /rest/api/{v}/project/{projectIdOrKey}
+func (c *call) handleGetProject() {
+	key := c.r.PathValue("projectIdOrKey")
+	p := c.site.projectByIDOrKey(key)
+	if p == nil || !c.site.visible(c.who, p) {
+		c.fail(http.StatusNotFound, strings.Replace(msgNoProject, "%s", key, 1))
+		return
+	}
+	c.json(http.StatusOK, c.projectObj(p, splitSet(c.q("expand")), true))
+}
+
+// GET /rest/api/2/projects/picker (Data Center)
+func (c *call) handleProjectPicker() {
+	query := strings.ToLower(c.q("query"))
+	out := []any{}
+	for _, p := range c.projectsFor("view") {
+		if query == "" || strings.Contains(strings.ToLower(p.Key), query) || strings.Contains(strings.ToLower(p.Name), query) {
+			o := c.projectRef(p)
+			o["html"] = p.Name + " (" + p.Key + ")"
+			out = append(out, o)
+		}
+	}
+	c.json(http.StatusOK, obj{"header": "Showing " + strconv.Itoa(len(out)) + " of " + strconv.Itoa(len(out)) + " matching projects", "total": len(out), "projects": out})
+}
+
+// GET /rest/api/{v}/mypermissions
+func (c *call) handleMyPermissions() {
+	q := c.r.URL.Query()
+	keys := c.listParam("permissions")
+	if len(keys) == 0 {
+		if !c.e.dc {
+			c.fail(http.StatusBadRequest, "The 'permissions' query parameter is required.")
+			return
+		}
+		for _, p := range permissionCatalog { // Data Center still answers everything
+			keys = append(keys, p.Key)
+		}
+	}
+	for _, k := range keys {
+		if _, ok := permissionByKey[k]; !ok {
+			c.fail(http.StatusBadRequest, "Invalid permission key: "+k+". Check the keys at GET /rest/api/3/permissions.")
+			return
+		}
+	}
+	var p *project
+	var is *issue
+	c.e.mu.RLock()
+	defer c.e.mu.RUnlock()
+	switch {
+	case q.Get("issueKey") != "" || q.Get("issueId") != "":
+		ref := cmpOr(q.Get("issueKey"), q.Get("issueId"))
+		is = c.site.issueByIDOrKey(ref)
+		if is == nil || !c.site.can(c.who, permBrowse, c.site.projectOf(is), is) {
+			c.fail(http.StatusNotFound, msgIssueNotFound)
+			return
+		}
+		p = c.site.projectOf(is)
+	case q.Get("projectKey") != "" || q.Get("projectId") != "":
+		ref := cmpOr(q.Get("projectKey"), q.Get("projectId"))
+		p = c.site.projectByIDOrKey(ref)
+		if p == nil || !c.site.visible(c.who, p) {
+			c.fail(http.StatusNotFound, strings.Replace(msgNoProject, "%s", ref, 1))
+			return
+		}
+	}
+	perms := obj{}
+	for _, k := range keys {
+		def := permissionByKey[k]
+		var have bool
+		switch {
+		case def.Type == "GLOBAL":
+			have = c.site.canGlobal(c.who, k)
+		case p == nil:
+			have = c.site.canAnywhere(c.who, k)
+		default:
+			have = c.site.can(c.who, k, p, is)
+		}
+		perms[k] = obj{"id": def.ID, "key": def.Key, "name": def.Name, "type": def.Type,
+			"description": def.Description, "havePermission": have}
+	}
+	c.json(http.StatusOK, obj{"permissions": perms})
+}
+
+// urlPath escapes one path segment.
+func urlPath(s string) string { return url.PathEscape(s) }
