@@ -45,7 +45,7 @@ func (c *call) handleMyself() {
 
 // groupID is a stable uuid-shaped id for a group name.
 func groupID(name string) string {
-	h := fmt.Sprintf("%032x", []byte(name+"................")[:16])
+	h := fmt.Sprintf("%032x", []byte(name + "................")[:16])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 

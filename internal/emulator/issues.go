@@ -10,7 +10,7 @@ import (
 
 // issueDetails is IssueUpdateDetails, the body of create and edit.
 type issueDetails struct {
-	Fields     map[string]json.RawMessage            `json:"fields"`
+	Fields     map[string]json.RawMessage              `json:"fields"`
 	Update     map[string][]map[string]json.RawMessage `json:"update"`
 	Transition *struct {
 		ID string `json:"id"`

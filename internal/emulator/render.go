@@ -158,7 +158,7 @@ func (c *call) issueTypeObj(t *issueType) obj {
 	o := obj{
 		"self": c.api() + "/issuetype/" + t.ID, "id": t.ID, "description": t.Description,
 		"iconUrl": c.self() + "/rest/api/2/universal_avatar/view/type/issuetype/avatar/" + iconFor(t) + "?size=medium",
-		"name": t.Name, "subtask": t.subtask(), "avatarId": avatarIDFor(t), "hierarchyLevel": t.HierarchyLevel,
+		"name":    t.Name, "subtask": t.subtask(), "avatarId": avatarIDFor(t), "hierarchyLevel": t.HierarchyLevel,
 	}
 	if t.project != nil {
 		o["scope"] = obj{"type": "PROJECT", "project": obj{"id": t.project.ID}}

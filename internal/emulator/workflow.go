@@ -71,7 +71,7 @@ func (c *call) handleDoTransition() {
 		Transition *struct {
 			ID string `json:"id"`
 		} `json:"transition"`
-		Fields map[string]json.RawMessage               `json:"fields"`
+		Fields map[string]json.RawMessage              `json:"fields"`
 		Update map[string][]map[string]json.RawMessage `json:"update"`
 	}
 	if !c.decode(&body) {
