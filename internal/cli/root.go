@@ -14,6 +14,8 @@ import (
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/cmd/checkperms"
 	"github.com/ticket-mate/tm/internal/cli/cmd/createticket"
+	"github.com/ticket-mate/tm/internal/cli/cmd/envcheck"
+	"github.com/ticket-mate/tm/internal/cli/cmd/envdebug"
 	"github.com/ticket-mate/tm/internal/cli/cmd/lsprojects"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 )
@@ -69,6 +71,8 @@ Start with "tm env-check", then "tm check-permissions". No Jira at hand?
 		&cobra.Group{ID: groupTickets, Title: "Tickets:"},
 		&cobra.Group{ID: groupServer, Title: "Server:"},
 	)
+	root.PersistentFlags().StringVar(&f.ConfigFile, "config", f.ConfigFile, "read this JSON config `file` instead of ticket-mate.json and jira.json (also: TM_CONFIG)")
+	root.PersistentFlags().BoolVar(&f.Debug, "debug", f.Debug, "log each request to stderr, secrets masked (also: TM_DEBUG=true)")
 	root.SetHelpCommandGroupID(groupSetup)
 	root.SetCompletionCommandGroupID(groupSetup)
 
@@ -87,6 +91,8 @@ type groupedCmd struct {
 // commands lists every subcommand with its help group.
 func commands(f *factory.Factory) []groupedCmd {
 	return []groupedCmd{
+		{groupSetup, envcheck.NewCmd(f, nil)},
+		{groupSetup, envdebug.NewCmd(f, nil)},
 		{groupSetup, checkperms.NewCmd(f, nil)},
 		{groupTickets, lsprojects.NewCmd(f, nil)},
 		{groupTickets, createticket.NewCmd(f, nil)},

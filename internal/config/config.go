@@ -286,6 +286,9 @@ func (l *loader) jsonFiles() {
 	}
 	if explicit != "" {
 		f, _ := l.jsonFile(RoleExplicit, explicit, l.inWorkDir(explicit))
+		if f.Status == FileFound {
+			f.Detail = "named by " + from
+		}
 		if f.Status == FileNotFound {
 			f.Status, f.Detail = FileInvalid, "not found"
 			l.problems = append(l.problems, &FileError{File: explicit, Msg: fmt.Sprintf("not found (named by %s); check the path, relative paths start in %s", from, l.src.WorkDir)})
@@ -368,7 +371,7 @@ func (l *loader) apply(c *Config, s *setting, raw string, src Source) {
 		l.problems = append(l.problems, &ValueError{Source: src, Key: key, Err: err})
 	}
 	if note != "" {
-		l.notes = append(l.notes, fmt.Sprintf("%s (%s): %s", s.Name, src, note))
+		l.notes = append(l.notes, fmt.Sprintf("%s from %s: %s", s.Name, src, note))
 	}
 }
 

@@ -235,7 +235,7 @@ func TestConfigFileReplacesTheProjectFiles(t *testing.T) {
 			want := []string{
 				".env.local|.env.local|not found|",
 				".env|.env|not found|",
-				"--config|custom.json|found|",
+				"--config|custom.json|found|named by " + from,
 				"ticket-mate.json|ticket-mate.json|skipped|" + from + " names custom.json instead",
 				"jira.json|jira.json|skipped|" + from + " names custom.json instead",
 				"user config|" + filepath.Join(w.userDir, "config.json") + "|found|",
@@ -278,7 +278,7 @@ func TestBaseURLIsNormalised(t *testing.T) {
 			}
 			noted := false
 			for _, n := range c.Notes() {
-				if strings.HasPrefix(n, "ATLASSIAN_BASE_URL (env ATLASSIAN_BASE_URL): ") {
+				if strings.HasPrefix(n, "ATLASSIAN_BASE_URL from env ATLASSIAN_BASE_URL: ") {
 					noted = true
 				}
 			}

@@ -95,7 +95,7 @@ func normalizeBaseURL(raw string) (u, note string, err error) {
 	var notes []string
 	if !strings.Contains(s, "://") {
 		s = "https://" + s
-		notes = append(notes, "added https://")
+		notes = append(notes, fmt.Sprintf("added https:// to %q", redactURL(strings.TrimSpace(raw))))
 	}
 	p, err := url.Parse(s)
 	if err != nil || p.Host == "" || p.Opaque != "" {
@@ -133,12 +133,9 @@ func normalizeBaseURL(raw string) (u, note string, err error) {
 	out := scheme + "://" + host + path
 	dropped := strings.Trim(p.EscapedPath(), "/") != strings.Trim(path, "/") || p.RawQuery != "" || p.Fragment != ""
 	if dropped {
-		notes = append(notes, "reduced a page address to the site (tm needs the site, not a page on it)")
+		notes = append(notes, fmt.Sprintf("reduced %q to the site; tm needs the site, not a page on it", redactURL(strings.TrimSpace(raw))))
 	}
-	if note := strings.Join(notes, "; "); note != "" {
-		return out, fmt.Sprintf("%s (from %q)", note, redactURL(raw)), nil
-	}
-	return out, "", nil
+	return out, strings.Join(notes, "; "), nil
 }
 
 // absoluteURL checks an http(s) URL and drops trailing slashes. With
