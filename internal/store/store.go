@@ -111,10 +111,15 @@ func (db *DB) connect(databaseURL string) (where string, err error) {
 		return &tm.Error{Code: tm.ECONFIG, Message: fmt.Sprintf(format, args...), Hint: urlForms}
 	}
 	s := strings.TrimSpace(databaseURL)
-	scheme, rest, _ := strings.Cut(s, ":")
-	switch strings.ToLower(scheme) {
-	case "":
+	scheme, rest, found := strings.Cut(s, ":")
+	switch {
+	case s == "":
 		return "", bad("DATABASE_URL is empty")
+	case !found:
+		// No colon, so no password to hide.
+		return "", bad("DATABASE_URL %q has no scheme; for a SQLite file write sqlite:%s", s, s)
+	}
+	switch strings.ToLower(scheme) {
 	case "sqlite", "sqlite3":
 		var p sqlite.Pools
 		if rest == ":memory:" {
