@@ -8,6 +8,7 @@
 package adf
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -56,7 +57,15 @@ func (d *Doc) MarshalJSON() ([]byte, error) {
 	if c.Content == nil {
 		c.Content = []Node{}
 	}
-	return json.Marshal((*plain)(&c))
+	// Without HTML escaping: Jira does not need <, > and & hidden, and a
+	// caller's json.Marshal escapes them again anyway.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode((*plain)(&c)); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // checkUTF8 rejects input that is not UTF-8: Jira would store the bytes as

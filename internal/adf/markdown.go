@@ -213,8 +213,13 @@ func (c *converter) inlines(n ast.Node, inTask bool) []Node {
 	return mergeText(out)
 }
 
+var newlines = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+
 func (c *converter) inline(n ast.Node, marks []Mark, inTask bool, out *[]Node) {
 	text := func(s string, marks []Mark) {
+		// Line breaks are hardBreak nodes; a raw newline (from &#10; or inline
+		// HTML spanning lines) would show differently in every renderer.
+		s = newlines.Replace(s)
 		if s != "" {
 			*out = append(*out, Node{Type: "text", Text: s, Marks: marks})
 		}

@@ -214,6 +214,11 @@ func (v *validator) text(path string, n map[string]any) error {
 	if _, ok := n["content"]; ok {
 		return fmt.Errorf("%s: a text node has no content", path)
 	}
+	// ticket-mate's own rule rather than Jira's: outside code, line breaks are
+	// hardBreak nodes, never raw newlines.
+	if !strings.Contains(path, "(codeBlock)") && strings.ContainsAny(s, "\r\n") {
+		return fmt.Errorf("%s: raw line break in text %q; use hardBreak", path, s)
+	}
 	if _, ok := n["attrs"]; ok {
 		return fmt.Errorf("%s: a text node has no attrs", path)
 	}

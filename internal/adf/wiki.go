@@ -195,7 +195,10 @@ func (r *wikiInline) flush() {
 	if r.out.Len() == 0 {
 		prev = 0
 	}
-	r.out.WriteString(escapeWiki(r.pending.String(), prev, r.lineStart && r.out.Len() == 0))
+	// A raw newline would end a list item or table row; the soft breaks
+	// Markdown allows there are spaces.
+	text := newlines.Replace(r.pending.String())
+	r.out.WriteString(escapeWiki(text, prev, r.lineStart && r.out.Len() == 0))
 	r.pending.Reset()
 }
 
