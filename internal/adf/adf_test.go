@@ -179,18 +179,28 @@ func seeds(f *testing.F) {
 	}
 }
 
+// accepted checks a converter's verdict on src: an error exactly when src is
+// not UTF-8. It reports whether there is output to check.
+func accepted(t *testing.T, src []byte, err error) bool {
+	t.Helper()
+	if !utf8.Valid(src) {
+		if err == nil {
+			t.Fatal("invalid UTF-8 accepted")
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatalf("valid input rejected: %v", err)
+	}
+	return true
+}
+
 func FuzzFromMarkdown(f *testing.F) {
 	seeds(f)
 	f.Fuzz(func(t *testing.T, src []byte) {
 		doc, err := adf.FromMarkdown(src)
-		if !utf8.Valid(src) {
-			if err == nil {
-				t.Fatal("invalid UTF-8 accepted")
-			}
+		if !accepted(t, src, err) {
 			return
-		}
-		if err != nil {
-			t.Fatalf("FromMarkdown: %v", err)
 		}
 		js, err := json.Marshal(doc)
 		if err != nil {
@@ -213,14 +223,8 @@ func FuzzToWiki(f *testing.F) {
 	seeds(f)
 	f.Fuzz(func(t *testing.T, src []byte) {
 		wiki, err := adf.ToWiki(src)
-		if !utf8.Valid(src) {
-			if err == nil {
-				t.Fatal("invalid UTF-8 accepted")
-			}
+		if !accepted(t, src, err) {
 			return
-		}
-		if err != nil {
-			t.Fatalf("ToWiki: %v", err)
 		}
 		if !utf8.ValidString(wiki) || strings.ContainsRune(wiki, 0) {
 			t.Fatalf("ToWiki(%q) = %q: invalid UTF-8 or NUL", src, wiki)
