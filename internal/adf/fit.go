@@ -2,9 +2,9 @@ package adf
 
 import "strings"
 
-// A context says which block nodes a container may hold in ADF. Markdown
+// An allowed says which block nodes a container may hold in ADF. Markdown
 // nests anything in anything; ADF does not.
-type context func(typ string) bool
+type allowed func(typ string) bool
 
 // inQuote: a blockquote holds paragraphs, lists and code blocks.
 func inQuote(typ string) bool {
@@ -26,7 +26,7 @@ func startsListItem(typ string) bool {
 // fit rewrites blocks so that every one is allowed in ctx: headings become
 // paragraphs, quotes give up their content, tables become one paragraph per
 // row, task lists become bullet lists with [ ]/[x], rules disappear.
-func fit(blocks []Node, ctx context) []Node {
+func fit(blocks []Node, ctx allowed) []Node {
 	var out []Node
 	for _, b := range blocks {
 		out = append(out, demote(b, ctx)...)
@@ -34,7 +34,7 @@ func fit(blocks []Node, ctx context) []Node {
 	return out
 }
 
-func demote(b Node, ctx context) []Node {
+func demote(b Node, ctx allowed) []Node {
 	if ctx(b.Type) {
 		return []Node{b}
 	}
