@@ -29,10 +29,6 @@ func classify(err error) problem {
 	if errors.As(err, &je) {
 		return jiraProblem(je)
 	}
-	var te *atlassian.TokenError
-	if errors.As(err, &te) {
-		return problem{http.StatusBadGateway, "Atlassian refused the sign-in (" + te.Code + ").", false}
-	}
 	var e *tm.Error
 	if errors.As(err, &e) {
 		msg := e.Message
@@ -40,6 +36,10 @@ func classify(err error) problem {
 			msg += " " + e.Hint
 		}
 		return problem{codeStatus(e.Code), msg, false}
+	}
+	var te *atlassian.TokenError
+	if errors.As(err, &te) {
+		return problem{http.StatusBadGateway, "Atlassian refused the sign-in (" + te.Code + ").", false}
 	}
 	return problem{http.StatusInternalServerError, "Something went wrong on our side; it has been logged.", false}
 }

@@ -95,7 +95,7 @@ func New(o Options) (*Server, error) {
 	if s.pages, s.assetVer, err = loadTemplates(); err != nil {
 		return nil, err
 	}
-	s.sessions = newSessions(o.Store, secureCookies(o.PublicURL))
+	s.sessions = newSessions(o.Store, secureCookies(o.PublicURL), o.Logger)
 	s.handler = s.routes()
 	return s, nil
 }

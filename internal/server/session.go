@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -28,8 +29,12 @@ const (
 // callback.
 const stateTTL = 10 * time.Minute
 
-func newSessions(store tm.SessionStore, secure bool) *scs.SessionManager {
+func newSessions(store tm.SessionStore, secure bool, log *slog.Logger) *scs.SessionManager {
 	sm := scs.New()
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		log.ErrorContext(r.Context(), "session store failed", "error", err.Error())
+		http.Error(w, "session storage is unavailable; try again shortly", http.StatusServiceUnavailable)
+	}
 	sm.Store = store
 	sm.Lifetime = 30 * 24 * time.Hour
 	sm.IdleTimeout = 7 * 24 * time.Hour
@@ -56,7 +61,7 @@ func (s *Server) newState(ctx context.Context) (string, error) {
 	}
 	st := base64.RawURLEncoding.EncodeToString(b)
 	s.sessions.Put(ctx, keyState, st)
-	s.sessions.Put(ctx, keyStateUntil, s.now().Add(stateTTL))
+	s.sessions.Put(ctx, keyStateUntil, s.now().Add(stateTTL).UnixNano())
 	return st, nil
 }
 
@@ -64,7 +69,7 @@ func (s *Server) newState(ctx context.Context) (string, error) {
 // callback URL can never be replayed. It says why a state is refused.
 func (s *Server) takeState(ctx context.Context, got string) error {
 	want := s.sessions.PopString(ctx, keyState)
-	until := s.sessions.PopTime(ctx, keyStateUntil)
+	until, _ := s.sessions.Pop(ctx, keyStateUntil).(int64)
 	switch {
 	case want == "":
 		return &tm.Error{Code: tm.EINVALID, Message: "This sign-in link was already used, or it was started in another browser.",
@@ -72,7 +77,7 @@ func (s *Server) takeState(ctx context.Context, got string) error {
 	case subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1:
 		return &tm.Error{Code: tm.EINVALID, Message: "This sign-in does not match the one this browser started.",
 			Hint: "Start again with Connect Jira."}
-	case !s.now().Before(until):
+	case !s.now().Before(time.Unix(0, until)):
 		return &tm.Error{Code: tm.EINVALID, Message: "This sign-in took longer than 10 minutes and expired.",
 			Hint: "Start again with Connect Jira."}
 	}
