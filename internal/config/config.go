@@ -220,6 +220,14 @@ func (l *loader) inWorkDir(name string) string {
 	return filepath.Join(l.src.WorkDir, name)
 }
 
+// shortName shows a path relative to WorkDir when it lies inside it.
+func (l *loader) shortName(path string) string {
+	if rel, err := filepath.Rel(l.src.WorkDir, path); err == nil && l.src.WorkDir != "" && filepath.IsLocal(rel) {
+		return rel
+	}
+	return path
+}
+
 func (l *loader) dotenv(role Role) {
 	name := string(role)
 	f, data := l.read(role, name, l.inWorkDir(name))
@@ -303,7 +311,7 @@ func (l *loader) jsonFiles() {
 	}
 	if l.src.ConfigDir != "" {
 		p := filepath.Join(l.src.ConfigDir, "config.json")
-		l.jsonFile(RoleUser, p, p)
+		l.jsonFile(RoleUser, l.shortName(p), p)
 	}
 }
 

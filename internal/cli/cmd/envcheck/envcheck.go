@@ -132,7 +132,7 @@ func printReport(w io.Writer, color bool, r config.Report, notes []string, next 
 			}
 		}
 		c := r.Checks[i]
-		line := fmt.Sprintf("%s %-25s = %s", marks[worst], c.Name, c.Value)
+		line := fmt.Sprintf("%s %s = %s", marks[worst], paint(worst, fmt.Sprintf("%-25s", c.Name)), c.Value)
 		if worst != config.StatusOK && c.Source != "" && c.Source != "default" {
 			line += dim("  ← " + c.Source)
 		}

@@ -1,0 +1,199 @@
+package envdebug
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/cli/factory"
+	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/config"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+var token192 = "ATATT3x" + strings.Repeat("Qw3_e", 37)[:181] + "K9wq"
+
+type scenario struct {
+	name    string
+	env     map[string]string
+	files   map[string]string // "user" is the user's config.json
+	file    string            // --config
+	args    []string
+	wantErr string
+}
+
+var scenarios = []scenario{
+	{name: "layers",
+		env: map[string]string{"JIRA_API_TOKEN": token192, "ATLASSIAN_EMAIL": "me@example.com", "DATABASE_URL": "postgres://tm:pw-123@db/tm"},
+		files: map[string]string{
+			".env.local":       "# mine\nATLASSIAN_BASE_URL=https://acme.atlassian.net/jira/software/projects/SPACE2/boards/1\nJIRA_USER_EMAIL=old@example.com\n",
+			".env":             "ATLASSIAN_PROJECT_KEY=FROMENV\nATLASSIAN_BASE_URL=https://other.atlassian.net\n",
+			"ticket-mate.json": "{\n  \"projectKey\": \"TM\",\n  \"cloudId\": \"f82a209c-ad3a-4c8c-b311-fc3bf6e584b5\"\n}\n",
+			"jira.json":        `{"projectKey": "JIRA", "oauthScopes": ["read:jira-work"]}`,
+			"user":             `{"authMode": "pat", "debug": true}`,
+		},
+		args: []string{"-p", "CLI"}},
+	{name: "gateway_discovery", env: map[string]string{"ATLASSIAN_BASE_URL": "https://acme.atlassian.net", "ATLASSIAN_USE_CLOUD_API": "yes"}},
+	{name: "bearer", env: map[string]string{"ATLASSIAN_AUTH_MODE": "Bearer", "ATLASSIAN_BASE_URL": "https://jira.corp.example/jira/"}},
+	{name: "oauth_config_flag", file: "staging.json",
+		files: map[string]string{"staging.json": `{"authMode": "OAUTH", "clientId": "abc", "clientSecret": "oauth-client-secret-42"}`, "ticket-mate.json": `{"projectKey": "IGNORED"}`}},
+	{name: "broken_file",
+		files:   map[string]string{".env.local": "ATLASSIAN_API_KEY=" + token192 + "\n", "jira.json": "{\n  \"projectKey\": \"A\",\n  \"apikey\": \"" + token192 + "\"\n}\n"},
+		wantErr: `jira.json:3:3: unknown key "apikey"; did you mean "apiKey"?`},
+}
+
+func (sc scenario) world(t *testing.T) (*factory.Factory, *bytes.Buffer, *bytes.Buffer, func(string) string) {
+	t.Helper()
+	// The user config directory lies inside the working directory so that
+	// the file is shown by a relative name, as long on every machine.
+	dir := t.TempDir()
+	userDir := filepath.Join(dir, "xdg", "ticket-mate")
+	if err := os.MkdirAll(userDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range sc.files {
+		p := filepath.Join(dir, name)
+		if name == "user" {
+			p = filepath.Join(userDir, "config.json")
+		}
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	io, _, out, errOut := iostreams.Test()
+	f := &factory.Factory{
+		IO:         io,
+		LookupEnv:  func(k string) (string, bool) { v, ok := sc.env[k]; return v, ok },
+		WorkDir:    dir,
+		ConfigDir:  userDir,
+		ConfigFile: sc.file,
+		HTTPClient: func() *http.Client { t.Error("env-debug asked for an HTTP client"); return nil },
+	}
+	// Temporary directories differ per run; golden files name them by role.
+	stable := func(s string) string { return strings.ReplaceAll(s, dir, "$WORK_DIR") }
+	return f, out, errOut, stable
+}
+
+func runCmd(f *factory.Factory, args []string) error {
+	cmd := NewCmd(f, nil)
+	cmd.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	return cmd.Execute()
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func TestGoldenOutput(t *testing.T) {
+	for _, sc := range scenarios {
+		for _, mode := range []string{"tty", "piped", "json"} {
+			t.Run(sc.name+"/"+mode, func(t *testing.T) {
+				f, out, errOut, stable := sc.world(t)
+				f.IO.SetTTY(false, mode == "tty", mode == "tty")
+				args := sc.args
+				if mode == "json" {
+					args = append(args[:len(args):len(args)], "--json")
+				}
+				err := runCmd(f, args)
+				switch {
+				case sc.wantErr == "" && err != nil:
+					t.Errorf("error: %v", err)
+				case sc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), sc.wantErr)):
+					t.Errorf("error = %v, want one containing %q", err, sc.wantErr)
+				}
+				if errOut.Len() > 0 {
+					t.Errorf("stderr: %q", errOut)
+				}
+				if mode == "json" && !json.Valid(out.Bytes()) {
+					t.Errorf("--json output is not JSON:\n%s", out)
+				}
+				if all := out.String(); strings.Contains(all, token192) || strings.Contains(all, "pw-123") || strings.Contains(all, "oauth-client-secret-42") {
+					t.Errorf("output holds a secret:\n%s", all)
+				}
+				golden(t, sc.name+"."+mode, []byte(stable(out.String())))
+			})
+		}
+	}
+}
+
+func TestProvenanceAndDerivedValues(t *testing.T) {
+	f, out, _, _ := scenarios[0].world(t)
+	if err := runCmd(f, []string{"-p", "CLI", "--json"}); err != nil {
+		t.Fatal(err)
+	}
+	var got jsonOutput
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	src := map[string]jsonSetting{}
+	for _, s := range got.Settings {
+		src[s.Name] = s
+	}
+	want := map[string]string{
+		config.KeyProjectKey: "flag --project",
+		config.KeyAPIKey:     "env JIRA_API_TOKEN (alias)",
+		config.KeyEmail:      "env ATLASSIAN_EMAIL",
+		config.KeyBaseURL:    ".env.local:2",
+		config.KeyCloudID:    "ticket-mate.json:3",
+		config.KeyAuthMode:   "xdg/ticket-mate/config.json:1",
+		config.KeyAuthURL:    "default",
+		config.KeyClientID:   "not set",
+	}
+	for name, w := range want {
+		if src[name].Source != w {
+			t.Errorf("%s: source %q, want %q", name, src[name].Source, w)
+		}
+	}
+	if o := src[config.KeyProjectKey].Overrides; strings.Join(o, ",") != ".env:1,ticket-mate.json:2,jira.json:1" {
+		t.Errorf("project key overrides %q", o)
+	}
+	if o := src[config.KeyEmail].Overrides; strings.Join(o, ",") != ".env.local:3 JIRA_USER_EMAIL (alias)" {
+		t.Errorf("email overrides %q", o)
+	}
+	if s := src[config.KeyAPIKey]; !s.Secret || s.Value != tm.Mask(token192) {
+		t.Errorf("API key shown as %q (secret %v)", s.Value, s.Secret)
+	}
+	cloudID := "f82a209c-ad3a-4c8c-b311-fc3bf6e584b5"
+	if d := got.Derived; d == nil || d.RESTURL != "https://acme.atlassian.net/rest/api/3" || d.API != config.APISite || d.DiscoverCloudID {
+		t.Errorf("derived = %+v; the cloud id %s is set but the site API is used without USE_CLOUD_API", d, cloudID)
+	}
+}
+
+func TestBrokenFileIsShownWithItsPosition(t *testing.T) {
+	f, out, _, _ := scenarios[len(scenarios)-1].world(t)
+	err := runCmd(f, nil)
+	var le *config.LoadError
+	if !errors.As(err, &le) {
+		t.Fatalf("error %v is not a *config.LoadError", err)
+	}
+	for _, want := range []string{"jira.json\terror\tline 3, column 3: unknown key \"apikey\"; did you mean \"apiKey\"?", ".env.local\tfound\tsets ATLASSIAN_API_KEY"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out.String(), "Settings") {
+		t.Errorf("settings shown from a configuration that did not load:\n%s", out)
+	}
+}
