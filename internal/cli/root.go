@@ -17,6 +17,7 @@ import (
 	"github.com/ticket-mate/tm/internal/cli/cmd/envcheck"
 	"github.com/ticket-mate/tm/internal/cli/cmd/envdebug"
 	"github.com/ticket-mate/tm/internal/cli/cmd/lsprojects"
+	"github.com/ticket-mate/tm/internal/cli/cmd/serve"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 )
 
@@ -96,6 +97,7 @@ func commands(f *factory.Factory) []groupedCmd {
 		{groupSetup, checkperms.NewCmd(f, nil)},
 		{groupTickets, lsprojects.NewCmd(f, nil)},
 		{groupTickets, createticket.NewCmd(f, nil)},
+		{groupServer, serve.NewCmd(f, nil)},
 	}
 }
 
