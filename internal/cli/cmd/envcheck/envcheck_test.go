@@ -62,7 +62,7 @@ func (f failing) RoundTrip(r *http.Request) (*http.Response, error) {
 func (w *world) run(t *testing.T, args ...string) error {
 	t.Helper()
 	cmd := NewCmd(w.f, nil)
-	cmd.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
+	cmd.SetArgs(append([]string{}, args...))         // never nil: cobra would read os.Args
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true // as under the root command
 	cmd.SetOut(w.f.IO.Out)
 	cmd.SetErr(w.f.IO.ErrOut)
