@@ -54,13 +54,13 @@ func TestCreateIssue(t *testing.T) {
 				Name           string
 				StatusCategory struct{ Key string }
 			}
-			Duedate          string
-			Created          string
-			StoryPoints      float64        `json:"customfield_10016"`
-			CustomerRef      string         `json:"customfield_10040"`
-			Acceptance       map[string]any `json:"customfield_10041"`
-			Severity         struct{ Value string } `json:"customfield_10042"`
-			Comment          struct{ Total int }
+			Duedate     string
+			Created     string
+			StoryPoints float64                `json:"customfield_10016"`
+			CustomerRef string                 `json:"customfield_10040"`
+			Acceptance  map[string]any         `json:"customfield_10041"`
+			Severity    struct{ Value string } `json:"customfield_10042"`
+			Comment     struct{ Total int }
 		}
 	}
 	r.json(t, &got)
