@@ -338,7 +338,7 @@ func (c *Client) attempt(ctx context.Context, cl call, u string, gw bool, payloa
 		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		e.RateLimitReason = resp.Header.Get("RateLimit-Reason")
 	}
-	if resp.StatusCode >= 500 && !idempotent && !e.RateLimited() {
+	if resp.StatusCode >= 500 && !idempotent {
 		e.Uncertain = true
 	}
 	return fail(e)

@@ -73,6 +73,9 @@ func (e *Error) Error() string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.LoginReason != "" {
+		fmt.Fprintf(&b, " (login refused: X-Seraph-LoginReason %s)", e.LoginReason)
+	}
 	if msgs := e.Messages(); len(msgs) > 0 {
 		b.WriteString(": ")
 		b.WriteString(strings.Join(msgs, "; "))

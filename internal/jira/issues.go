@@ -61,7 +61,7 @@ func (c *Client) PrepareCreate(r CreateRequest) PreparedRequest {
 
 // CreateIssue creates an issue (POST issue). It is never repeated blindly:
 // when the answer is lost (timeout, broken connection, 5xx) it looks for
-// the issue by its marker property and returns it if Jira made it; if not
+// the issue it may have made and returns it if Jira made it; if none is
 // found, the returned *Error has Uncertain set.
 func (c *Client) CreateIssue(ctx context.Context, r CreateRequest) (tm.Ticket, error) {
 	marker := newMarker()
@@ -73,7 +73,8 @@ func (c *Client) CreateIssue(ctx context.Context, r CreateRequest) (tm.Ticket, e
 	var je *Error
 	if errors.As(err, &je) && je.Uncertain && ctx.Err() == nil {
 		c.emit(Notice{Kind: NoticeLookup, Method: http.MethodPost, URL: je.URL, Status: je.StatusCode})
-		t, ferr := c.findCreated(ctx, r.ProjectKey, marker)
+		summary, _ := r.Fields["summary"].(string)
+		t, ferr := c.findCreated(ctx, r.ProjectKey, marker, summary)
 		if ferr != nil || t.Key == "" {
 			return tm.Ticket{}, err
 		}
@@ -89,10 +90,16 @@ func (c *Client) CreateIssue(ctx context.Context, r CreateRequest) (tm.Ticket, e
 // create may still be running, and search lags behind writes.
 var lookupDelays = []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second}
 
-// findCreated searches the project's newest issues for the marker.
-func (c *Client) findCreated(ctx context.Context, projectKey, marker string) (tm.Ticket, error) {
+// lookupWindow is how far back the search for a lost create looks.
+const lookupWindow = "-15m"
+
+// findCreated searches the caller's newest issues in the project for the
+// create's marker property. A Jira that does not return issue properties
+// in search is matched on the exact summary instead.
+func (c *Client) findCreated(ctx context.Context, projectKey, marker, summary string) (tm.Ticket, error) {
 	q := SearchQuery{
-		JQL:        "project = " + quoteJQL(projectKey) + " ORDER BY created DESC",
+		JQL: "project = " + quoteJQL(projectKey) + " AND reporter = currentUser() AND created >= " +
+			quoteJQL(lookupWindow) + " ORDER BY created DESC",
 		Fields:     []string{"summary"},
 		Properties: []string{CreateMarkerProperty},
 		MaxResults: 50,
@@ -107,18 +114,40 @@ func (c *Client) findCreated(ctx context.Context, projectKey, marker string) (tm
 		if err != nil {
 			return tm.Ticket{}, err
 		}
-		for _, is := range page.Issues {
-			var p struct {
-				ID string `json:"id"`
-			}
-			if json.Unmarshal(is.Properties[CreateMarkerProperty], &p) == nil && p.ID == marker {
-				var summary string
-				_ = json.Unmarshal(is.Fields["summary"], &summary)
-				return tm.Ticket{ID: is.ID, Key: is.Key, URL: c.BrowseURL(is.Key), Summary: summary}, nil
-			}
+		if is, ok := matchCreated(page.Issues, marker, summary); ok {
+			var s string
+			_ = json.Unmarshal(is.Fields["summary"], &s)
+			return tm.Ticket{ID: is.ID, Key: is.Key, URL: c.BrowseURL(is.Key), Summary: s}, nil
 		}
 	}
 	return tm.Ticket{}, nil
+}
+
+func matchCreated(issues []Issue, marker, summary string) (Issue, bool) {
+	echoed := false
+	for _, is := range issues {
+		raw, ok := is.Properties[CreateMarkerProperty]
+		if !ok {
+			continue
+		}
+		echoed = true
+		var p struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(raw, &p) == nil && p.ID == marker {
+			return is, true
+		}
+	}
+	if echoed || summary == "" {
+		return Issue{}, false
+	}
+	for _, is := range issues {
+		var s string
+		if json.Unmarshal(is.Fields["summary"], &s) == nil && s == summary {
+			return is, true
+		}
+	}
+	return Issue{}, false
 }
 
 func newMarker() string {

@@ -7,10 +7,11 @@ import (
 )
 
 // RetryPolicy bounds how a request is repeated. Only requests that are safe
-// to repeat are retried after a failure (GET); any request is retried after
-// a 429, or a 503 with Retry-After, because Jira refused it before doing
-// anything. A POST whose outcome is unknown is never repeated: the caller
-// gets an *Error with Uncertain set and decides (see CreateIssue).
+// to repeat are retried after a failure (GET, also after a 503 with
+// Retry-After); any request is retried after a 429, because Jira refused it
+// before doing anything. A POST whose outcome is unknown (timeout, broken
+// connection, any 5xx) is never repeated: the caller gets an *Error with
+// Uncertain set and decides (see CreateIssue).
 type RetryPolicy struct {
 	MaxRetries int           // retries after the first attempt
 	BaseDelay  time.Duration // first backoff after a 5xx or a broken connection
@@ -39,7 +40,7 @@ func (c *Client) retryAfter(e *Error, attempt int, idempotent bool) (time.Durati
 		return 0, false
 	}
 	switch {
-	case e.RateLimited():
+	case e.StatusCode == http.StatusTooManyRequests || idempotent && e.RateLimited():
 		if e.RetryAfter > 0 {
 			// Waiting less than asked earns a longer wait; jitter only adds.
 			return e.RetryAfter + time.Duration(0.3*c.jitter()*float64(e.RetryAfter)), true
