@@ -67,11 +67,17 @@ type jsonReport struct {
 	Checks  []config.Check  `json:"checks"`
 	Notes   []string        `json:"notes"`
 	Next    string          `json:"next"`
+	Error   string          `json:"error,omitempty"` // the configuration did not load
 }
 
 func run(opts *Options) error {
 	cfg, err := opts.Config(config.Flag{Name: "project", Key: config.KeyProjectKey, Value: opts.Project})
 	if err != nil {
+		if opts.JSON {
+			// Scripts read stdout: tell them too, not only the person on stderr.
+			_ = writeJSON(opts.IO.Out, jsonReport{Summary: map[string]int{}, Checks: []config.Check{}, Notes: []string{},
+				Next: "Fix the configuration, then run: tm env-check", Error: err.Error()})
+		}
 		return err
 	}
 	tracked := opts.Tracked
@@ -85,9 +91,7 @@ func run(opts *Options) error {
 		if notes == nil {
 			notes = []string{}
 		}
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(jsonReport{
+		if err := writeJSON(opts.IO.Out, jsonReport{
 			Mode: r.Mode, OK: r.Count(config.StatusError) == 0,
 			Summary: map[string]int{"ok": r.Count(config.StatusOK), "warn": r.Count(config.StatusWarn), "error": r.Count(config.StatusError)},
 			Checks:  r.Checks, Notes: notes, Next: next,
@@ -101,6 +105,12 @@ func run(opts *Options) error {
 		return factory.ErrSilent
 	}
 	return nil
+}
+
+func writeJSON(w io.Writer, r jsonReport) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
 }
 
 var marks = map[config.Status]string{config.StatusOK: "✅", config.StatusWarn: "⚠️", config.StatusError: "❌"}

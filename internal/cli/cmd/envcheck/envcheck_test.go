@@ -251,4 +251,14 @@ func TestLoadErrorsAreReturned(t *testing.T) {
 	if w.out.Len() != 0 {
 		t.Errorf("a report was printed from a configuration that did not load:\n%s", w.out)
 	}
+
+	w.out.Reset()
+	err = w.run(t, "--json")
+	var got jsonReport
+	if jerr := json.Unmarshal(w.out.Bytes(), &got); jerr != nil || got.OK || got.Error != err.Error() || len(got.Checks) != 0 {
+		t.Errorf("--json after a load error: %v\n%s", jerr, w.out)
+	}
+	if !errors.As(err, &le) {
+		t.Errorf("--json: error = %v, want the *config.LoadError too", err)
+	}
 }
