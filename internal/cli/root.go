@@ -17,6 +17,7 @@ import (
 	"github.com/ticket-mate/tm/internal/cli/cmd/envcheck"
 	"github.com/ticket-mate/tm/internal/cli/cmd/envdebug"
 	"github.com/ticket-mate/tm/internal/cli/cmd/lsprojects"
+	"github.com/ticket-mate/tm/internal/cli/cmd/sandbox"
 	"github.com/ticket-mate/tm/internal/cli/cmd/serve"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 )
@@ -98,6 +99,7 @@ func commands(f *factory.Factory) []groupedCmd {
 		{groupTickets, lsprojects.NewCmd(f, nil)},
 		{groupTickets, createticket.NewCmd(f, nil)},
 		{groupServer, serve.NewCmd(f, nil)},
+		{groupServer, sandbox.NewCmd(f, nil)},
 	}
 }
 
