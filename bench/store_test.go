@@ -10,26 +10,16 @@ import (
 	"time"
 
 	"github.com/ticket-mate/tm"
-	"github.com/ticket-mate/tm/internal/secret"
 	"github.com/ticket-mate/tm/internal/store"
+	"github.com/ticket-mate/tm/internal/store/storetest"
 )
 
 // openStoreBench opens a store on a fresh SQLite file with one user and a
 // grant whose tokens are the size of Atlassian's (a ~1 KB JWT access token).
 func openStoreBench(b *testing.B) (*store.DB, string) {
 	b.Helper()
-	var kb [secret.KeySize]byte
-	rand.Read(kb[:])
-	key, err := secret.ParseKey(base64.StdEncoding.EncodeToString(kb[:]))
-	if err != nil {
-		b.Fatal(err)
-	}
-	keys, err := secret.NewKeyring(key)
-	if err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"), keys)
+	db, err := store.Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"), storetest.NewKeyring(b))
 	if err != nil {
 		b.Fatal(err)
 	}
