@@ -287,7 +287,7 @@ func linkOf(n *node) string {
 // with the same link inside one [text|url], as Jira does.
 func renderLinked(ns []*node, prev rune) string {
 	href := linkOf(ns[0])
-	if href == "" || strings.ContainsAny(href, "|] \n") {
+	if !isURL(href) {
 		return renderText(ns[0], prev, nextText(ns, 0))
 	}
 	end := 1

@@ -21,7 +21,7 @@ var effects = map[byte]mark{
 var (
 	reBraceEffect = regexp.MustCompile(`^\{([*_+^~-])\}`)
 	reColorOpen   = regexp.MustCompile(`^\{color:([^}\n]*)\}`)
-	reURL         = regexp.MustCompile(`^https?://[^\s\[\]|<>"{}]+`)
+	reURL         = regexp.MustCompile(`^https?://[^\s\[\]|<>"{}\\]+`)
 	reEmoji       = regexp.MustCompile(`^:([a-z0-9_+\-]+):`)
 )
 
@@ -268,8 +268,11 @@ func (p *inlineParser) bracket(rest string, depth int) int {
 	return end + 1
 }
 
+// badHref are characters a link target cannot hold in wiki markup.
+const badHref = " \t\n|[]\\"
+
 func isURL(s string) bool {
-	return !strings.ContainsAny(s, " \t\n") && (strings.Contains(s, "://") || strings.HasPrefix(s, "mailto:"))
+	return !strings.ContainsAny(s, badHref) && (strings.Contains(s, "://") || strings.HasPrefix(s, "mailto:"))
 }
 
 // canOpen: an effect character opens after a non-word character and before a
@@ -360,4 +363,6 @@ func nextRune(s string, i int) rune {
 	return r
 }
 
-func isPunct(c byte) bool { return c < 0x80 && unicode.IsPunct(rune(c)) || strings.IndexByte("^+|~$<>=`", c) >= 0 }
+func isPunct(c byte) bool {
+	return c < 0x80 && unicode.IsPunct(rune(c)) || strings.IndexByte("^+|~$<>=`", c) >= 0
+}

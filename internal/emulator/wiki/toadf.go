@@ -248,15 +248,20 @@ func (p *blockParser) list() []*node {
 
 func (p *blockParser) table() *node {
 	t := &node{Type: "table", Attrs: map[string]any{"isNumberColumnEnabled": false, "layout": "default"}}
+	var lines []string
 	for p.pos < len(p.s) {
 		l := strings.TrimSpace(p.line())
 		if !strings.HasPrefix(l, "|") {
 			break
 		}
 		p.nextLine()
+		lines = append(lines, l)
 		if row := parseRow(l); len(row.Content) > 0 {
 			t.Content = append(t.Content, row)
 		}
+	}
+	if len(t.Content) == 0 { // only bars: text, not a table
+		return paragraph(strings.Join(lines, "\n"))
 	}
 	return t
 }
