@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	tm "github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/secret"
 	"github.com/ticket-mate/tm/internal/store"
@@ -72,8 +74,9 @@ func testAADBinding(t *testing.T, e *env) {
 
 func testKeyRotation(t *testing.T, e *env) {
 	ctx := context.Background()
-	u := e.user("rotate")
+	u, idle := e.user("rotate"), e.user("rotate-idle")
 	g := e.grant(u) // sealed with the first key
+	idleGrant := e.grant(idle)
 	oldAccess, _ := rawTokens(t, e.db, u.ID)
 
 	oldKey := e.keys.PrimaryID()
@@ -102,8 +105,23 @@ func testKeyRotation(t *testing.T, e *env) {
 			t.Fatalf("written after rotation as %q, not under the new key %q", raw, newKey.ID)
 		}
 	}
+	// The idle grant is still under the old key until it is resealed,
+	// without moving its version (a refresher may hold it).
+	_, err = forgotten.GetGrant(ctx, idle.ID)
+	errIs(t, err, secret.ErrUnknownKey)
+	if n := must[int](t)(db.ResealGrants(ctx)); n != 1 {
+		t.Fatalf("ResealGrants rewrote %d grants, want 1 (the idle one)", n)
+	}
+	if n := must[int](t)(db.ResealGrants(ctx)); n != 0 {
+		t.Fatalf("a second ResealGrants rewrote %d grants, want 0", n)
+	}
+
 	// Now the new key alone suffices.
 	if got := must[*tm.Grant](t)(forgotten.GetGrant(ctx, u.ID)); got.AccessToken != "access-rotated" {
 		t.Fatalf("new-key-only store read %q", got.AccessToken.Reveal())
+	}
+	resealed := must[*tm.Grant](t)(forgotten.GetGrant(ctx, idle.ID))
+	if diff := cmp.Diff(idleGrant, resealed); diff != "" {
+		t.Fatalf("resealing changed the idle grant (-before +after):\n%s", diff)
 	}
 }
