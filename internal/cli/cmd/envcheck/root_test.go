@@ -9,6 +9,7 @@ import (
 	"github.com/ticket-mate/tm/internal/cli"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/config"
 )
 
 // These run env-check and env-debug through the root command, as the binary
@@ -71,5 +72,25 @@ func TestExitCodesThroughTheRoot(t *testing.T) {
 				t.Errorf("stderr:\n%s\nwant it to start with:\n%s", errOut, tt.stderr)
 			}
 		})
+	}
+}
+
+func TestFactoryLoadsConfigOncePerFlagSet(t *testing.T) {
+	f := rootWorld(t, map[string]string{"ATLASSIAN_PROJECT_KEY": "ENV"}, nil)
+	a, err := f.Config(config.Flag{Name: "project", Key: config.KeyProjectKey, Value: ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := f.Config()
+	if a != b || a.ProjectKey != "ENV" {
+		t.Errorf("an empty flag value counts as not given: want one cached load with ENV, got %p %p %q", a, b, a.ProjectKey)
+	}
+	c, _ := f.Config(config.Flag{Name: "project", Key: config.KeyProjectKey, Value: "CLI"})
+	if c == a || c.ProjectKey != "CLI" || c.Source(config.KeyProjectKey).String() != "flag --project" {
+		t.Errorf("other flags must load again: %q from %s", c.ProjectKey, c.Source(config.KeyProjectKey))
+	}
+	f.Debug = true
+	if d, _ := f.Config(config.Flag{Name: "project", Key: config.KeyProjectKey, Value: "CLI"}); !d.Debug || d.Source(config.KeyDebug).String() != "flag --debug" {
+		t.Errorf("--debug after a load: Debug %v from %s", d.Debug, d.Source(config.KeyDebug))
 	}
 }
