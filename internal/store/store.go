@@ -141,8 +141,16 @@ func (db *DB) connect(databaseURL string) (where string, err error) {
 		return where, nil
 	case "postgres", "postgresql":
 		u, perr := url.Parse(s)
-		if perr != nil || u.Host == "" {
-			return "", bad("DATABASE_URL is not a valid PostgreSQL URL (scheme %s:, host %q)", scheme, hostOf(u))
+		if perr != nil {
+			// url.Error repeats the URL, password and all: keep only its cause.
+			var ue *url.Error
+			if errors.As(perr, &ue) {
+				perr = ue.Err
+			}
+			return "", bad("DATABASE_URL is not a valid PostgreSQL URL: %v", perr)
+		}
+		if u.Host == "" {
+			return "", bad("DATABASE_URL %s names no host", u.Redacted())
 		}
 		pg, err := postgres.Open(s)
 		if err != nil {
@@ -154,13 +162,6 @@ func (db *DB) connect(databaseURL string) (where string, err error) {
 		// Only the scheme is shown: the rest may hold a password.
 		return "", bad("DATABASE_URL uses the scheme %q, which ticket-mate does not support", scheme)
 	}
-}
-
-func hostOf(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	return u.Host
 }
 
 // Ping checks that the database answers.

@@ -24,7 +24,8 @@ func TestOpenRejectsBadURLs(t *testing.T) {
 		{"sqlite without path", "sqlite:", "names no SQLite file"},
 		{"sqlite query", "sqlite:tm.db?mode=ro", `contains '?' or '#'`},
 		{"missing directory", "sqlite:" + missing, "the directory " + filepath.Dir(missing) + " does not exist"},
-		{"postgres without host", "postgres:///tm", "not a valid PostgreSQL URL"},
+		{"postgres without host", "postgres:///tm", "DATABASE_URL postgres:///tm names no host"},
+		{"postgres bad port", "postgres://u:hunter2@127.0.0.1:notaport/db", `not a valid PostgreSQL URL: invalid port ":notaport" after host`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
