@@ -160,3 +160,22 @@ func newMarker() string {
 func quoteJQL(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
+
+// CanWrite reports whether the credentials carry the write scope
+// (write:jira-work), which the gateway checks before anything else. It
+// sends a create with no fields: Jira refuses it (400) whenever the scope
+// is there, so it can never make an issue; a missing scope is the
+// gateway's 401 "scope does not match". Any other answer is an error.
+func (c *Client) CanWrite(ctx context.Context) (bool, error) {
+	err := c.do(ctx, call{method: http.MethodPost, path: "issue", body: createBody{Fields: map[string]any{}}}, nil)
+	var je *Error
+	switch {
+	case errors.As(err, &je) && je.StatusCode == http.StatusBadRequest:
+		return true, nil
+	case errors.As(err, &je) && je.ScopeMismatch():
+		return false, nil
+	case err == nil:
+		return false, errors.New("jira: an empty create was accepted")
+	}
+	return false, err
+}

@@ -2,6 +2,7 @@ package factory
 
 import (
 	"context"
+	"io"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -356,11 +357,19 @@ func (j *Jira) Explain(err error, about About) error {
 
 // ProjectNotFoundHint is the advice for a project key Jira does not know.
 func ProjectNotFoundHint(key string) string {
-	h := "Project keys are case-sensitive"
-	if up := strings.ToUpper(key); up != key {
-		h += fmt.Sprintf(" (did you mean %s?)", up)
+	return "Project keys are case-sensitive: check " + key + " letter by letter (the key, not the project's name).\n" +
+		"Check you have access to the project, and list the ones you can see with: tm ls-projects"
+}
+
+// ProjectKey returns the configured project key as Jira spells keys —
+// upper case — telling w when the configured spelling differed.
+func (j *Jira) ProjectKey(w io.Writer) string {
+	k := strings.TrimSpace(j.Config.ProjectKey)
+	if up := strings.ToUpper(k); up != k {
+		fmt.Fprintf(w, "Note: Jira project keys are upper case; using %s for %q.\n", up, k)
+		k = up
 	}
-	return h + ". Check you have access to the project, and list the ones you can see with: tm ls-projects"
+	return k
 }
 
 // NeededScopes are the classic scopes tm's commands use.

@@ -78,17 +78,18 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	project := j.Config.ProjectKey
+	project := j.ProjectKey(opts.IO.ErrOut)
 	r := &tm.PermissionReport{AuthMode: string(j.Config.AuthMode), ProjectKey: project}
 
 	// Three independent questions, asked at once: the wall time is one
 	// round trip. All permission keys go in one mypermissions call.
 	var (
-		wg                     sync.WaitGroup
-		me                     tm.Account
-		si                     tm.ServerInfo
-		perms                  map[string]jira.Permission
-		meErr, siErr, permsErr error
+		wg                               sync.WaitGroup
+		me                               tm.Account
+		si                               tm.ServerInfo
+		perms                            map[string]jira.Permission
+		canWrite                         bool
+		meErr, siErr, permsErr, writeErr error
 	)
 	keys := make([]string, len(checks))
 	for i, c := range checks {
@@ -102,7 +103,18 @@ func Run(ctx context.Context, opts *Options) error {
 	wg.Go(func() { me, meErr = j.Myself(ctx) })
 	wg.Go(func() { si, siErr = j.ServerInfo(ctx) })
 	wg.Go(func() { perms, permsErr = j.MyPermissions(ctx, project, keys...) })
+	// Through the gateway a token may lack scopes; the write scope shows
+	// only on a write, so one that cannot create anything is sent along.
+	gateway := j.ViaGateway()
+	if gateway {
+		wg.Go(func() { canWrite, writeErr = j.CanWrite(ctx) })
+	}
 	wg.Wait()
+	if !gateway && j.ViaGateway() {
+		// The site refused a scoped token and the client moved to the
+		// gateway: the write scope is asked there now.
+		canWrite, writeErr = j.CanWrite(ctx)
+	}
 	r.RoundTrip = now().Sub(start)
 	r.RoundTripMS = r.RoundTrip.Milliseconds()
 	r.Endpoint = j.Endpoint()
@@ -115,7 +127,7 @@ func Run(ctx context.Context, opts *Options) error {
 		r.Account = &me
 	}
 	authErr := firstAuthFailure(meErr, siErr, permsErr)
-	if authErr == nil && meErr != nil {
+	if authErr == nil && meErr != nil && !isScopeMismatch(meErr) {
 		r.Problems = append(r.Problems, problem(j.Explain(meErr, factory.About{})))
 	}
 	if authErr == nil && siErr != nil {
@@ -134,7 +146,15 @@ func Run(ctx context.Context, opts *Options) error {
 		r.Problems = append(r.Problems, problem(j.Explain(permsErr, factory.About{Project: project})))
 	}
 	if j.ViaGateway() {
-		r.Scopes = scopeChecks(meErr, permsErr)
+		r.Scopes = scopeChecks(meErr, permsErr, canWrite, writeErr)
+		for _, sc := range r.Scopes {
+			if sc.Known && !sc.Granted && authErr == nil {
+				r.Problems = append(r.Problems, tm.Problem{
+					Message: fmt.Sprintf("The API token lacks the scope %s, which %s needs", sc.Scope, sc.Needed),
+					Hint: "Create a scoped API token with " + strings.Join(factory.NeededScopes, ", ") + " at " + config.APITokensURL +
+						"\nand put it in ATLASSIAN_API_KEY (a classic token without scopes works too)."})
+			}
+		}
 	}
 
 	if opts.JSON {
@@ -174,9 +194,8 @@ func isScopeMismatch(err error) bool {
 }
 
 // scopeChecks reports the scopes tm needs against what the calls showed:
-// a call that worked proves its scope, a "scope does not match" disproves
-// it; write:jira-work shows only when something is written.
-func scopeChecks(meErr, permsErr error) []tm.ScopeCheck {
+// a call that worked proves its scope, a "scope does not match" disproves it.
+func scopeChecks(meErr, permsErr error, canWrite bool, writeErr error) []tm.ScopeCheck {
 	known := func(err error) (bool, bool) {
 		switch {
 		case err == nil:
@@ -188,10 +207,10 @@ func scopeChecks(meErr, permsErr error) []tm.ScopeCheck {
 	}
 	var out []tm.ScopeCheck
 	k, g := known(meErr)
-	out = append(out, tm.ScopeCheck{Scope: "read:jira-user", Needed: "your account, people lookup", Known: k, Granted: g})
+	out = append(out, tm.ScopeCheck{Scope: "read:jira-user", Needed: "your account and people lookup", Known: k, Granted: g})
 	k, g = known(permsErr)
-	out = append(out, tm.ScopeCheck{Scope: "read:jira-work", Needed: "projects, issues, permissions", Known: k, Granted: g})
-	out = append(out, tm.ScopeCheck{Scope: "write:jira-work", Needed: "tm create-ticket"})
+	out = append(out, tm.ScopeCheck{Scope: "read:jira-work", Needed: "reading projects and issues", Known: k, Granted: g})
+	out = append(out, tm.ScopeCheck{Scope: "write:jira-work", Needed: "tm create-ticket", Known: writeErr == nil, Granted: canWrite})
 	return out
 }
 
@@ -274,14 +293,14 @@ func printReport(w io.Writer, r *tm.PermissionReport) {
 	if len(r.Scopes) > 0 {
 		fmt.Fprintln(w, "\nToken scopes (through the API gateway)")
 		for _, s := range r.Scopes {
-			m, note := unknown, "not shown by Jira until used"
+			m, note := unknown, "could not be checked"
 			if s.Known {
 				m, note = mark(s.Granted), "granted"
 				if !s.Granted {
-					note = "missing: Jira answered \"scope does not match\""
+					note = "missing (the gateway answered \"scope does not match\")"
 				}
 			}
-			fmt.Fprintf(w, "  %s %-16s %s — %s\n", m, s.Scope, s.Needed, note)
+			fmt.Fprintf(w, "  %s %-16s for %s: %s\n", m, s.Scope, s.Needed, note)
 		}
 	}
 
@@ -291,11 +310,10 @@ func printReport(w io.Writer, r *tm.PermissionReport) {
 			fmt.Fprintln(w, indent(p.Hint, "   "))
 		}
 	}
-	fmt.Fprintln(w)
 	if r.OK() {
-		fmt.Fprintln(w, "All required checks passed.")
+		fmt.Fprintln(w, "\nAll required checks passed.")
 	} else if r.Account != nil {
-		fmt.Fprintln(w, "Some required checks failed: see the lines marked "+fail+".")
+		fmt.Fprintln(w, "\nSome required checks failed: see the lines marked "+fail+".")
 	}
 }
 

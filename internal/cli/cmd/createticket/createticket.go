@@ -125,7 +125,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	draft := tm.TicketDraft{
-		ProjectKey: j.Config.ProjectKey, Summary: strings.TrimSpace(opts.Title), Description: desc,
+		ProjectKey: j.ProjectKey(opts.IO.ErrOut), Summary: strings.TrimSpace(opts.Title), Description: desc,
 		IssueType: opts.Type, Priority: opts.Priority, Labels: labels, Assignee: opts.Assignee,
 		Components: opts.Components, Parent: opts.Parent,
 	}
