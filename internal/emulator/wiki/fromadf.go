@@ -95,12 +95,19 @@ func renderBlock(n *node) string {
 		return ""
 	}
 	if len(n.Content) > 0 {
-		if inlineTypes[n.Content[0].Type] {
+		if inlineTypes[firstType(n.Content)] {
 			return escapeLineStarts(renderInline(n.Content, false))
 		}
 		return renderBlocks(n.Content)
 	}
 	return escapeLineStarts(renderInline([]*node{n}, false))
+}
+
+func firstType(ns []*node) string {
+	if len(ns) == 0 || ns[0] == nil {
+		return ""
+	}
+	return ns[0].Type
 }
 
 func renderMedia(n *node) string {
@@ -135,7 +142,7 @@ func renderList(n *node, prefix string) string {
 		var text []string
 		var nested []string
 		children := item.Content
-		if item.Type == "taskItem" || item.Type == "decisionItem" || (len(children) > 0 && inlineTypes[children[0].Type]) {
+		if item.Type == "taskItem" || item.Type == "decisionItem" || inlineTypes[firstType(children)] {
 			children = []*node{{Type: "paragraph", Content: item.Content}}
 		}
 		for _, c := range children {

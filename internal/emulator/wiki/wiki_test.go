@@ -324,3 +324,20 @@ func FuzzRoundTrip(f *testing.F) {
 		assertStable(t, adf)
 	})
 }
+
+// FuzzFromADF checks that FromADF never panics and fails only with ErrNotADF.
+func FuzzFromADF(f *testing.F) {
+	f.Add([]byte(`{"type":"doc","version":1,"content":[{"type":"bulletList","content":[null,{"type":"listItem"}]}]}`))
+	f.Add([]byte(`{"type":"doc","content":[{"type":"table","content":[{"type":"tableRow","content":[null,{"type":"tableHeader"}]}]},{"type":"heading","attrs":{"level":"x"}}]}`))
+	f.Add([]byte(`{"type":"doc","content":[{"type":"paragraph","content":[{"type":"text","text":"x","marks":[{"type":"link","attrs":{"href":7}},{"type":"subsup"}]}]}]}`))
+	for _, s := range fuzzSeeds {
+		if adf, err := wiki.ToADF(s); err == nil {
+			f.Add(adf)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := wiki.FromADF(b); err != nil && !errors.Is(err, wiki.ErrNotADF) {
+			t.Fatalf("FromADF(%s): %v", b, err)
+		}
+	})
+}
