@@ -8,10 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
+
 	tm "github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/store"
 	"github.com/ticket-mate/tm/internal/store/storetest"
 )
+
+// The store plugs into scs as it is, with contexts.
+var _ scs.CtxStore = (*store.DB)(nil)
 
 func TestOpenRejectsBadURLs(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "no", "such", "dir", "tm.db")
