@@ -161,13 +161,18 @@ func (p *parser) enter() *Error {
 	return nil
 }
 
+// descend steps past an opening token (NOT or a parenthesis) one level deeper.
+func (p *parser) descend() *Error {
+	if err := p.enter(); err != nil {
+		return err
+	}
+	return p.advance()
+}
+
 func (p *parser) not() (Expr, *Error) {
 	if p.tok.is("not") || p.tok.kind == tkBang {
-		if err := p.enter(); err != nil {
-			return nil, err
-		}
 		defer func() { p.depth-- }()
-		if err := p.advance(); err != nil {
+		if err := p.descend(); err != nil {
 			return nil, err
 		}
 		t, err := p.not()
@@ -177,11 +182,8 @@ func (p *parser) not() (Expr, *Error) {
 		return &Not{Term: t}, nil
 	}
 	if p.tok.kind == tkLParen {
-		if err := p.enter(); err != nil {
-			return nil, err
-		}
 		defer func() { p.depth-- }()
-		if err := p.advance(); err != nil {
+		if err := p.descend(); err != nil {
 			return nil, err
 		}
 		e, err := p.or()
