@@ -113,6 +113,7 @@ type Emulator struct {
 	auth     *authserver.Server
 	persist  *persister
 	reqSeq   atomic.Uint64
+	cache    sync.Map // rendered bodies that depend only on their key
 	fixedHdr string // Atl-Traceid prefix, random per emulator
 }
 

@@ -20,6 +20,21 @@ const (
 // GET /rest/api/{v}/myself
 func (c *call) handleMyself() {
 	u := c.who
+	if c.r.URL.RawQuery == "" {
+		// The credential check every client starts with: served from a
+		// cache keyed by what the body depends on.
+		key := c.api() + "\x00" + u.AccountID
+		if b, ok := c.e.cache.Load(key); ok {
+			c.headers()
+			writeRaw(c.w, http.StatusOK, b.([]byte))
+			return
+		}
+		defer func() {
+			if b := c.rendered; b != nil {
+				c.e.cache.Store(key, b)
+			}
+		}()
+	}
 	o := c.fullUser(u)
 	expand := splitSet(c.q("expand"))
 	groups := []any{}
@@ -40,7 +55,7 @@ func (c *call) handleMyself() {
 	if expand["groups"] || expand["applicationRoles"] {
 		o["expand"] = "groups,applicationRoles"
 	}
-	c.json(http.StatusOK, o)
+	c.rendered = c.json(http.StatusOK, o)
 }
 
 // groupID is a stable uuid-shaped id for a group name.
@@ -49,18 +64,37 @@ func groupID(name string) string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
+// serverInfo is ServerInformation; a struct keeps this hot path cheap.
+type serverInfo struct {
+	BaseURL        string `json:"baseUrl"`
+	Version        string `json:"version"`
+	VersionNumbers []int  `json:"versionNumbers"`
+	DeploymentType string `json:"deploymentType"`
+	BuildNumber    int    `json:"buildNumber"`
+	BuildDate      string `json:"buildDate"`
+	ServerTime     string `json:"serverTime"`
+	ScmInfo        string `json:"scmInfo"`
+	ServerTitle    string `json:"serverTitle"`
+	ServerTimeZone string `json:"serverTimeZone,omitempty"`
+	DefaultLocale  *struct {
+		Locale string `json:"locale"`
+	} `json:"defaultLocale,omitempty"`
+}
+
 // GET /rest/api/{v}/serverInfo
 func (c *call) handleServerInfo() {
-	o := obj{"baseUrl": c.siteURL(), "buildDate": buildDateString, "serverTime": fmtTime(c.e.now()),
-		"scmInfo": scmInfo, "serverTitle": "Jira"}
+	info := serverInfo{BaseURL: c.siteURL(), BuildDate: buildDateString, ServerTime: fmtTime(c.e.now()),
+		ScmInfo: scmInfo, ServerTitle: "Jira"}
 	if c.e.dc {
-		o["version"], o["versionNumbers"], o["deploymentType"], o["buildNumber"] = dcVersion, []int{9, 12, 7}, "Server", dcBuild
-		o["defaultLocale"] = obj{"locale": "en_US"}
+		info.Version, info.VersionNumbers, info.DeploymentType, info.BuildNumber = dcVersion, []int{9, 12, 7}, "Server", dcBuild
+		info.DefaultLocale = &struct {
+			Locale string `json:"locale"`
+		}{"en_US"}
 	} else {
-		o["version"], o["versionNumbers"], o["deploymentType"], o["buildNumber"] = cloudVersion, []int{1001, 0, 0}, "Cloud", cloudBuild
-		o["serverTimeZone"] = "Etc/UTC"
+		info.Version, info.VersionNumbers, info.DeploymentType, info.BuildNumber = cloudVersion, []int{1001, 0, 0}, "Cloud", cloudBuild
+		info.ServerTimeZone = "Etc/UTC"
 	}
-	c.json(http.StatusOK, o)
+	c.json(http.StatusOK, info)
 }
 
 // siteRoutes serves what a site host has besides the REST API.

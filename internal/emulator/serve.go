@@ -24,6 +24,8 @@ type call struct {
 	cred    credKind
 	route   *route
 	hdrDone bool
+	// rendered is the last JSON body sent, for handlers that cache it.
+	rendered []byte
 }
 
 type callKey struct{}
@@ -225,22 +227,24 @@ func urlQueryEscape(s string) string {
 	return strings.NewReplacer(":", "%3A", "/", "%2F", " ", "%20").Replace(s)
 }
 
-// writeJSON sends v with status.
-func (c *call) json(status int, v any) {
+// json sends v with status and returns the body sent.
+func (c *call) json(status int, v any) []byte {
 	c.headers()
-	writeJSON(c.w, status, v)
+	return writeJSON(c.w, status, v)
 }
 
 // writeJSON sends v as Jira does: no HTML escaping of <, > and &.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func writeJSON(w http.ResponseWriter, status int, v any) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		http.Error(w, "emulator: "+err.Error(), http.StatusInternalServerError)
-		return
+		return nil
 	}
-	writeRaw(w, status, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	writeRaw(w, status, b)
+	return b
 }
 
 func writeRaw(w http.ResponseWriter, status int, b []byte) {
