@@ -114,7 +114,7 @@ type Emulator struct {
 	persist  *persister
 	reqSeq   atomic.Uint64
 	cache    sync.Map // rendered bodies that depend only on their key
-	fixedHdr string // Atl-Traceid prefix, random per emulator
+	fixedHdr string   // Atl-Traceid prefix, random per emulator
 }
 
 // New builds an emulator: it loads the seed, restores state from
