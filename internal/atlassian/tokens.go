@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -198,26 +199,64 @@ func IsReconnect(err error) bool {
 
 // Transport sends a user's requests with their access token and, when the
 // answer is a 401 although the token should still be valid, refreshes once
-// and retries once. Build one per user and request; it is cheap.
+// and retries once. Build one per user and incoming request; it is cheap.
+//
+// It is also a token source (Token), so a client that puts the
+// Authorization header on itself (jira.OAuthAuth) gets the same tokens and
+// treats a failure to get one as final rather than as a network error to
+// retry.
 type Transport struct {
 	Tokens *Tokens
 	UserID string
 	Base   http.RoundTripper // nil: http.DefaultTransport
+
+	mu      sync.Mutex
+	lastTok tm.Secret // the token last handed out by Token,
+	lastVer int64     // and its grant version
 }
 
-// RoundTrip implements http.RoundTripper. The Authorization header of req
-// is replaced.
+// Token returns the user's current access token.
+func (tr *Transport) Token(ctx context.Context) (tm.Secret, error) {
+	acc, err := tr.Tokens.Token(ctx, tr.UserID)
+	if err != nil {
+		return "", err
+	}
+	tr.mu.Lock()
+	tr.lastTok, tr.lastVer = acc.Token, acc.Version
+	tr.mu.Unlock()
+	return acc.Token, nil
+}
+
+// versionOf is the grant version of a token handed out by Token, 0 when
+// unknown (then Refused uses whatever is stored instead of refreshing).
+func (tr *Transport) versionOf(authorization string) int64 {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if authorization == "Bearer "+tr.lastTok.Reveal() {
+		return tr.lastVer
+	}
+	return 0
+}
+
+// RoundTrip implements http.RoundTripper. A request without an
+// Authorization header gets the user's token.
 func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := tr.Base
 	if base == nil {
 		base = http.DefaultTransport
 	}
 	ctx := req.Context()
-	acc, err := tr.Tokens.Token(ctx, tr.UserID)
-	if err != nil {
-		return nil, err
+	var version int64
+	if req.Header.Get("Authorization") == "" {
+		acc, err := tr.Tokens.Token(ctx, tr.UserID)
+		if err != nil {
+			return nil, err
+		}
+		req, version = withBearer(req, acc.Token), acc.Version
+	} else {
+		version = tr.versionOf(req.Header.Get("Authorization"))
 	}
-	resp, err := base.RoundTrip(withBearer(req, acc.Token))
+	resp, err := base.RoundTrip(req)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
@@ -226,7 +265,12 @@ func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return resp, nil
 	}
-	acc, err = tr.Tokens.Refused(ctx, tr.UserID, acc.Version)
+	acc, err := tr.Tokens.Refused(ctx, tr.UserID, version)
+	if IsReconnect(err) {
+		// Jira's own 401 says it best, and no retry layer above will
+		// mistake it for a network blip worth repeating.
+		return resp, nil
+	}
 	if err != nil {
 		resp.Body.Close()
 		return nil, err

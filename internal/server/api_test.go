@@ -32,8 +32,10 @@ func TestAPIWithoutSession(t *testing.T) {
 	}
 }
 
-func TestAPI(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestAPI(t *testing.T) { testAPI(t, envOptions{}) }
+
+func testAPI(t *testing.T, o envOptions) {
+	e := newEnv(t, o)
 	b := e.browser()
 	b.connect(0, 0)
 	site := e.sb.Creds.Sites[0]
@@ -177,8 +179,10 @@ func fetchIssue(t *testing.T, e *env, user, site int, key string) jiraIssue {
 
 // TestIsolation signs two people in on different sites: neither can see or
 // use the other's grant, site or tickets.
-func TestIsolation(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestIsolation(t *testing.T) { testIsolation(t, envOptions{}) }
+
+func testIsolation(t *testing.T, o envOptions) {
+	e := newEnv(t, o)
 	a, bb := e.browser(), e.browser()
 	a.connect(0, 0)
 	bb.connect(1, 1)

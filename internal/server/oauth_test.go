@@ -9,8 +9,10 @@ import (
 	"time"
 )
 
-func TestConnectAccept(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestConnectAccept(t *testing.T) { testConnectAccept(t, envOptions{}) }
+
+func testConnectAccept(t *testing.T, o envOptions) {
+	e := newEnv(t, o)
 	b := e.browser()
 
 	out := b.get("/")
@@ -153,8 +155,10 @@ func TestCallbackStateChecks(t *testing.T) {
 // TestFamilyExpiry moves the emulator past the 365-day family life: the
 // next Jira call's refresh is refused and the user is asked to reconnect,
 // and the dead refresh token is never spent again.
-func TestFamilyExpiry(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestFamilyExpiry(t *testing.T) { testFamilyExpiry(t, envOptions{}) }
+
+func testFamilyExpiry(t *testing.T, o envOptions) {
+	e := newEnv(t, o)
 	b := e.browser()
 	b.connect(0, 0)
 	e.sb.Clock.Advance(366 * 24 * time.Hour)
@@ -184,8 +188,10 @@ func TestFamilyExpiry(t *testing.T) {
 
 // TestRevokedGrant: the user removed the app at Atlassian; the refresh gets
 // invalid_grant and the grant is marked lost.
-func TestRevokedGrant(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestRevokedGrant(t *testing.T) { testRevokedGrant(t, envOptions{}) }
+
+func testRevokedGrant(t *testing.T, o envOptions) {
+	e := newEnv(t, o)
 	b := e.browser()
 	b.connect(0, 0)
 	e.sb.E.Auth().RevokeGrant(e.sb.Creds.Users[0].AccountID, e.sb.Creds.OAuth[0].ClientID)
@@ -203,8 +209,10 @@ func TestRevokedGrant(t *testing.T) {
 
 // TestEarly401 revokes the access token before its expiry: concurrent
 // requests all succeed after exactly one refresh and one retry each.
-func TestEarly401(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestEarly401(t *testing.T) { testEarly401(t, envOptions{}) }
+
+func testEarly401(t *testing.T, o envOptions) {
+	e := newEnv(t, o)
 	b := e.browser()
 	b.connect(0, 0)
 	e.sb.E.Auth().RevokeAccessTokens(e.sb.Creds.Users[0].AccountID)

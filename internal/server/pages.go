@@ -170,7 +170,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 
 // reconnectPage shows Reconnect Jira when err says the grant is gone.
 func (s *Server) reconnectPage(w http.ResponseWriter, r *http.Request, err error, d *pageData) bool {
-	if !atlassian.IsReconnect(err) {
+	if !classify(err).Reconnect {
 		return false
 	}
 	d.Reconnect, d.Sites, d.Health = true, nil, nil
