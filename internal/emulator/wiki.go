@@ -1,13 +1,26 @@
 package emulator
 
-import "encoding/json"
+import (
+	"encoding/json"
 
-// adfToWiki renders stored ADF as Jira wiki markup for REST v2.
+	"github.com/ticket-mate/tm/internal/emulator/wiki"
+)
+
+// adfToWiki renders stored ADF as Jira wiki markup for REST v2. A document
+// the converter cannot read falls back to its plain text.
 func adfToWiki(doc json.RawMessage) string {
-	return adfText(doc)
+	s, err := wiki.FromADF(doc)
+	if err != nil {
+		return adfText(doc)
+	}
+	return s
 }
 
 // wikiToADF turns a REST v2 wiki-markup string into ADF for storage.
 func wikiToADF(s string) json.RawMessage {
-	return textADF(s)
+	b, err := wiki.ToADF(s)
+	if err != nil {
+		return textADF(s)
+	}
+	return b
 }
