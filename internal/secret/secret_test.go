@@ -129,7 +129,9 @@ func TestSealOpenRoundTrip(t *testing.T) {
 		if !strings.HasPrefix(sealed, "v1:"+k.ID+":") {
 			t.Fatalf("sealed %q lacks the v1:<kid>: prefix", sealed)
 		}
-		if len(pt) > 0 && strings.Contains(sealed, string(pt)) {
+		// Short plaintexts occur in any base64 text by chance; only a long one
+		// showing up would mean it was not encrypted.
+		if len(pt) > 16 && strings.Contains(sealed, string(pt[:16])) {
 			t.Fatal("sealed value contains the plaintext")
 		}
 		got, err := kr.Open(sealed, aad)
