@@ -209,6 +209,9 @@ type Transport struct {
 	Tokens *Tokens
 	UserID string
 	Base   http.RoundTripper // nil: http.DefaultTransport
+	// Grant, when set, is the user's grant as the caller just loaded it; a
+	// fresh token in it is used without reading the store again.
+	Grant *tm.Grant
 
 	mu      sync.Mutex
 	lastTok tm.Secret // the token last handed out by Token,
@@ -217,7 +220,7 @@ type Transport struct {
 
 // Token returns the user's current access token.
 func (tr *Transport) Token(ctx context.Context) (tm.Secret, error) {
-	acc, err := tr.Tokens.Token(ctx, tr.UserID)
+	acc, err := tr.token(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -225,6 +228,17 @@ func (tr *Transport) Token(ctx context.Context) (tm.Secret, error) {
 	tr.lastTok, tr.lastVer = acc.Token, acc.Version
 	tr.mu.Unlock()
 	return acc.Token, nil
+}
+
+func (tr *Transport) token(ctx context.Context) (Access, error) {
+	tr.mu.Lock()
+	g := tr.Grant
+	tr.Grant = nil // only for the first call: later ones may follow a refresh
+	tr.mu.Unlock()
+	if g != nil && g.UserID == tr.UserID && !g.Lost && Fresh(g, tr.Tokens.now()) {
+		return Access{g.AccessToken, g.Version}, nil
+	}
+	return tr.Tokens.Token(ctx, tr.UserID)
 }
 
 // versionOf is the grant version of a token handed out by Token, 0 when
@@ -248,7 +262,7 @@ func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	var version int64
 	if req.Header.Get("Authorization") == "" {
-		acc, err := tr.Tokens.Token(ctx, tr.UserID)
+		acc, err := tr.token(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -65,7 +65,7 @@ func (s *Server) jiraFor(ctx context.Context, userID string) (*conn, error) {
 	if i < 0 {
 		return nil, &tm.Error{Code: tm.EINVALID, Message: "The selected Jira site is no longer in your connection; choose another."}
 	}
-	tr := &atlassian.Transport{Tokens: s.tokens, UserID: userID, Base: s.transport}
+	tr := &atlassian.Transport{Tokens: s.tokens, UserID: userID, Base: s.transport, Grant: g}
 	hc := &http.Client{Transport: tr, Timeout: s.timeout}
 	c := jira.NewClient(hc, jira.GatewayURL(s.apiURL, g.SelectedCloudID), jira.OAuthAuth{Source: tr},
 		jira.WithGateway(), jira.WithSiteURL(sites[i].URL), jira.WithRequestTimeout(s.timeout))
