@@ -88,7 +88,7 @@ func (c *Client) CreateIssue(ctx context.Context, r CreateRequest) (tm.Ticket, e
 
 // lookupDelays spaces the searches for a create whose answer was lost: the
 // create may still be running, and search lags behind writes.
-var lookupDelays = []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second}
+var lookupDelays = []time.Duration{0, 500 * time.Millisecond, time.Second, 2 * time.Second}
 
 // lookupWindow is how far back the search for a lost create looks.
 const lookupWindow = "-15m"

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -320,7 +321,7 @@ func (j *Jira) Explain(err error, about About) error {
 		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
 			Message: fmt.Sprintf("Jira did not confirm the create (%s), and no ticket carrying this request's marker has appeared in %s", errText(je), about.Project),
 			Hint: fmt.Sprintf("Search can lag behind a create. Look at the newest issues before running the command again, so the ticket is not made twice:\n  %s/issues/?jql=%s",
-				j.SiteURL(), strings.ReplaceAll(fmt.Sprintf("project = %q ORDER BY created DESC", about.Project), " ", "%20"))}
+				j.SiteURL(), url.QueryEscape(fmt.Sprintf("project = %q ORDER BY created DESC", about.Project)))}
 	case je.StatusCode == 0:
 		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
 			Message: fmt.Sprintf("Could not reach Jira at %s: %s", j.Endpoint(), errText(je)),

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -480,9 +481,17 @@ func (r *resolver) explainCreate(err error) error {
 			Hint:    factory.ProjectNotFoundHint(r.project)}
 	}
 	var msg, hint strings.Builder
+	code := tm.EINVALID
 	msg.WriteString("Jira refused the ticket:")
 	for _, m := range je.ErrorMessages {
 		msg.WriteString("\n  - " + m)
+		switch lower := strings.ToLower(m); {
+		case strings.Contains(lower, "permission to create"):
+			code = tm.EFORBIDDEN
+			fmt.Fprintf(&hint, "You lack \"Create Issues\" in %s: see tm check-permissions -p %s, and ask a Jira admin of the project for it.\n", r.project, r.project)
+		case requiredRE.MatchString(m):
+			r.requiredHint(&hint, requiredRE.FindStringSubmatch(m)[1])
+		}
 	}
 	for _, id := range je.FieldNames() {
 		name := id
@@ -494,11 +503,7 @@ func (r *resolver) explainCreate(err error) error {
 		case id == "issuetype":
 			hint.WriteString("Pick another issue type with --type (tm lists the valid ones when the name is wrong).\n")
 		case strings.Contains(strings.ToLower(je.Errors[id]), "required"):
-			label := id
-			if f, ok := r.field(id); ok {
-				label = f.Name
-			}
-			fmt.Fprintf(&hint, "Set %s with --field \"%s=…\".\n", label, label)
+			r.requiredHint(&hint, id)
 		case id == "description":
 			hint.WriteString("Jira Cloud takes descriptions as ADF and Data Center as wiki markup: check ATLASSIAN_AUTH_MODE matches your Jira (PAT for Cloud, BEARER for Data Center).\n")
 		}
@@ -506,7 +511,23 @@ func (r *resolver) explainCreate(err error) error {
 	if hint.Len() == 0 {
 		hint.WriteString("Run with --dry-run to see the request, and tm check-permissions -p " + r.project + " to rule out a missing permission.")
 	}
-	return &tm.Error{Code: tm.EINVALID, Err: err, Message: msg.String(), Hint: strings.TrimRight(hint.String(), "\n")}
+	return &tm.Error{Code: code, Err: err, Message: msg.String(), Hint: strings.TrimRight(hint.String(), "\n")}
+}
+
+// requiredRE reads the field id out of Jira's "Field 'priority' is required".
+var requiredRE = regexp.MustCompile(`^Field '([^']+)' is required`)
+
+// requiredHint says which flag sets a required field.
+func (r *resolver) requiredHint(hint *strings.Builder, id string) {
+	label := id
+	if f, ok := r.field(id); ok {
+		label = f.Name
+	}
+	if id == "priority" {
+		hint.WriteString("This project requires a priority: add --priority (tm lists the valid ones if the name is wrong).\n")
+		return
+	}
+	fmt.Fprintf(hint, "Set %s with --field \"%s=…\".\n", label, label)
 }
 
 func projectMissing(msgs []string) bool {
