@@ -84,7 +84,7 @@ func TestBrowserCreateTicket(t *testing.T) {
 	if got := fetchIssue(t, e, 0, 0, key).Fields.Summary; got != "Filed from Chromium" {
 		t.Errorf("Jira has summary %q", got)
 	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestBrowserCreateTicket(t *testing.T) {
 		dirs = append(dirs, d)
 	}
 	for _, d := range dirs {
-		if err := os.WriteFile(filepath.Join(d, "dashboard-created.jpg"), shot, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(d, "dashboard-created.png"), shot, 0o644); err != nil {
 			t.Error(err)
 		}
 	}
