@@ -77,7 +77,7 @@ func TestDataCenter(t *testing.T) {
 				Assignee    struct{ Name string }
 			}
 		}
-		c.get("/rest/api/2/issue/" + key + "?fields=description,assignee").json(t, &is)
+		c.get("/rest/api/2/issue/"+key+"?fields=description,assignee").json(t, &is)
 		if is.Fields.Assignee.Name != "alex" || !strings.HasPrefix(is.Fields.Description, "h1. Title") {
 			t.Errorf("DC issue = %+v", is.Fields)
 		}

@@ -216,9 +216,11 @@ func (fs *faultSet) pick(method, path string) *Fault {
 	return nil
 }
 
-// inject applies latency and faults; it returns false when it answered
-// (or dropped) the request itself.
-func (e *Emulator) inject(w http.ResponseWriter, r *http.Request) bool {
+// inject applies latency and faults to a request whose path as sent is
+// path; it returns false when it answered (or dropped) the request itself.
+// Callers count the request first, so a failed attempt still shows in
+// Requests — clients' retries are what tests want to see.
+func (e *Emulator) inject(w http.ResponseWriter, r *http.Request, path string) bool {
 	if d := e.opts.Latency; d > 0 {
 		if j := e.opts.Jitter; j > 0 {
 			d += time.Duration(rand.Int64N(int64(2*j)+1)) - j
@@ -227,7 +229,7 @@ func (e *Emulator) inject(w http.ResponseWriter, r *http.Request) bool {
 			return false
 		}
 	}
-	f := e.faults.pick(r.Method, r.URL.Path)
+	f := e.faults.pick(r.Method, path)
 	if f == nil {
 		return true
 	}

@@ -102,6 +102,9 @@ func (e *Emulator) siteRoutes() {
 	e.mux.HandleFunc("GET /_edge/tenant_info", func(w http.ResponseWriter, r *http.Request) {
 		c := r.Context().Value(callKey{}).(*call)
 		e.counts.add("GET /_edge/tenant_info")
+		if !e.inject(w, r, c.fullPath) {
+			return
+		}
 		if e.dc || c.gateway {
 			http.NotFound(w, r)
 			return
@@ -112,7 +115,9 @@ func (e *Emulator) siteRoutes() {
 		c := r.Context().Value(callKey{}).(*call)
 		c.r = r
 		e.counts.add("GET /browse/{key}")
-		e.browsePage(c)
+		if e.inject(w, r, c.fullPath) {
+			e.browsePage(c)
+		}
 	})
 	e.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		c := r.Context().Value(callKey{}).(*call)
@@ -123,6 +128,9 @@ func (e *Emulator) siteRoutes() {
 		c := r.Context().Value(callKey{}).(*call)
 		c.r = r
 		e.counts.add(r.Method + " (unknown REST path)")
+		if !e.inject(w, r, c.fullPath) {
+			return
+		}
 		writeJSON(w, http.StatusNotFound, map[string]any{"message": "null for uri: " + c.self() + r.URL.Path, "status-code": 404})
 	})
 }

@@ -189,7 +189,7 @@ func TestSearchLag(t *testing.T) {
 	id := r.obj(t)["id"].(string)
 	keys := func(extra string) []string {
 		var p searchPage
-		c.get("/rest/api/3/search/jql?jql=" + url.QueryEscape("summary ~ fresh") + "&fields=key" + extra).json(t, &p)
+		c.get("/rest/api/3/search/jql?jql="+url.QueryEscape("summary ~ fresh")+"&fields=key"+extra).json(t, &p)
 		return keysOf(p)
 	}
 	if got := keys(""); len(got) != 0 {

@@ -18,12 +18,14 @@ type call struct {
 	site    *site
 	gateway bool
 	prefix  string // path prefix the request came in under ("", /sites/x, /ex/jira/id)
-	ver     string // "3" or "2" (latest is 2)
-	who     *user  // nil: anonymous
-	failed  bool   // credentials were sent but not accepted
-	cred    credKind
-	route   *route
-	hdrDone bool
+	// fullPath is the path as sent, prefix included: faults match on it.
+	fullPath string
+	ver      string // "3" or "2" (latest is 2)
+	who      *user  // nil: anonymous
+	failed   bool   // credentials were sent but not accepted
+	cred     credKind
+	route    *route
+	hdrDone  bool
 	// rendered is the last JSON body sent, for handlers that cache it.
 	rendered []byte
 }
@@ -65,17 +67,16 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveAdmin(w, r)
 		return
 	}
-	if !e.inject(w, r) {
-		return
-	}
 	switch {
 	case path == "/authorize" || path == "/oauth/token" || path == "/oauth/token/accessible-resources" || path == "/me":
+		e.counts.add(r.Method + " " + path)
+		if !e.inject(w, r, path) {
+			return
+		}
 		if e.dc {
-			e.counts.add(r.Method + " " + path)
 			http.NotFound(w, r)
 			return
 		}
-		e.counts.add(r.Method + " " + path)
 		e.auth.ServeHTTP(w, r)
 	case strings.HasPrefix(path, "/ex/jira/"):
 		rest := path[len("/ex/jira/"):]
@@ -103,7 +104,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveSite routes a request for site s whose path below the prefix is tail.
 func (e *Emulator) serveSite(w http.ResponseWriter, r *http.Request, s *site, prefix, tail string, gateway bool) {
-	c := &call{e: e, w: w, site: s, gateway: gateway, prefix: prefix}
+	c := &call{e: e, w: w, site: s, gateway: gateway, prefix: prefix, fullPath: r.URL.Path}
 	r2 := r.WithContext(context.WithValue(r.Context(), callKey{}, c))
 	u := *r.URL
 	u.Path, u.RawPath = tail, ""
@@ -111,6 +112,9 @@ func (e *Emulator) serveSite(w http.ResponseWriter, r *http.Request, s *site, pr
 	c.r = r2
 	if gateway && !strings.HasPrefix(tail, "/rest/api/") {
 		e.counts.add(r.Method + " /ex/jira/{cloudId}")
+		if !e.inject(w, r, r.URL.Path) {
+			return
+		}
 		writeErrors(w, http.StatusNotFound, []string{"The gateway only serves the REST API under /rest/api/."}, nil)
 		return
 	}
@@ -172,6 +176,9 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := r.Context().Value(callKey{}).(*call)
 	c.r, c.route, c.ver = r, rt, rt.ver
 	rt.count.n.Add(1)
+	if !c.e.inject(w, r, c.fullPath) {
+		return
+	}
 	if rt.flags&siteOnly != 0 && c.gateway {
 		writeErrors(w, http.StatusNotFound, []string{"This resource is not available through the gateway."}, nil)
 		return
