@@ -104,7 +104,8 @@ type Emulator struct {
 	baseURL    atomic.Pointer[string]
 	pageSecret []byte
 
-	mu sync.RWMutex // guards every site's issues
+	mu     sync.RWMutex // guards every site's issues
+	saveMu sync.Mutex   // one state-file write at a time, in order
 
 	mux      *http.ServeMux
 	counts   counter

@@ -100,6 +100,8 @@ func (e *Emulator) Save() error {
 	if path == "" {
 		return nil
 	}
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
 	st := stateFile{Version: stateVersion, SavedAt: e.now().UTC(), Sites: map[string]siteState{}}
 	e.credMu.RLock()
 	st.Users, st.OAuth = e.creds.Users, e.creds.OAuth
@@ -147,16 +149,18 @@ func writeFileAtomic(path string, b []byte) error {
 // persister coalesces saves after writes: at most one save per interval,
 // and a final one on close.
 type persister struct {
-	e    *Emulator
-	kick chan struct{}
-	done chan struct{}
-	once sync.Once
+	e       *Emulator
+	kick    chan struct{}
+	done    chan struct{}
+	stopped  chan struct{}
+	once     sync.Once
+	closeErr error
 }
 
 const saveInterval = 200 * time.Millisecond
 
 func newPersister(e *Emulator) *persister {
-	p := &persister{e: e, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	p := &persister{e: e, kick: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
 	go p.loop()
 	return p
 }
@@ -169,6 +173,7 @@ func (p *persister) dirty() {
 }
 
 func (p *persister) loop() {
+	defer close(p.stopped)
 	for {
 		select {
 		case <-p.done:
@@ -185,10 +190,12 @@ func (p *persister) loop() {
 }
 
 func (p *persister) close() error {
-	p.once.Do(func() { close(p.done) })
-	// The final save decides: an earlier failure (a full disk, say) that
-	// has since cleared is no longer news.
-	return p.e.Save()
+	p.once.Do(func() {
+		close(p.done)
+		<-p.stopped // a save in flight must not land after the final one
+		p.closeErr = p.e.Save()
+	})
+	return p.closeErr
 }
 
 // changed tells the persister that issues changed.

@@ -69,9 +69,9 @@ func TestTransportCatchesMismatches(t *testing.T) {
 	Doc(t)
 	cases := []struct {
 		name, method, path, body string
-		status                    int
-		resp                      string
-		wantErr                   string // "" for none
+		status                   int
+		resp                     string
+		wantErr                  string // "" for none
 	}{
 		{"valid myself", "GET", "/rest/api/3/myself", "", 200, `{"accountId":"a","displayName":"A","active":true}`, ""},
 		{"unknown property", "GET", "/rest/api/3/myself", "", 200, `{"accountId":"a","nickname":"x"}`, "response 200 to GET /rest/api/3/myself does not match getCurrentUser"},
