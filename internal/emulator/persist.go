@@ -149,9 +149,9 @@ func writeFileAtomic(path string, b []byte) error {
 // persister coalesces saves after writes: at most one save per interval,
 // and a final one on close.
 type persister struct {
-	e       *Emulator
-	kick    chan struct{}
-	done    chan struct{}
+	e        *Emulator
+	kick     chan struct{}
+	done     chan struct{}
 	stopped  chan struct{}
 	once     sync.Once
 	closeErr error
