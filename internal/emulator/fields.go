@@ -401,6 +401,21 @@ func cmpOr(a, b string) string {
 	return b
 }
 
+// changes reads the "fields" section (in key order, skipping what skip
+// rejects) and then the "update" section.
+func (in *fieldInput) changes(fields map[string]json.RawMessage, update map[string][]map[string]json.RawMessage, skip func(id string) bool) []func(*issue) {
+	var out []func(*issue)
+	for _, id := range sortedKeys(fields) {
+		if skip != nil && skip(id) {
+			continue
+		}
+		if fn := in.setter(id, fields[id]); fn != nil {
+			out = append(out, fn)
+		}
+	}
+	return append(out, in.applyUpdate(update)...)
+}
+
 // applyUpdate handles the "update" section of an edit: per field a list
 // of set/add/remove operations.
 func (in *fieldInput) applyUpdate(update map[string][]map[string]json.RawMessage) []func(*issue) {

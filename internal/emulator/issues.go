@@ -56,13 +56,7 @@ func (c *call) createIssue(d issueDetails) createResult {
 	is := &issue{ProjectID: p.ID, TypeID: in.it.ID, StatusID: p.workflow.Initial,
 		PriorityID: c.site.defaultPriority(), Reporter: c.who.AccountID, Creator: c.who.AccountID,
 		Assignee: p.defaultAssignee()}
-	var sets []func(*issue)
-	for _, id := range sortedKeys(d.Fields) {
-		if fn := in.setter(id, d.Fields[id]); fn != nil {
-			sets = append(sets, fn)
-		}
-	}
-	sets = append(sets, in.applyUpdate(d.Update)...)
+	sets := in.changes(d.Fields, d.Update, nil)
 	if _, ok := d.Fields["summary"]; !ok && d.Update["summary"] == nil {
 		in.fail("summary", msgSummaryMissing)
 	}
@@ -181,6 +175,21 @@ func (c *call) visibleIssue(idOrKey string) *issue {
 	return is
 }
 
+// writeIssue decodes the body into v, takes the write lock and finds the
+// issue of the path. It returns nil (lock released) when it has answered;
+// otherwise the caller must release e.mu.
+func (c *call) writeIssue(v any) *issue {
+	if !c.decode(v) {
+		return nil
+	}
+	c.e.mu.Lock()
+	is := c.visibleIssue(c.r.PathValue("issueIdOrKey"))
+	if is == nil {
+		c.e.mu.Unlock()
+	}
+	return is
+}
+
 // GET /rest/api/{v}/issue/{issueIdOrKey}
 func (c *call) handleGetIssue() {
 	c.e.mu.RLock()
@@ -196,13 +205,8 @@ func (c *call) handleGetIssue() {
 // PUT /rest/api/{v}/issue/{issueIdOrKey}
 func (c *call) handleEditIssue() {
 	var d issueDetails
-	if !c.decode(&d) {
-		return
-	}
-	c.e.mu.Lock()
-	is := c.visibleIssue(c.r.PathValue("issueIdOrKey"))
+	is := c.writeIssue(&d)
 	if is == nil {
-		c.e.mu.Unlock()
 		return
 	}
 	p := c.site.projectOf(is)
@@ -220,21 +224,17 @@ func (c *call) handleEditIssue() {
 		return
 	}
 	in := &fieldInput{c: c, p: p, current: is, errs: map[string]string{}}
-	var sets []func(*issue)
-	for _, id := range sortedKeys(d.Fields) {
+	sets := in.changes(d.Fields, d.Update, func(id string) bool {
 		if _, both := d.Update[id]; both {
 			in.fail(id, "Field '"+id+"' cannot be set in both the fields and the update sections.")
-			continue
+			return true
 		}
 		if id == "project" {
 			in.fail(id, msgNotOnScreen(id))
-			continue
+			return true
 		}
-		if fn := in.setter(id, d.Fields[id]); fn != nil {
-			sets = append(sets, fn)
-		}
-	}
-	sets = append(sets, in.applyUpdate(d.Update)...)
+		return false
+	})
 	if len(in.errs) > 0 || len(in.msgs) > 0 {
 		c.e.mu.Unlock()
 		c.json(http.StatusBadRequest, newErrors(in.msgs, in.errs))
@@ -262,90 +262,55 @@ func (c *call) handleEditIssue() {
 // PUT /rest/api/{v}/issue/{issueIdOrKey}/assignee
 func (c *call) handleAssign() {
 	var body map[string]json.RawMessage
-	if !c.decode(&body) {
-		return
-	}
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	is := c.visibleIssue(c.r.PathValue("issueIdOrKey"))
+	is := c.writeIssue(&body)
 	if is == nil {
 		return
 	}
+	defer c.e.mu.Unlock()
 	p := c.site.projectOf(is)
 	if !c.site.can(c.who, permAssign, p, is) {
 		c.fail(http.StatusForbidden, msgAssignForbidden)
 		return
 	}
-	idKeys := []string{"accountId", "name", "key"}
-	given := 0
-	for _, k := range idKeys {
+	named := 0
+	for _, k := range []string{"accountId", "name", "key"} {
 		if _, ok := body[k]; ok {
-			given++
+			named++
 		}
 	}
-	if given != 1 {
+	if named != 1 {
 		c.fail(http.StatusBadRequest, "Specify exactly one of accountId, name or key.")
 		return
 	}
-	var target string
+	// Cloud names users by accountId; Data Center by name (or key).
+	raw, ok := body["accountId"]
 	switch {
-	case body["accountId"] != nil:
-		raw := body["accountId"]
-		if string(raw) == "null" {
-			break
-		}
-		var id string
-		json.Unmarshal(raw, &id)
-		if c.e.dc {
-			c.fail(http.StatusBadRequest, "Data Center identifies users by name: send {\"name\":\"…\"}.")
-			return
-		}
-		if id == "-1" {
-			target = p.defaultAssignee()
-			break
-		}
-		u := c.e.userByID[id]
-		if u == nil || u.Inactive {
-			c.fail(http.StatusBadRequest, "User '"+id+"' does not exist.")
-			return
-		}
-		if !c.site.can(u, permAssignable, p, nil) {
-			c.failFields(http.StatusBadRequest, map[string]string{"assignee": "User '" + id + "' cannot be assigned issues."})
-			return
-		}
-		target = u.AccountID
+	case ok && c.e.dc:
+		c.fail(http.StatusBadRequest, "Data Center identifies users by name: send {\"name\":\"…\"}.")
+		return
+	case !ok && !c.e.dc:
+		c.fail(http.StatusBadRequest, "The query parameter 'username' is not supported in GDPR strict mode.")
+		return
+	case !ok:
+		raw = cmpRaw(body["name"], body["key"])
+	}
+	var given string
+	if string(raw) != "null" {
+		json.Unmarshal(raw, &given)
+	}
+	target := ""
+	switch given {
+	case "":
+	case "-1":
+		target = p.defaultAssignee()
 	default:
-		if !c.e.dc {
-			c.fail(http.StatusBadRequest, "The query parameter 'username' is not supported in GDPR strict mode.")
-			return
-		}
-		var name string
-		raw := body["name"]
-		if raw == nil {
-			raw = body["key"]
-		}
-		if string(raw) == "null" {
-			break
-		}
-		json.Unmarshal(raw, &name)
-		if name == "-1" {
-			target = p.defaultAssignee()
-			break
-		}
-		u := c.e.userByName[strings.ToLower(name)]
-		if u == nil {
-			for _, cand := range c.e.users {
-				if cand.Key == name {
-					u = cand
-				}
-			}
-		}
+		u := c.e.lookupUser(given)
 		if u == nil || u.Inactive {
-			c.fail(http.StatusBadRequest, "User '"+name+"' does not exist.")
+			c.fail(http.StatusBadRequest, "User '"+given+"' does not exist.")
 			return
 		}
 		if !c.site.can(u, permAssignable, p, nil) {
-			c.failFields(http.StatusBadRequest, map[string]string{"assignee": "User '" + name + "' cannot be assigned issues."})
+			c.failFields(http.StatusBadRequest, map[string]string{"assignee": "User '" + given + "' cannot be assigned issues."})
 			return
 		}
 		target = u.AccountID
@@ -354,6 +319,30 @@ func (c *call) handleAssign() {
 	is.Updated = c.e.now()
 	c.e.changed()
 	c.noContent()
+}
+
+// lookupUser finds a user by accountId on Cloud, by name or key on Data
+// Center.
+func (e *Emulator) lookupUser(ref string) *user {
+	if !e.dc {
+		return e.userByID[ref]
+	}
+	if u := e.userByName[strings.ToLower(ref)]; u != nil {
+		return u
+	}
+	for _, u := range e.users {
+		if u.Key == ref {
+			return u
+		}
+	}
+	return nil
+}
+
+func cmpRaw(a, b json.RawMessage) json.RawMessage {
+	if a != nil {
+		return a
+	}
+	return b
 }
 
 // fieldSelection is the parsed "fields" parameter.

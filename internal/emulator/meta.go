@@ -7,37 +7,26 @@ import (
 	"strings"
 )
 
-// createmetaPage reads startAt/maxResults for createmeta (max 200).
-func (c *call) createmetaPage() (int, int, bool) {
-	startAt, ok := c.intParam("startAt", 0)
+// createmetaStart reads the paging (maxResults at most 200) and the
+// project of a createmeta request; invisible projects answer 404 like GET
+// project/{key} (the document leaves this case open). On failure it has
+// answered and returns nil.
+func (c *call) createmetaStart() (p *project, startAt, maxResults int) {
+	startAt, maxResults, ok := c.paging(50)
 	if !ok {
-		return 0, 0, false
-	}
-	maxResults, ok := c.intParam("maxResults", 50)
-	if !ok {
-		return 0, 0, false
+		return nil, 0, 0
 	}
 	if maxResults > 200 {
 		c.fail(http.StatusBadRequest, "Parameter 'maxResults' must not exceed the limit '200'")
-		return 0, 0, false
+		return nil, 0, 0
 	}
-	if startAt < 0 || maxResults < 0 {
-		c.fail(http.StatusBadRequest, "Parameters 'startAt' and 'maxResults' must not be negative")
-		return 0, 0, false
-	}
-	return startAt, maxResults, true
-}
-
-// createProject finds the createmeta project; invisible ones answer 404
-// like GET project/{key} (the document leaves this case open).
-func (c *call) createProject() *project {
 	key := c.r.PathValue("projectIdOrKey")
-	p := c.site.projectByIDOrKey(key)
+	p = c.site.projectByIDOrKey(key)
 	if p == nil || !c.site.visible(c.who, p) {
 		c.fail(http.StatusNotFound, strings.Replace(msgNoProject, "%s", key, 1))
-		return nil
+		return nil, 0, 0
 	}
-	return p
+	return p, startAt, maxResults
 }
 
 // metaPage answers a createmeta page: issueTypes/fields on Cloud, values
@@ -59,11 +48,7 @@ func (c *call) metaPage(cloudKey string, startAt, maxResults int, all []any) {
 
 // GET /rest/api/{v}/issue/createmeta/{projectIdOrKey}/issuetypes
 func (c *call) handleCreatemetaTypes() {
-	startAt, maxResults, ok := c.createmetaPage()
-	if !ok {
-		return
-	}
-	p := c.createProject()
+	p, startAt, maxResults := c.createmetaStart()
 	if p == nil {
 		return
 	}
@@ -78,11 +63,7 @@ func (c *call) handleCreatemetaTypes() {
 
 // GET /rest/api/{v}/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}
 func (c *call) handleCreatemetaFields() {
-	startAt, maxResults, ok := c.createmetaPage()
-	if !ok {
-		return
-	}
-	p := c.createProject()
+	p, startAt, maxResults := c.createmetaStart()
 	if p == nil {
 		return
 	}
@@ -176,11 +157,7 @@ func (c *call) handlePriorities() {
 
 // GET /rest/api/{v}/priority/search
 func (c *call) handlePrioritySearch() {
-	startAt, ok := c.intParam("startAt", 0)
-	if !ok {
-		return
-	}
-	maxResults, ok := c.intParam("maxResults", 50)
+	startAt, maxResults, ok := c.paging(50)
 	if !ok {
 		return
 	}

@@ -31,16 +31,8 @@ func (c *call) projectsFor(action string) []*project {
 
 // GET /rest/api/3/project/search
 func (c *call) handleProjectSearch() {
-	startAt, ok := c.intParam("startAt", 0)
+	startAt, maxResults, ok := c.paging(50)
 	if !ok {
-		return
-	}
-	maxResults, ok := c.intParam("maxResults", 50)
-	if !ok {
-		return
-	}
-	if startAt < 0 || maxResults < 0 {
-		c.fail(http.StatusBadRequest, "The value of startAt and maxResults must not be negative.")
 		return
 	}
 	maxResults = min(maxResults, 100) // Jira clamps silently

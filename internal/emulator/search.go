@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -233,19 +234,9 @@ func (c *call) runQuery(q string, requireBounded bool, reconcile map[int64]bool)
 				return r
 			}
 		}
-		return -cmpInt64(a.ID, b.ID) // Jira's default: newest first
+		return cmp.Compare(b.ID, a.ID) // Jira's default: newest first
 	})
 	return out, true
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // pageToken is the opaque cursor: offset, issue time and a query digest,

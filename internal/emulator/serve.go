@@ -333,6 +333,22 @@ func (c *call) intParam(name string, def int) (int, bool) {
 	return n, true
 }
 
+// paging reads startAt and maxResults (default defMax); negative values
+// answer 400.
+func (c *call) paging(defMax int) (startAt, maxResults int, ok bool) {
+	if startAt, ok = c.intParam("startAt", 0); !ok {
+		return 0, 0, false
+	}
+	if maxResults, ok = c.intParam("maxResults", defMax); !ok {
+		return 0, 0, false
+	}
+	if startAt < 0 || maxResults < 0 {
+		c.fail(http.StatusBadRequest, "The startAt and maxResults parameters must not be negative.")
+		return 0, 0, false
+	}
+	return startAt, maxResults, true
+}
+
 // listParam splits comma lists and repeated parameters into one list.
 func (c *call) listParam(name string) []string {
 	var out []string

@@ -30,16 +30,8 @@ func (e *Emulator) matchesUserQuery(u *user, q string) bool {
 
 // userPage pages users into a bare array.
 func (c *call) userPage(users []*user) {
-	startAt, ok := c.intParam("startAt", 0)
+	startAt, maxResults, ok := c.paging(50)
 	if !ok {
-		return
-	}
-	maxResults, ok := c.intParam("maxResults", 50)
-	if !ok {
-		return
-	}
-	if startAt < 0 || maxResults < 0 {
-		c.fail(http.StatusBadRequest, "The startAt and maxResults parameters must not be negative.")
 		return
 	}
 	out := []any{}

@@ -74,15 +74,11 @@ func (c *call) handleDoTransition() {
 		Fields map[string]json.RawMessage              `json:"fields"`
 		Update map[string][]map[string]json.RawMessage `json:"update"`
 	}
-	if !c.decode(&body) {
-		return
-	}
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	is := c.visibleIssue(c.r.PathValue("issueIdOrKey"))
+	is := c.writeIssue(&body)
 	if is == nil {
 		return
 	}
+	defer c.e.mu.Unlock()
 	p := c.site.projectOf(is)
 	if body.Transition == nil || body.Transition.ID == "" {
 		c.fail(http.StatusBadRequest, "Missing 'transition' identifier")
@@ -93,16 +89,8 @@ func (c *call) handleDoTransition() {
 		return
 	}
 	in := &fieldInput{c: c, p: p, current: is, errs: map[string]string{}}
-	var sets []func(*issue)
-	for _, id := range sortedKeys(body.Fields) {
-		if id == "resolution" { // resolution is on every transition screen here
-			continue
-		}
-		if fn := in.setter(id, body.Fields[id]); fn != nil {
-			sets = append(sets, fn)
-		}
-	}
-	sets = append(sets, in.applyUpdate(body.Update)...)
+	// Resolution is on every transition screen here; Done sets it anyway.
+	sets := in.changes(body.Fields, body.Update, func(id string) bool { return id == "resolution" })
 	if len(in.errs) > 0 {
 		c.json(http.StatusBadRequest, newErrors(nil, in.errs))
 		return
@@ -145,16 +133,8 @@ func (c *call) commentObj(is *issue, cm *comment) obj {
 
 // GET /rest/api/{v}/issue/{issueIdOrKey}/comment
 func (c *call) handleGetComments() {
-	startAt, ok := c.intParam("startAt", 0)
+	startAt, maxResults, ok := c.paging(100)
 	if !ok {
-		return
-	}
-	maxResults, ok := c.intParam("maxResults", 100)
-	if !ok {
-		return
-	}
-	if startAt < 0 || maxResults < 0 {
-		c.fail(http.StatusBadRequest, "startAt and maxResults must not be negative.")
 		return
 	}
 	maxResults = min(maxResults, 5000)
@@ -180,15 +160,11 @@ func (c *call) handleAddComment() {
 	var body struct {
 		Body json.RawMessage `json:"body"`
 	}
-	if !c.decode(&body) {
-		return
-	}
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	is := c.visibleIssue(c.r.PathValue("issueIdOrKey"))
+	is := c.writeIssue(&body)
 	if is == nil {
 		return
 	}
+	defer c.e.mu.Unlock()
 	if !c.site.can(c.who, permComment, c.site.projectOf(is), is) {
 		c.fail(http.StatusBadRequest, msgCommentForbidden)
 		return
