@@ -9,15 +9,19 @@ package jira
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ticket-mate/tm"
@@ -312,6 +316,9 @@ func (c *Client) attempt(ctx context.Context, cl call, u string, gw bool, payloa
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		if unreachable(err) {
+			return fail(&Error{Err: redactURLError(err), permanent: true})
+		}
 		return fail(&Error{Err: redactURLError(err), Uncertain: !idempotent})
 	}
 	defer resp.Body.Close()
@@ -445,6 +452,19 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// unreachable reports a failure to reach the host at all — nothing
+// listening, no such host, a certificate that does not verify. Those come
+// from a wrong URL or network setup, not a blip: retrying only delays the
+// advice. Nothing was sent, so the outcome of a POST is not in doubt.
+func unreachable(err error) bool {
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dnsErr) && !dnsErr.IsTemporary ||
+		errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr)
 }
 
 // redactURLError drops credentials a URL might carry from a transport error.
