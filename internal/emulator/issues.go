@@ -202,6 +202,43 @@ func (c *call) handleGetIssue() {
 	c.json(http.StatusOK, c.issueObj(is, sel, splitSet(c.q("expand"))))
 }
 
+// POST /rest/api/{v}/issue/bulkfetch: up to 100 issues; ones the caller
+// cannot see are left out, as Jira does.
+func (c *call) handleBulkFetch() {
+	var req struct {
+		IssueIdsOrKeys []string `json:"issueIdsOrKeys"`
+		Fields         []string `json:"fields"`
+		Expand         []string `json:"expand"`
+		FieldsByKeys   bool     `json:"fieldsByKeys"`
+		Properties     []string `json:"properties"`
+	}
+	if !c.decode(&req) {
+		return
+	}
+	if len(req.IssueIdsOrKeys) == 0 || len(req.IssueIdsOrKeys) > 100 {
+		c.fail(http.StatusBadRequest, "Specify between 1 and 100 issue ids or keys in issueIdsOrKeys.")
+		return
+	}
+	sel := parseFieldSelection(req.Fields, false)
+	if sel.none() {
+		sel.navigable = true
+	}
+	expand := map[string]bool{}
+	for _, x := range req.Expand {
+		expand[x] = true
+	}
+	c.e.mu.RLock()
+	defer c.e.mu.RUnlock()
+	issues := []any{}
+	for _, ref := range req.IssueIdsOrKeys {
+		is := c.site.issueByIDOrKey(ref)
+		if is != nil && c.site.can(c.who, permBrowse, c.site.projectOf(is), is) {
+			issues = append(issues, c.issueObj(is, sel, expand))
+		}
+	}
+	c.json(http.StatusOK, obj{"issues": issues, "issueErrors": []any{}})
+}
+
 // PUT /rest/api/{v}/issue/{issueIdOrKey}
 func (c *call) handleEditIssue() {
 	var d issueDetails

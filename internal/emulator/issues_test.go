@@ -404,3 +404,23 @@ func TestAssign(t *testing.T) {
 	}
 	wantError(t, raw.do("PUT", "/rest/api/3/issue/SPACE2-3/assignee", m{}), 400, "Specify exactly one of accountId, name or key.")
 }
+
+func TestBulkFetch(t *testing.T) {
+	s := start(t, emulator.Options{})
+	c := classic(t, s, youEmail)
+	r := c.do("POST", "/rest/api/3/issue/bulkfetch", m{"issueIdsOrKeys": []string{"SPACE2-1", "10001", "SECRET-1", "NOPE-9"}, "fields": []string{"summary"}})
+	want(t, r, 200)
+	var res struct {
+		Issues []struct {
+			Key    string
+			Fields map[string]any
+		}
+		IssueErrors []any
+	}
+	r.json(t, &res)
+	if len(res.Issues) != 2 || res.Issues[0].Key != "SPACE2-1" || res.Issues[1].Key != "SPACE2-2" || res.Issues[0].Fields["summary"] == nil {
+		t.Errorf("bulkfetch = %s", r.body)
+	}
+	wantError(t, rawClient(t, s.URL, basic(s.You().Email, s.You().ClassicToken)).do("POST", "/rest/api/3/issue/bulkfetch", m{"issueIdsOrKeys": []string{}}),
+		400, "Specify between 1 and 100 issue ids or keys")
+}

@@ -19,6 +19,7 @@ func (e *Emulator) routes() {
 
 	e.op("POST", "/rest/api/{v}/issue", 0, (*call).handleCreateIssue)
 	e.op("POST", "/rest/api/{v}/issue/bulk", 0, (*call).handleBulkCreate)
+	e.op("POST", "/rest/api/{v}/issue/bulkfetch", anon|cloudOnly, (*call).handleBulkFetch)
 	e.op("GET", "/rest/api/{v}/issue/{issueIdOrKey}", anon, (*call).handleGetIssue)
 	e.op("PUT", "/rest/api/{v}/issue/{issueIdOrKey}", 0, (*call).handleEditIssue)
 	e.op("PUT", "/rest/api/{v}/issue/{issueIdOrKey}/assignee", 0, (*call).handleAssign)
