@@ -388,9 +388,6 @@ func scopeFor(method, u string) string {
 	return "read:jira-work"
 }
 
-// ScopeFor reports the classic scope a REST call needs, for reports.
-func ScopeFor(method, u string) string { return scopeFor(method, u) }
-
 func pathOf(u string) string {
 	if i := strings.Index(u, "/rest/api/"); i >= 0 {
 		u = u[i:]

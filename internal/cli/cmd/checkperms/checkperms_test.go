@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/emulator"
 	"github.com/ticket-mate/tm/internal/emulator/emulatortest"
+	"github.com/ticket-mate/tm/internal/jira/jiratest"
 	"github.com/ticket-mate/tm/internal/openapitest"
 )
 
@@ -29,27 +29,11 @@ type world struct {
 func newWorld(t *testing.T, s *emulatortest.Server, env map[string]string) *world {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
-	hc := &http.Client{Transport: openapitest.Transport(knownGaps{t}, http.DefaultTransport)}
+	hc := &http.Client{Transport: openapitest.Transport(jiratest.KnownGaps(t), http.DefaultTransport)}
 	f := &factory.Factory{IO: ios, WorkDir: t.TempDir(), CacheDir: t.TempDir(), Now: time.Now,
 		LookupEnv:  func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		HTTPClient: func() *http.Client { return hc }}
 	return &world{f: f, out: out, err: errOut}
-}
-
-// knownGaps drops openapitest's findings on answers Atlassian gives that
-// its document does not describe: the site's plain-text 401 and the
-// gateway's {"code","message"} (contract §0.2), and createmeta's 404 for a
-// project you cannot see (§A6).
-type knownGaps struct{ testing.TB }
-
-func (k knownGaps) Errorf(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	if strings.HasPrefix(msg, "openapi: response 401 ") &&
-		(strings.Contains(msg, `unexpected value: "text/plain`) || strings.Contains(msg, `property "code" is unsupported`)) ||
-		strings.HasPrefix(msg, "openapi: response 404 to GET /rest/api/3/issue/createmeta/") && strings.Contains(msg, "status is not supported") {
-		return
-	}
-	k.TB.Errorf("%s", msg)
 }
 
 // pat is the environment of an API-token user on the emulator's site.
