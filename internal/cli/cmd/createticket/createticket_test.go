@@ -422,3 +422,56 @@ func TestScopeMissing(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s", code, w.err)
 	}
 }
+
+// TestFlags: NewCmd only parses; the options reach Run as typed.
+func TestFlags(t *testing.T) {
+	s := emulatortest.Start(t, emulator.Options{})
+	w := newWorld(t, s, nil)
+	var got *createticket.Options
+	cmd := createticket.NewCmd(w.f, func(_ context.Context, o *createticket.Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"-p", "TEAM", "-t", "Title", "-d", "@x.md", "--type", "Bug", "--priority", "High", "-l", "a", "--label", "b",
+		"-a", "me", "--component", "API", "--parent", "TEAM-1", "--field", "Story points=3", "--dry-run", "--json", "--open"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Project != "TEAM" || got.Title != "Title" || got.Description != "@x.md" || got.Type != "Bug" || got.Priority != "High" ||
+		strings.Join(got.Labels, ",") != "a,b" || got.Assignee != "me" || strings.Join(got.Components, ",") != "API" ||
+		got.Parent != "TEAM-1" || strings.Join(got.Fields, ",") != "Story points=3" || !got.DryRun || !got.JSON || !got.Open {
+		t.Errorf("options %+v", got)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-p", "X"}, "a title is required"},
+		{[]string{"-t", "x", "--field", "novalue"}, `--field "novalue": want "Field name=value"`},
+	} {
+		cmd := createticket.NewCmd(w.f, func(context.Context, *createticket.Options) error { return nil })
+		cmd.SetArgs(tc.args)
+		cmd.SetErr(&bytes.Buffer{})
+		var ue *factory.UsageError
+		if err := cmd.Execute(); !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v; want a usage error with %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// TestSubtask: a sub-task under its parent.
+func TestSubtask(t *testing.T) {
+	s := emulatortest.Start(t, emulator.Options{})
+	w := newWorld(t, s, nil)
+	if err := w.create(createticket.Options{Title: "parent"}); err != nil {
+		t.Fatal(err)
+	}
+	parent := w.createdKey(t)
+	if err := w.create(createticket.Options{Title: "child", Type: "Subtask", Parent: strings.ToLower(parent)}); err != nil {
+		t.Fatal(err)
+	}
+	var p struct{ Key string }
+	_ = json.Unmarshal(w.issue(t, w.createdKey(t), "3")["parent"], &p)
+	if p.Key != parent {
+		t.Errorf("parent %q, want %s", p.Key, parent)
+	}
+	err := w.create(createticket.Options{Title: "orphan", Type: "Subtask"})
+	tmError(t, err, tm.EINVALID, "Jira refused the ticket:", "sub-task but parent")
+}
