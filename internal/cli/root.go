@@ -16,6 +16,7 @@ import (
 	"github.com/ticket-mate/tm/internal/cli/cmd/createticket"
 	"github.com/ticket-mate/tm/internal/cli/cmd/envcheck"
 	"github.com/ticket-mate/tm/internal/cli/cmd/envdebug"
+	"github.com/ticket-mate/tm/internal/cli/cmd/login"
 	"github.com/ticket-mate/tm/internal/cli/cmd/lsprojects"
 	"github.com/ticket-mate/tm/internal/cli/cmd/sandbox"
 	"github.com/ticket-mate/tm/internal/cli/cmd/serve"
@@ -96,6 +97,8 @@ func commands(f *factory.Factory) []groupedCmd {
 		{groupSetup, envcheck.NewCmd(f, nil)},
 		{groupSetup, envdebug.NewCmd(f, nil)},
 		{groupSetup, checkperms.NewCmd(f, nil)},
+		{groupSetup, login.NewCmd(f, nil)},
+		{groupSetup, login.NewLogoutCmd(f, nil)},
 		{groupTickets, lsprojects.NewCmd(f, nil)},
 		{groupTickets, createticket.NewCmd(f, nil)},
 		{groupServer, serve.NewCmd(f, nil)},

@@ -543,7 +543,7 @@ func checkPrivate(path string, st fs.FileInfo) error {
 		return &tm.Error{Code: tm.ECONFIG,
 			Message: fmt.Sprintf("%s is accessible to other users (mode %04o), and it holds your Atlassian tokens", path, perm),
 			Hint: "Make it private: chmod 600 " + path + "\n" +
-				"If someone else may have read it, also start a new sign-in: tm logout && tm login"}
+				"If someone else may have read it, delete it and sign in again: tm logout --all && tm login"}
 	}
 	return nil
 }

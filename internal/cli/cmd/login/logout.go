@@ -1,0 +1,97 @@
+package login
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/cli/factory"
+	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/config"
+	"github.com/ticket-mate/tm/internal/credfile"
+)
+
+// RevokeURL is where a person removes an app's access to their Atlassian
+// account; Atlassian has no revocation endpoint for 3LO apps.
+const RevokeURL = "https://id.atlassian.com/manage-profile/apps"
+
+// LogoutOptions are tm logout's inputs.
+type LogoutOptions struct {
+	IO        *iostreams.IOStreams
+	Config    func(flags ...config.Flag) (*config.Config, error)
+	ConfigDir string
+
+	All bool
+}
+
+// NewLogoutCmd builds tm logout; runF replaces RunLogout in tests of flag parsing.
+func NewLogoutCmd(f *factory.Factory, runF func(context.Context, *LogoutOptions) error) *cobra.Command {
+	opts := &LogoutOptions{IO: f.IO, Config: f.Config, ConfigDir: f.ConfigDir}
+	cmd := &cobra.Command{
+		Use:   "logout",
+		Short: "Forget the Atlassian sign-in stored by tm login",
+		Long: `Delete the Atlassian sign-in that tm login stored for the configured OAuth
+app (ATLASSIAN_CLIENT_ID). With --all, or when no OAuth app is configured,
+delete the sign-ins of every app. Running it again is harmless.
+
+This forgets the tokens on this machine. To also remove the app's access to
+your Atlassian account, visit ` + RevokeURL + `.`,
+		Example: "  tm logout\n  tm logout --all",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return RunLogout(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.All, "all", false, "forget the sign-ins of every OAuth app")
+	return cmd
+}
+
+// RunLogout forgets the sign-in.
+func RunLogout(ctx context.Context, opts *LogoutOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if opts.ConfigDir == "" {
+		return &tm.Error{Code: tm.ECONFIG, Message: "there is no user config directory, so no sign-in is stored"}
+	}
+	path := credfile.Path(opts.ConfigDir)
+	w := opts.IO.ErrOut
+	// A configuration that does not load must not keep anyone signed in:
+	// without an app to name, every sign-in goes.
+	var cfg *config.Config
+	if !opts.All {
+		cfg, _ = opts.Config()
+	}
+	if cfg == nil || cfg.ClientID == "" {
+		removed, err := credfile.RemoveAll(ctx, path)
+		if err != nil {
+			return err
+		}
+		if removed {
+			fmt.Fprintf(w, "Signed out: deleted %s (the Atlassian sign-ins of every OAuth app).\n", path)
+		} else {
+			fmt.Fprintf(w, "Not signed in: %s does not exist.\n", path)
+		}
+		return nil
+	}
+	store := credfile.New(path, cfg.AuthURL, cfg.ClientID, nil)
+	removed, err := store.Remove(ctx)
+	if err != nil {
+		return err
+	}
+	if !removed {
+		fmt.Fprintf(w, "Not signed in with OAuth app %s: %s holds no sign-in for it.\n", cfg.ClientID, path)
+	} else {
+		fmt.Fprintf(w, "Signed out: removed the Atlassian sign-in of OAuth app %s from %s.\n", cfg.ClientID, path)
+		fmt.Fprintf(w, "To also remove the app's access to your Atlassian account, visit %s\n", RevokeURL)
+	}
+	if n, err := store.Others(); err == nil && n > 0 {
+		fmt.Fprintf(w, "%d sign-in(s) of other OAuth apps remain there; tm logout --all removes them.\n", n)
+	}
+	return nil
+}
