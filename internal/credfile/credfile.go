@@ -106,6 +106,10 @@ var _ tm.GrantStore = (*Store)(nil)
 type file struct {
 	Format  int     `json:"format"`
 	SignIns []entry `json:"signIns"`
+	// LastVersion is the highest grant version ever written to the file,
+	// so a sign-in removed and saved again never repeats a version that a
+	// stale writer may still hold.
+	LastVersion int64 `json:"lastVersion,omitempty"`
 }
 
 // entry is one app's sign-in. Tokens are written in the clear: the file's
@@ -210,7 +214,7 @@ func (s *Store) SaveSignIn(ctx context.Context, si *SignIn) error {
 	}
 	si.Grant.UserID = si.Account.AccountID
 	return s.update(ctx, func(f *file) error {
-		next := s.saved(s.find(f), si.Grant)
+		next := s.saved(f, si.Grant)
 		next.Account, next.Sites = si.Account, slices.Clone(si.Sites)
 		if _, ok := si.Site(next.Grant.SelectedCloudID); !ok {
 			next.Grant.SelectedCloudID = "" // the previous choice is not among the new sites
@@ -221,8 +225,10 @@ func (s *Store) SaveSignIn(ctx context.Context, si *SignIn) error {
 	})
 }
 
-// saved is the entry a new consent of g turns prev (nil: none) into.
-func (s *Store) saved(prev *entry, g *tm.Grant) entry {
+// saved is the entry a new consent of g turns this app's entry in f (if
+// any) into.
+func (s *Store) saved(f *file, g *tm.Grant) entry {
+	prev := s.find(f)
 	now := s.now()
 	next := entry{AuthURL: s.authURL, ClientID: s.clientID, Account: Account{AccountID: g.UserID}}
 	next.setTokens(g.TokenSet)
@@ -232,11 +238,10 @@ func (s *Store) saved(prev *entry, g *tm.Grant) entry {
 		next.Grant.FamilyStartedAt = now
 	}
 	next.Grant.SelectedCloudID = g.SelectedCloudID
-	// A first version taken from the clock, not 1, so a grant removed and
-	// saved again never repeats a version a stale writer may still hold.
-	next.Grant.Version = now.UnixMicro()
+	// A first version taken from the clock, not 1, so that even a file
+	// deleted and written again does not repeat one.
+	next.Grant.Version = max(now.UnixMicro(), f.LastVersion+1)
 	if prev != nil {
-		next.Grant.Version = max(prev.Grant.Version+1, next.Grant.Version)
 		next.Sites = prev.Sites
 		if next.Grant.SelectedCloudID == "" && prev.Account.AccountID == g.UserID {
 			next.Grant.SelectedCloudID = prev.Grant.SelectedCloudID
@@ -323,7 +328,7 @@ func (s *Store) SaveGrant(ctx context.Context, g *tm.Grant) error {
 	}
 	return s.update(ctx, func(f *file) error {
 		prev := s.find(f)
-		next := s.saved(prev, g)
+		next := s.saved(f, g)
 		if prev != nil && prev.Account.AccountID == g.UserID {
 			next.Account = prev.Account
 		} else {
@@ -468,6 +473,9 @@ func (s *Store) update(ctx context.Context, fn func(*file) error) error {
 			return nil
 		}
 		return err
+	}
+	for _, e := range f.SignIns {
+		f.LastVersion = max(f.LastVersion, e.Grant.Version)
 	}
 	return s.write(f)
 }
