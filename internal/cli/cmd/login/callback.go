@@ -103,11 +103,19 @@ func (cb *callback) wait(ctx context.Context, timeout time.Duration, w io.Writer
 				Message: fmt.Sprintf("no answer from the browser within %s; nothing was stored", timeout),
 				Hint:    "Run tm login again and accept on Atlassian's page (tm login --timeout 10m waits longer)."}
 		case <-cb.ignored:
-			fmt.Fprintln(w, "Ignored a request to the callback that did not come from this sign-in (its state did not match); still waiting…")
+			ignored(w)
 		case a := <-cb.answers:
+			for len(cb.ignored) > 0 { // said before the answer, whichever select saw first
+				<-cb.ignored
+				ignored(w)
+			}
 			return a.code, a.problem()
 		}
 	}
+}
+
+func ignored(w io.Writer) {
+	fmt.Fprintln(w, "Ignored a request to the callback that did not come from this sign-in (its state did not match).")
 }
 
 func (a answer) problem() error {
