@@ -293,7 +293,10 @@ func TestLoginStateMismatch(t *testing.T) {
 
 	// Only a forged answer: the sign-in times out, nothing stored.
 	w2 := newWorld(t)
-	o := w2.opts(func(string) error { w2.visit(w2.env["ATLASSIAN_REDIRECT_URI"] + "?code=forged-code&state=not-the-state"); return nil })
+	o := w2.opts(func(string) error {
+		w2.visit(w2.env["ATLASSIAN_REDIRECT_URI"] + "?code=forged-code&state=not-the-state")
+		return nil
+	})
 	o.Timeout = 200 * time.Millisecond
 	err = login.Run(context.Background(), o)
 	wantErr(t, err, tm.EINVALID, "no answer from the browser within 200ms", "--timeout")
