@@ -382,7 +382,7 @@ func TestOneRefreshAcrossHandles(t *testing.T) {
 	clock := &credfiletest.Clock{}
 	sb := emulatortest.Start(t, emulator.Options{Clock: clock.Now, Latency: 30 * time.Millisecond})
 	first := credfiletest.Store(t, sb, clock.Now)
-	si := credfiletest.SignIn(t, sb, first, clock.Now, "")
+	si := credfiletest.SignIn(t, sb, credfiletest.Client(t, sb, clock.Now), first, "")
 	second := credfile.New(first.Path(), sb.URL, sb.Creds.OAuth[0].ClientID, clock.Now)
 	clock.Advance(time.Hour + time.Minute)
 

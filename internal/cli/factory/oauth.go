@@ -2,6 +2,7 @@ package factory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -46,6 +47,8 @@ type oauthRoute struct {
 	CloudIDFrom string // config.CloudIDConfigured or config.CloudIDGrant
 	Account     credfile.Account
 	File        string // where the sign-in is stored
+
+	store *credfile.Store
 }
 
 // Label says how tm authenticates, for people (AuthLabel).
@@ -104,7 +107,37 @@ func (f *Factory) oauthAuth(ctx context.Context, cfg *config.Config) (*oauthRout
 		CloudIDFrom: from,
 		Account:     si.Account,
 		File:        store.Path(),
+		store:       store,
 	}, nil
+}
+
+// Explain turns a refused Jira call (401, or the gateway's "scope does not
+// match") into advice for a signed-in person; nil for any other error. The
+// token transport has already refreshed and retried once, so a 401 here
+// means the sign-in itself is no longer honoured.
+func (r *oauthRoute) Explain(err error) error {
+	var je *jira.Error
+	if !errors.As(err, &je) {
+		return nil
+	}
+	switch {
+	case je.ScopeMismatch():
+		scope := scopeFor(je.Method, je.URL)
+		return &tm.Error{Code: tm.EUNAUTHORIZED, Err: err,
+			Message: fmt.Sprintf("your Atlassian sign-in lacks the scope %s, which %s needs (gateway: %q)", scope, pathOf(je.URL), je.Message),
+			Hint: "Add " + scope + " to the app's permissions in the developer console (https://developer.atlassian.com/console/myapps/)\n" +
+				"and to ATLASSIAN_OAUTH_SCOPES if you set it, then sign in again: tm login"}
+	case !je.AuthFailed():
+		return nil
+	}
+	if si, serr := r.store.SignIn(context.Background()); serr != nil || si.Grant.Lost {
+		return signInAgain(r.File, err)
+	}
+	return &tm.Error{Code: tm.EUNAUTHORIZED, Err: err,
+		Message: fmt.Sprintf("the Atlassian API gateway refused your sign-in for %s even with a fresh token (%d %s): sign in again: tm login",
+			r.Site.Name, je.StatusCode, http.StatusText(je.StatusCode)),
+		Hint: "If it keeps happening, check that your account can still use " + r.Site.URL + " and that the app is still allowed there\n" +
+			"(an Atlassian admin may have to approve it)."}
 }
 
 // chooseStoredSite picks the site Jira calls go to: ATLASSIAN_CLOUD_ID when

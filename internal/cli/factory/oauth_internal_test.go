@@ -40,8 +40,13 @@ func newOAuthWorld(t *testing.T) *oauthWorld {
 		store: credfile.New(credfile.Path(f.ConfigDir), sb.URL, app.ClientID, clock.Now)}
 }
 
+// signIn consents with w.cfg's app and scopes.
 func (w *oauthWorld) signIn(t *testing.T, cloudIDs ...string) *credfile.SignIn {
-	return credfiletest.SignIn(t, w.sb, w.store, w.clock.Now, "", cloudIDs...)
+	c, _, err := w.f.OAuthApp(w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return credfiletest.SignIn(t, w.sb, c, w.store, "", cloudIDs...)
 }
 
 // client is the Jira client factory/jira.go builds from the route.
@@ -225,4 +230,43 @@ func TestOAuthAppNeedsConfigDir(t *testing.T) {
 	w.f.ConfigDir = ""
 	_, err := w.f.oauthAuth(context.Background(), w.cfg)
 	wantTMError(t, err, tm.ECONFIG, "no user config directory")
+}
+
+// TestOAuthExplain: a refusal that survives the refresh and retry is
+// explained as the sign-in's problem, not an API token's.
+func TestOAuthExplain(t *testing.T) {
+	t.Run("access revoked", func(t *testing.T) {
+		w := newOAuthWorld(t)
+		si := w.signIn(t)
+		c, r := w.client(t)
+		w.sb.E.Auth().RevokeGrant(si.Account.AccountID, w.cfg.ClientID)
+		_, err := c.Myself(context.Background())
+		if err == nil {
+			t.Fatal("myself worked after the grant was revoked")
+		}
+		wantTMError(t, r.Explain(err), tm.EUNAUTHORIZED, "sign in again: tm login", w.store.Path())
+		if g, _ := w.store.GetGrant(context.Background(), si.Account.AccountID); g == nil || !g.Lost {
+			t.Error("the revoked grant is not marked lost")
+		}
+	})
+	t.Run("scope not granted", func(t *testing.T) {
+		w := newOAuthWorld(t)
+		w.cfg.OAuthScopes = []string{"read:jira-work", "read:me", "offline_access"}
+		w.signIn(t)
+		c, r := w.client(t)
+		_, err := c.Myself(context.Background())
+		if err == nil {
+			t.Fatal("myself worked without read:jira-user")
+		}
+		wantTMError(t, r.Explain(err), tm.EUNAUTHORIZED, "lacks the scope read:jira-user", "/rest/api/3/myself", "ATLASSIAN_OAUTH_SCOPES", "tm login")
+	})
+	t.Run("other errors", func(t *testing.T) {
+		w := newOAuthWorld(t)
+		w.signIn(t)
+		c, r := w.client(t)
+		_, err := c.Project(context.Background(), "NOSUCH")
+		if err == nil || r.Explain(err) != nil {
+			t.Errorf("a 404 (%v) was explained as a sign-in problem: %v", err, r.Explain(err))
+		}
+	})
 }

@@ -50,13 +50,12 @@ func Store(tb testing.TB, sb *emulatortest.Server, now func() time.Time) *credfi
 	return credfile.New(credfile.Path(tb.TempDir()), sb.URL, sb.Creds.OAuth[0].ClientID, now)
 }
 
-// SignIn consents as accountID ("" for the sandbox's first user) to each
-// of cloudIDs in turn (none: the first site), exchanges the last code, and
-// saves the sign-in in store with the first of them selected.
-func SignIn(tb testing.TB, sb *emulatortest.Server, store *credfile.Store, now func() time.Time, accountID string, cloudIDs ...string) *credfile.SignIn {
+// SignIn consents through c as accountID ("" for the sandbox's first user)
+// to each of cloudIDs in turn (none: the first site), exchanges the last
+// code, and saves the sign-in in store with the first of them selected.
+func SignIn(tb testing.TB, sb *emulatortest.Server, c *atlassian.Client, store *credfile.Store, accountID string, cloudIDs ...string) *credfile.SignIn {
 	tb.Helper()
 	ctx := context.Background()
-	c := Client(tb, sb, now)
 	if len(cloudIDs) == 0 {
 		cloudIDs = []string{sb.Creds.Sites[0].CloudID}
 	}
