@@ -415,3 +415,38 @@ func TestOneRefreshAcrossHandles(t *testing.T) {
 		t.Error("the stored access token is not valid at the sandbox")
 	}
 }
+
+// FuzzReadFile: whatever the file holds, reading it neither panics nor
+// quotes it in the error, and a file that reads can be written back.
+func FuzzReadFile(f *testing.F) {
+	for _, seed := range []string{
+		`{"format":1,"signIns":[{"authUrl":"https://auth.example","clientId":"client-a","account":{"accountId":"acc-alice"},` +
+			`"grant":{"accessToken":"SECRETMARK-a","refreshToken":"SECRETMARK-r","expiresAt":"2026-03-01T13:00:00Z","familyStartedAt":"2026-03-01T12:00:00Z","version":5}}]}`,
+		`{"format":1,"signIns":[{"grant":{"expiresAt":"SECRETMARK"}}]}`,
+		`{"format":1,"signIns":null,"lastVersion":9223372036854775807}`,
+		`{"format":-1}`, `[]`, `null`, `SECRETMARK`, ``,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, content string) {
+		s := newStore(t)
+		check(t, os.MkdirAll(filepath.Dir(s.Path()), 0o700))
+		check(t, os.WriteFile(s.Path(), []byte(content), 0o600))
+		_, err := s.SignIn(ctx)
+		if err != nil && tm.ErrorCode(err) != tm.ENOTFOUND {
+			if tm.ErrorCode(err) != tm.ECONFIG {
+				t.Fatalf("error code %q: %v", tm.ErrorCode(err), err)
+			}
+			if strings.Contains(err.Error(), "SECRETMARK") {
+				t.Fatalf("the error quotes the file: %v", err)
+			}
+			return
+		}
+		if err := s.SaveSignIn(ctx, signIn(alice, "a", "r", "c1")); err != nil {
+			t.Fatalf("a readable file could not be written back: %v", err)
+		}
+		if g, err := s.GetGrant(ctx, alice); err != nil || g.AccessToken.Reveal() != "a" {
+			t.Fatalf("after writing back: %+v, %v", g, err)
+		}
+	})
+}
