@@ -35,6 +35,8 @@ type Jira struct {
 
 	mu      sync.Mutex
 	learned string // the cloud id found by the scoped-token fallback
+
+	oauth *oauthRoute // set in OAUTH mode: the stored sign-in and its site
 }
 
 // scopedTokenPrefix starts every current Atlassian API token; legacy
@@ -46,16 +48,6 @@ const scopedTokenPrefix = "ATATT3"
 // the fallback through the API gateway for a token that may be scoped.
 // With cfg.Debug (--debug, TM_DEBUG) it writes one line per request to stderr.
 func (f *Factory) Jira(ctx context.Context, cfg *config.Config) (*Jira, error) {
-	if cfg.AuthMode == config.AuthOAuth {
-		return nil, &tm.Error{
-			Code:    tm.EUNAUTHORIZED,
-			Message: "ATLASSIAN_AUTH_MODE=OAUTH is for tm serve: there each person signs in with Atlassian in the browser",
-			Hint: "The tm CLI signs in with an API token. Either:\n" +
-				"  - use the dashboard: tm serve, then open it and click \"Connect Jira\", or\n" +
-				"  - set ATLASSIAN_AUTH_MODE=PAT with ATLASSIAN_EMAIL and ATLASSIAN_API_KEY\n" +
-				"    (create a token at " + config.APITokensURL + ").",
-		}
-	}
 	if err := cfg.CheckRequired(); err != nil {
 		return nil, err
 	}
@@ -68,6 +60,14 @@ func (f *Factory) Jira(ctx context.Context, cfg *config.Config) (*Jira, error) {
 	var auth jira.Auth
 	base := cfg.BaseURL
 	switch {
+	case cfg.AuthMode == config.AuthOAuth:
+		o, err := f.oauthAuth(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		auth, hc, base, j.oauth = o.Auth, o.HTTPClient, o.BaseURL, o
+		j.CloudID, j.CloudIDFrom = o.Site.CloudID, o.CloudIDFrom
+		opts = append(opts, jira.WithGateway(), jira.WithSiteURL(o.Site.URL))
 	case cfg.AuthMode == config.AuthBearer:
 		auth = jira.BearerAuth{Token: cfg.APIKey}
 		opts = append(opts, jira.WithDataCenter())
@@ -105,6 +105,9 @@ func (f *Factory) Jira(ctx context.Context, cfg *config.Config) (*Jira, error) {
 
 // AuthLabel says how tm authenticates, for people.
 func (j *Jira) AuthLabel() string {
+	if j.oauth != nil {
+		return j.oauth.Label()
+	}
 	c := j.Config
 	switch {
 	case c.AuthMode == config.AuthBearer:
@@ -301,6 +304,11 @@ func (j *Jira) Explain(err error, about About) error {
 	var te *tm.Error
 	if errors.As(err, &te) {
 		return err
+	}
+	if j.oauth != nil {
+		if e := j.oauth.Explain(err); e != nil {
+			return e
+		}
 	}
 	detail := strings.Join(je.Messages(), "; ")
 	switch {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/ticket-mate/tm/internal/credfile"
+	"github.com/ticket-mate/tm/internal/credfile/credfiletest"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,7 +32,7 @@ func newWorld(t *testing.T, s *emulatortest.Server, env map[string]string) *worl
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
 	hc := &http.Client{Transport: openapitest.Transport(jiratest.KnownGaps(t), http.DefaultTransport)}
-	f := &factory.Factory{IO: ios, WorkDir: t.TempDir(), CacheDir: t.TempDir(), Now: time.Now,
+	f := &factory.Factory{IO: ios, WorkDir: t.TempDir(), CacheDir: t.TempDir(), ConfigDir: t.TempDir(), Now: time.Now,
 		LookupEnv:  func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		HTTPClient: func() *http.Client { return hc }}
 	return &world{f: f, out: out, err: errOut}
@@ -165,14 +167,14 @@ func TestTroubleshooting(t *testing.T) {
 			},
 			stdout: []string{"❌ read:jira-user", "scope does not match", "lacks the scope read:jira-user", "✅ read:jira-work",
 				"❌ write:jira-work", "lacks the scope write:jira-work, which tm create-ticket needs", "Create a scoped API token with read:jira-work, write:jira-work, read:jira-user"}},
-		{name: "OAuth mode on the CLI", exit: cli.ExitAuthError,
+		{name: "OAuth mode, not signed in", exit: cli.ExitAuthError,
 			env: func(e map[string]string) {
 				e["ATLASSIAN_AUTH_MODE"] = "OAUTH"
 				e["ATLASSIAN_CLIENT_ID"] = s.Creds.OAuth[0].ClientID
 				e["ATLASSIAN_CLIENT_SECRET"] = s.Creds.OAuth[0].ClientSecret
 				e["ATLASSIAN_REDIRECT_URI"] = "http://localhost:4000/api/auth/jira/callback"
 			},
-			stderr: []string{"OAUTH is for tm serve", "The tm CLI signs in with an API token", "ATLASSIAN_AUTH_MODE=PAT"}},
+			stderr: []string{"not signed in", "tm login"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := s
@@ -247,4 +249,32 @@ func TestRateLimitedThenOK(t *testing.T) {
 		t.Fatalf("%v\n%s", err, w.err)
 	}
 	contains(t, "stderr", w.err.String(), "Jira is rate-limiting requests (429, RateLimit-Reason: jira-burst-based); waiting 1")
+}
+
+// TestOAuthSignedIn: after tm login (here: a sign-in stored the way tm login
+// stores it), check-permissions goes through the gateway with the Bearer
+// token of the selected site and passes.
+func TestOAuthSignedIn(t *testing.T) {
+	s := emulatortest.Start(t, emulator.Options{})
+	env := map[string]string{
+		"ATLASSIAN_AUTH_MODE":     "OAUTH",
+		"ATLASSIAN_CLIENT_ID":     s.Creds.OAuth[0].ClientID,
+		"ATLASSIAN_CLIENT_SECRET": s.Creds.OAuth[0].ClientSecret,
+		"ATLASSIAN_REDIRECT_URI":  credfiletest.RedirectURI,
+		"ATLASSIAN_AUTH_URL":      s.URL,
+		"ATLASSIAN_API_URL":       s.URL,
+	}
+	w := newWorld(t, s, env)
+	w.f.ConfigDir = t.TempDir()
+	store := credfile.New(credfile.Path(w.f.ConfigDir), s.URL, s.Creds.OAuth[0].ClientID, time.Now)
+	credfiletest.SignIn(t, s, credfiletest.Client(t, s, time.Now), store, s.You().AccountID, s.Creds.Sites[0].CloudID)
+	s.E.ResetRequests()
+
+	if code := cli.Run(w.f, []string{"check-permissions", "-p", "SPACE2"}); code != cli.ExitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, w.out, w.err)
+	}
+	contains(t, "stdout", w.out.String(), "All required checks passed", s.You().DisplayName, "/ex/jira/"+s.Creds.Sites[0].CloudID)
+	if n := s.E.Requests()["GET /rest/api/3/myself"]; n != 1 {
+		t.Errorf("GET myself sent %d times, want 1", n)
+	}
 }
