@@ -18,7 +18,6 @@ import (
 	"github.com/ticket-mate/tm/internal/emulator"
 	"github.com/ticket-mate/tm/internal/emulator/emulatortest"
 	"github.com/ticket-mate/tm/internal/jira"
-	"github.com/ticket-mate/tm/internal/jira/jiratest"
 	"github.com/ticket-mate/tm/internal/openapitest"
 )
 
@@ -37,7 +36,7 @@ type env struct {
 func start(t *testing.T, o emulator.Options) *env {
 	t.Helper()
 	e := &env{s: emulatortest.Start(t, o)}
-	e.hc = &http.Client{Transport: openapitest.Transport(jiratest.KnownGaps(t), recorder{e, http.DefaultTransport})}
+	e.hc = &http.Client{Transport: openapitest.Transport(t, recorder{e, http.DefaultTransport})}
 	return e
 }
 

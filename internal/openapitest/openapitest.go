@@ -11,6 +11,7 @@ package openapitest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -261,6 +262,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(rbody))
+	if handled, err := checkContractAnswer(req, route, resp, rbody); handled {
+		if err != nil {
+			t.tb.Errorf("openapi: response %d to %s %s: %v\nbody: %s", resp.StatusCode, req.Method, req.URL.Path, err, truncate(rbody, 2000))
+		}
+		return resp, nil
+	}
 	if resp.StatusCode == http.StatusNoContent && len(rbody) == 0 {
 		// The document gives some 204s a JSON content type; a 204 has no
 		// content by definition (RFC 9110), so there is nothing to check.
@@ -276,6 +283,54 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.URL.Path, route.Operation.OperationID, err, truncate(rbody, 2000))
 	}
 	return resp, nil
+}
+
+// checkContractAnswer checks the answers Atlassian really gives that its
+// document does not describe (jira-contract.md §0.2, §A6) against the
+// contract's shape instead: the site's plain-text 401, the gateway's
+// {"code","message"} 401, and createmeta's 404 for a project the caller
+// cannot see. handled is false for every other answer, which the document
+// then judges.
+func checkContractAnswer(req *http.Request, route *routers.Route, resp *http.Response, body []byte) (handled bool, err error) {
+	ctype := resp.Header.Get("Content-Type")
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized && strings.HasPrefix(ctype, "text/plain"):
+		if strings.HasPrefix(req.URL.Path, "/ex/jira/") {
+			return true, fmt.Errorf("a plain-text 401 comes from the site, not the gateway")
+		}
+		if got := strings.TrimSpace(string(body)); got != "Client must be authenticated to access this resource." {
+			return true, fmt.Errorf("the site's plain-text 401 reads %q", got)
+		}
+		return true, nil
+	case resp.StatusCode == http.StatusUnauthorized && strings.HasPrefix(req.URL.Path, "/ex/jira/"):
+		var g struct {
+			Code    *int    `json:"code"`
+			Message *string `json:"message"`
+		}
+		if err := strictJSON(body, &g); err != nil || g.Code == nil || *g.Code != 401 || g.Message == nil ||
+			(*g.Message != "Unauthorized" && *g.Message != "Unauthorized; scope does not match") {
+			return true, fmt.Errorf("the gateway's 401 must be {\"code\":401,\"message\":\"Unauthorized[; scope does not match]\"}")
+		}
+		return true, nil
+	case resp.StatusCode == http.StatusNotFound && strings.HasPrefix(route.Path, "/rest/api/3/issue/createmeta/"):
+		var ec struct {
+			ErrorMessages   []string          `json:"errorMessages"`
+			Errors          map[string]string `json:"errors"`
+			WarningMessages []string          `json:"warningMessages"`
+			Status          int               `json:"status"`
+		}
+		if err := strictJSON(body, &ec); err != nil || len(ec.ErrorMessages) == 0 || ec.Errors == nil {
+			return true, fmt.Errorf("createmeta's 404 must be an ErrorCollection with errorMessages and errors")
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+func strictJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }
 
 func truncate(b []byte, n int) string {

@@ -59,7 +59,11 @@ func TestDocumentedPath(t *testing.T) {
 // validator catching a wrong shape, which the emulator never sends.
 func stub(status int, body string) *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
+		ctype := "text/plain; charset=UTF-8"
+		if strings.HasPrefix(body, "{") || strings.HasPrefix(body, "[") {
+			ctype = "application/json"
+		}
+		w.Header().Set("Content-Type", ctype)
 		w.WriteHeader(status)
 		w.Write([]byte(body))
 	}))
@@ -81,6 +85,13 @@ func TestTransportCatchesMismatches(t *testing.T) {
 		{"v2 unchecked", "GET", "/rest/api/2/myself", "", 200, `{"whatever":1}`, ""},
 		{"429 unchecked", "GET", "/rest/api/3/myself", "", 429, `<html>`, ""},
 		{"Jira time accepted", "GET", "/rest/api/3/serverInfo", "", 200, `{"serverTime":"2021-01-17T12:34:00.000+0000"}`, ""},
+		{"site's plain-text 401", "GET", "/rest/api/3/myself", "", 401, "Client must be authenticated to access this resource.", ""},
+		{"other plain-text 401", "GET", "/rest/api/3/myself", "", 401, "go away", `the site's plain-text 401 reads "go away"`},
+		{"plain-text 401 on the gateway", "GET", "/ex/jira/abc/rest/api/3/myself", "", 401, "Client must be authenticated to access this resource.", "comes from the site, not the gateway"},
+		{"gateway 401", "GET", "/ex/jira/abc/rest/api/3/myself", "", 401, `{"code":401,"message":"Unauthorized; scope does not match"}`, ""},
+		{"gateway 401 of another shape", "GET", "/ex/jira/abc/rest/api/3/myself", "", 401, `{"code":401,"message":"nope","x":1}`, "the gateway's 401 must be"},
+		{"createmeta 404", "GET", "/rest/api/3/issue/createmeta/NOPE/issuetypes", "", 404, `{"errorMessages":["No project could be found with key 'NOPE'."],"errors":{}}`, ""},
+		{"createmeta 404 without messages", "GET", "/rest/api/3/issue/createmeta/NOPE/issuetypes", "", 404, `{"errors":{}}`, "createmeta's 404 must be an ErrorCollection"},
 		{"null in an untyped field", "GET", "/rest/api/3/issue/X-1", "", 200, `{"id":"1","key":"X-1","fields":{"duedate":null}}`, ""},
 	}
 	for _, tc := range cases {

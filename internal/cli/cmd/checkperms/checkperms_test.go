@@ -18,7 +18,6 @@ import (
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/emulator"
 	"github.com/ticket-mate/tm/internal/emulator/emulatortest"
-	"github.com/ticket-mate/tm/internal/jira/jiratest"
 	"github.com/ticket-mate/tm/internal/openapitest"
 )
 
@@ -31,7 +30,7 @@ type world struct {
 func newWorld(t *testing.T, s *emulatortest.Server, env map[string]string) *world {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
-	hc := &http.Client{Transport: openapitest.Transport(jiratest.KnownGaps(t), http.DefaultTransport)}
+	hc := &http.Client{Transport: openapitest.Transport(t, http.DefaultTransport)}
 	f := &factory.Factory{IO: ios, WorkDir: t.TempDir(), CacheDir: t.TempDir(), ConfigDir: t.TempDir(), Now: time.Now,
 		LookupEnv:  func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		HTTPClient: func() *http.Client { return hc }}

@@ -19,7 +19,6 @@ import (
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/emulator"
 	"github.com/ticket-mate/tm/internal/emulator/emulatortest"
-	"github.com/ticket-mate/tm/internal/jira/jiratest"
 	"github.com/ticket-mate/tm/internal/openapitest"
 )
 
@@ -39,7 +38,7 @@ func newWorld(t *testing.T, s *emulatortest.Server, env map[string]string) *worl
 	t.Helper()
 	ios, in, out, errOut := iostreams.Test()
 	w := &world{s: s, in: in, out: out, err: errOut,
-		hc: &http.Client{Transport: openapitest.Transport(jiratest.KnownGaps(t), http.DefaultTransport)}}
+		hc: &http.Client{Transport: openapitest.Transport(t, http.DefaultTransport)}}
 	you := s.You()
 	w.env = map[string]string{"ATLASSIAN_BASE_URL": s.URL, "ATLASSIAN_EMAIL": you.Email, "ATLASSIAN_API_KEY": you.ClassicToken,
 		"ATLASSIAN_API_URL": s.URL}
