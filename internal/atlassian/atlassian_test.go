@@ -3,6 +3,7 @@ package atlassian_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -351,5 +352,33 @@ func TestInvalidGrantMarksLost(t *testing.T) {
 	}
 	if _, err := src.Token(context.Background(), "someone-else"); !atlassian.IsReconnect(err) {
 		t.Errorf("unknown user: %v, want reconnect", err)
+	}
+}
+
+// TestTransportKeepsScopeMismatch: the gateway's "scope does not match" 401
+// is passed on as it is — a refreshed token has the same scopes, so spending
+// a refresh token on it would only rotate the family for nothing.
+func TestTransportKeepsScopeMismatch(t *testing.T) {
+	f := newFixture(t)
+	narrow, err := atlassian.New(atlassian.Config{AuthURL: f.url, APIURL: f.url + "/", ClientID: "cid",
+		ClientSecret: "csecret", RedirectURI: redirect, Scopes: []string{"read:jira-work", "offline_access"}, Now: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.client = narrow
+	st := signedIn(t, f)
+	hc := &http.Client{Transport: &atlassian.Transport{Tokens: atlassian.NewTokens(narrow, st, atlassian.Hooks{}), UserID: "u1"}}
+
+	resp, err := hc.Get(f.url + "/me") // /me needs read:me
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "scope does not match") {
+		t.Fatalf("HTTP %d %s, want the gateway's scope 401 with its body intact", resp.StatusCode, body)
+	}
+	if n := f.as.Stats().Refreshes; n != 0 {
+		t.Errorf("emulator saw %d refreshes for a scope mismatch, want 0", n)
 	}
 }

@@ -1,8 +1,10 @@
 package atlassian
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -252,6 +254,17 @@ func (tr *Transport) versionOf(authorization string) int64 {
 	return 0
 }
 
+// scopeMismatch reports whether a 401 is the gateway's "scope does not
+// match", leaving the body readable for the caller.
+func scopeMismatch(resp *http.Response) bool {
+	head, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
+	return err == nil && bytes.Contains(head, []byte("scope does not match"))
+}
+
 // RoundTrip implements http.RoundTripper. A request without an
 // Authorization header gets the user's token.
 func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -273,6 +286,10 @@ func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := base.RoundTrip(req)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
+	}
+	if scopeMismatch(resp) {
+		// A refreshed token carries the same scopes: only a new consent helps.
+		return resp, nil
 	}
 	// A request whose body cannot be replayed is returned as refused; the
 	// 401 means Jira did not act on it.
