@@ -53,7 +53,7 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 gateway and Atlassian's OAuth server, all on one port — or of Jira Data
 Center with --dc. It prints the settings for .env.local on stdout: the
 active block uses a classic API token; commented blocks show a scoped token
-through the gateway and OAuth 2.0 (3LO) for tm serve.
+through the gateway and OAuth 2.0 (3LO) for tm serve and tm login.
 
 The tokens and OAuth secrets it prints are the sandbox's own, minted at
 start: they open nothing but this sandbox. With --state FILE they survive a
@@ -219,7 +219,7 @@ func writeEnv(w io.Writer, c emulator.Credentials, dc bool) {
 	if len(c.OAuth) > 0 {
 		app := c.OAuth[0]
 		p("")
-		p("# OAuth 2.0 (3LO) for tm serve; the consent page lets you pick a user and a site:")
+		p("# OAuth 2.0 (3LO) for tm serve, or for this terminal after tm login; the consent page lets you pick a user and a site:")
 		p("# ATLASSIAN_AUTH_MODE=OAUTH")
 		p("# ATLASSIAN_CLIENT_ID=%s", app.ClientID)
 		p("# ATLASSIAN_CLIENT_SECRET=%s", app.ClientSecret)
