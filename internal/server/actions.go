@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -26,9 +27,6 @@ var checkedPermissions = []struct{ Key, Name string }{
 	{"TRANSITION_ISSUES", "Transition issues"},
 	{tm.PermAdministerProject, "Administer the project"},
 }
-
-// priorities offered on the create form; the project default when empty.
-var priorities = []string{"Highest", "High", "Medium", "Low", "Lowest"}
 
 // conn is a signed-in user's working connection: their grant, the site they
 // picked, and a Jira client that authenticates as them.
@@ -106,6 +104,9 @@ type ticketInput struct {
 	Type        string   `json:"type"`
 	Priority    string   `json:"priority"`
 	Labels      []string `json:"labels"`
+	// Parent is the parent issue's key: needed by sub-task types, allowed
+	// for others (an epic's child).
+	Parent string `json:"parent"`
 }
 
 func (in *ticketInput) validate() error {
@@ -113,6 +114,7 @@ func (in *ticketInput) validate() error {
 	in.Summary = strings.TrimSpace(in.Summary)
 	in.Type = strings.TrimSpace(in.Type)
 	in.Priority = strings.TrimSpace(in.Priority)
+	in.Parent = strings.ToUpper(strings.TrimSpace(in.Parent))
 	switch {
 	case in.Project == "":
 		return &tm.Error{Code: tm.EINVALID, Message: "project is required: a project key such as SPACE2."}
@@ -120,9 +122,6 @@ func (in *ticketInput) validate() error {
 		return &tm.Error{Code: tm.EINVALID, Message: "summary is required."}
 	case len(in.Summary) > 255:
 		return &tm.Error{Code: tm.EINVALID, Message: "summary is longer than Jira's 255 characters."}
-	}
-	if in.Type == "" {
-		in.Type = tm.DefaultIssueType
 	}
 	labels := in.Labels[:0]
 	for _, l := range in.Labels {
@@ -138,38 +137,47 @@ func (in *ticketInput) validate() error {
 }
 
 // createTicket resolves the names in in against the project's create
-// metadata, creates the issue as the user and records it for "recent".
+// metadata (cached), creates the issue as the user and records it for
+// "recent". When Jira rejects an issue type or priority id that came from
+// the cache, the project's configuration changed: the cache is dropped and
+// the create tried once more with fresh metadata.
 func (s *Server) createTicket(ctx context.Context, userID string, c *conn, in ticketInput) (tm.Ticket, error) {
 	if err := in.validate(); err != nil {
 		return tm.Ticket{}, err
 	}
-	types, err := c.jira.CreateMetaIssueTypes(ctx, in.Project)
-	if err != nil {
-		return tm.Ticket{}, err
-	}
-	it, err := pickIssueType(types, in.Type)
-	if err != nil {
-		return tm.Ticket{}, err
-	}
-	fields := map[string]any{
-		"summary":   in.Summary,
-		"issuetype": map[string]string{"id": it.ID},
-	}
+	base := map[string]any{"summary": in.Summary}
 	if d := strings.TrimSpace(in.Description); d != "" {
 		doc, err := adf.FromMarkdown([]byte(d))
 		if err != nil {
 			return tm.Ticket{}, &tm.Error{Code: tm.EINVALID, Message: "the description could not be read as Markdown: " + err.Error()}
 		}
-		fields["description"] = doc
-	}
-	if in.Priority != "" {
-		fields["priority"] = map[string]string{"name": in.Priority}
+		base["description"] = doc
 	}
 	if len(in.Labels) > 0 {
-		fields["labels"] = in.Labels
+		base["labels"] = in.Labels
 	}
-	t, err := c.jira.CreateIssue(ctx, jira.CreateRequest{ProjectKey: in.Project, Fields: fields})
-	if err != nil {
+	if in.Parent != "" {
+		base["parent"] = map[string]string{"key": in.Parent}
+	}
+	m := s.projectMeta(userID, c, in.Project)
+	var t tm.Ticket
+	for try := 0; ; try++ {
+		fields, it, err := ticketFields(ctx, m, in, base)
+		if err != nil {
+			return tm.Ticket{}, err
+		}
+		t, err = c.jira.CreateIssue(ctx, jira.CreateRequest{ProjectKey: in.Project, Fields: fields})
+		if err == nil {
+			break
+		}
+		if try == 0 && m.fromCache && rejectedMeta(err) {
+			s.log.InfoContext(ctx, "Jira rejected cached create metadata; refetching", "project", in.Project)
+			m.forget()
+			continue
+		}
+		if in.Priority == "" && priorityRequired(err) {
+			return tm.Ticket{}, s.priorityNeeded(ctx, m, it, err)
+		}
 		return tm.Ticket{}, err
 	}
 	t.Summary = in.Summary
@@ -182,21 +190,19 @@ func (s *Server) createTicket(ctx context.Context, userID string, c *conn, in ti
 	return t, nil
 }
 
-// pickIssueType finds the named standard issue type. Team-managed projects
-// may repeat a name; the first top-level one wins, as Jira's own create
-// screen lists it first.
-func pickIssueType(types []jira.IssueTypeMeta, name string) (jira.IssueTypeMeta, error) {
-	var names []string
-	for _, t := range types {
-		if strings.EqualFold(t.Name, name) && !t.Subtask {
-			return t, nil
-		}
-		if !t.Subtask {
-			names = append(names, t.Name)
-		}
+// priorityNeeded turns Jira's "priority is required" into the list of
+// priorities to choose from; without the list, Jira's own words stand.
+func (s *Server) priorityNeeded(ctx context.Context, m *projectMeta, it jira.IssueTypeMeta, jiraErr error) error {
+	screen, err := m.screen(ctx, it.ID)
+	if err != nil {
+		return jiraErr
 	}
-	return jira.IssueTypeMeta{}, &tm.Error{Code: tm.EINVALID,
-		Message: "issue type " + clip(name, 40) + " is not available in this project; choose one of: " + strings.Join(names, ", ") + "."}
+	f, ok := priorityField(screen)
+	if !ok {
+		return jiraErr
+	}
+	return &choiceError{Field: "priority", Valid: priorityNames(f),
+		Message: fmt.Sprintf("%s issues in %s need a priority", it.Name, m.key.project)}
 }
 
 // health is the connection's state as the dashboard and /api/me show it.

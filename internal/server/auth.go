@@ -108,6 +108,7 @@ func (s *Server) disconnect(w http.ResponseWriter, r *http.Request, userID strin
 		s.fail(w, r, err)
 		return
 	}
+	s.meta.dropUser(userID) // a new grant may come with other permissions
 	s.log.InfoContext(r.Context(), "jira disconnected", "user", userID)
 	s.setFlash(r.Context(), flash{Kind: "ok", Message: "Jira disconnected. ticket-mate no longer holds a token for you."})
 	done(w, r, map[string]any{"disconnected": true})

@@ -17,17 +17,25 @@ type problem struct {
 	Status    int
 	Message   string
 	Reconnect bool
+	// Field and Valid name the request field whose value is not one Jira
+	// offers, and the values it does.
+	Field string
+	Valid []string
 }
 
 // classify turns any error into what the response may say. Internal errors
 // become a generic message; their detail goes only to the log.
 func classify(err error) problem {
 	if atlassian.IsReconnect(err) {
-		return problem{http.StatusUnauthorized, "Your Jira connection has expired or was revoked. Reconnect Jira.", true}
+		return problem{Status: http.StatusUnauthorized, Message: "Your Jira connection has expired or was revoked. Reconnect Jira.", Reconnect: true}
 	}
 	var je *jira.Error
 	if errors.As(err, &je) {
 		return jiraProblem(je)
+	}
+	var ce *choiceError
+	if errors.As(err, &ce) {
+		return problem{Status: http.StatusBadRequest, Message: ce.Error(), Field: ce.Field, Valid: ce.Valid}
 	}
 	var e *tm.Error
 	if errors.As(err, &e) {
@@ -35,13 +43,13 @@ func classify(err error) problem {
 		if e.Hint != "" {
 			msg += " " + e.Hint
 		}
-		return problem{codeStatus(e.Code), msg, false}
+		return problem{Status: codeStatus(e.Code), Message: msg}
 	}
 	var te *atlassian.TokenError
 	if errors.As(err, &te) {
-		return problem{http.StatusBadGateway, "Atlassian refused the sign-in (" + te.Code + ").", false}
+		return problem{Status: http.StatusBadGateway, Message: "Atlassian refused the sign-in (" + te.Code + ")."}
 	}
-	return problem{http.StatusInternalServerError, "Something went wrong on our side; it has been logged.", false}
+	return problem{Status: http.StatusInternalServerError, Message: "Something went wrong on our side; it has been logged."}
 }
 
 func codeStatus(code string) int {
@@ -70,19 +78,19 @@ func jiraProblem(je *jira.Error) problem {
 	msgs := strings.Join(je.Messages(), "; ")
 	switch {
 	case je.StatusCode == 0:
-		return problem{http.StatusBadGateway, "Jira could not be reached; try again in a minute.", false}
+		return problem{Status: http.StatusBadGateway, Message: "Jira could not be reached; try again in a minute."}
 	case je.ScopeMismatch():
-		return problem{http.StatusForbidden, "The Jira connection lacks a scope this needs. Reconnect Jira to grant it.", true}
+		return problem{Status: http.StatusForbidden, Message: "The Jira connection lacks a scope this needs. Reconnect Jira to grant it.", Reconnect: true}
 	case je.AuthFailed():
-		return problem{http.StatusUnauthorized, "Jira refused your connection. Reconnect Jira.", true}
+		return problem{Status: http.StatusUnauthorized, Message: "Jira refused your connection. Reconnect Jira.", Reconnect: true}
 	case je.RateLimited():
-		return problem{http.StatusTooManyRequests, "Jira asked us to slow down; try again shortly.", false}
+		return problem{Status: http.StatusTooManyRequests, Message: "Jira asked us to slow down; try again shortly."}
 	case je.StatusCode >= 500:
-		return problem{http.StatusBadGateway, "Jira failed (HTTP " + http.StatusText(je.StatusCode) + "); try again in a minute.", false}
+		return problem{Status: http.StatusBadGateway, Message: "Jira failed (HTTP " + http.StatusText(je.StatusCode) + "); try again in a minute."}
 	case msgs == "":
 		msgs = "Jira answered " + http.StatusText(je.StatusCode) + "."
 	}
-	return problem{je.StatusCode, "Jira: " + msgs, false}
+	return problem{Status: je.StatusCode, Message: "Jira: " + msgs}
 }
 
 // fail answers a failed request: JSON for the API, an HTML page otherwise.
@@ -97,6 +105,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		body := map[string]any{"error": p.Message}
 		if p.Reconnect {
 			body["reconnect"] = true
+		}
+		if p.Field != "" {
+			body["field"] = p.Field
+		}
+		if p.Valid != nil {
+			body["valid"] = p.Valid
 		}
 		writeJSON(w, p.Status, body)
 		return

@@ -41,6 +41,9 @@ type Options struct {
 	Transport   http.RoundTripper
 	JiraTimeout time.Duration // default 30s
 	Now         func() time.Time
+	// DefaultProject is the project the create form starts on for someone
+	// who has created nothing here yet (when they can see it).
+	DefaultProject string
 }
 
 // Server is the tm serve application. It is an http.Handler.
@@ -57,6 +60,8 @@ type Server struct {
 	assetVer  string
 	transport http.RoundTripper
 	timeout   time.Duration
+	meta      *metaCache
+	defProj   string
 	handler   http.Handler
 }
 
@@ -85,6 +90,8 @@ func New(o Options) (*Server, error) {
 		now:     o.Now,
 		metrics: newMetrics(),
 		timeout: o.JiraTimeout,
+		meta:    newMetaCache(metaTTL, metaMaxEntries, o.Now),
+		defProj: strings.ToUpper(strings.TrimSpace(o.DefaultProject)),
 	}
 	s.transport = jiraTransport{next: o.Transport, m: s.metrics}
 	s.tokens = atlassian.NewTokens(o.OAuth, o.Store, atlassian.Hooks{
