@@ -2,15 +2,19 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -67,8 +71,10 @@ type pageData struct {
 	Project       string // the project of the permission check
 	Permissions   []permissionRow
 	PermError     string
-	Priorities    []string
 	Form          ticketInputForm
+	Create        createView
+	FormError     string // why the last create failed
+	FormField     string // the form field FormError is about ("type", "priority"), if one
 	Recent        []tm.TicketRecord
 }
 
@@ -83,7 +89,99 @@ type siteView struct {
 
 // ticketInputForm is the create form's values, kept when it is shown again.
 type ticketInputForm struct {
-	Project, Summary, Description, Type, Priority, Labels string
+	Project, Summary, Description, Type, Priority, Labels, Parent string
+}
+
+// formValues reads the create form from a POST body or, when the form was
+// sent back to change project, from the query.
+func formValues(v url.Values) ticketInputForm {
+	return ticketInputForm{
+		Project: strings.ToUpper(strings.TrimSpace(v.Get("project"))), Summary: v.Get("summary"),
+		Description: v.Get("description"), Type: v.Get("type"), Priority: v.Get("priority"),
+		Labels: v.Get("labels"), Parent: v.Get("parent"),
+	}
+}
+
+func (f ticketInputForm) input() ticketInput {
+	return ticketInput{Project: f.Project, Summary: f.Summary, Description: f.Description, Type: f.Type,
+		Priority: f.Priority, Labels: strings.Split(f.Labels, ","), Parent: f.Parent}
+}
+
+// createView is what the create form offers for its project, from the
+// project's create metadata.
+type createView struct {
+	Types    []choice      // none: Error says why
+	Priority *priorityView // nil: the create screen has no priority
+	Error    string
+}
+
+type choice struct {
+	Value    string
+	Selected bool
+}
+
+type priorityView struct {
+	Required bool
+	Options  []choice
+}
+
+// createView reads f's project's issue types and, for the type f names
+// (else the default type), the priorities its create screen allows. Both
+// come from the cache when the user looked lately, so the create that
+// follows needs no metadata request.
+func (s *Server) createView(ctx context.Context, userID string, c *conn, f ticketInputForm) createView {
+	m := s.projectMeta(userID, c, f.Project)
+	types, err := m.issueTypes(ctx)
+	if err != nil {
+		return createView{Error: classify(err).Message}
+	}
+	parent := strings.TrimSpace(f.Parent) != ""
+	it, err := pickType(types, f.Project, strings.TrimSpace(f.Type), f.Parent)
+	var ce *choiceError
+	if errors.As(err, &ce) {
+		// A name from another project: start from this one's default.
+		it, err = pickType(types, f.Project, "", f.Parent)
+	}
+	if err != nil {
+		return createView{Error: classify(err).Message}
+	}
+	var v createView
+	for _, t := range selectableTypes(types, parent) {
+		v.Types = append(v.Types, choice{Value: t.Name, Selected: t.ID == it.ID})
+	}
+	fields, err := m.screen(ctx, it.ID)
+	if err != nil {
+		v.Error = "The priorities of " + it.Name + " issues could not be read. " + classify(err).Message
+		return v
+	}
+	if pf, ok := priorityField(fields); ok {
+		v.Priority = &priorityView{Required: pf.Required}
+		for _, a := range pf.AllowedValues {
+			v.Priority.Options = append(v.Priority.Options, choice{Value: a.Label(), Selected: strings.EqualFold(a.Label(), strings.TrimSpace(f.Priority))})
+		}
+	}
+	return v
+}
+
+// formProject is the project the create form starts on when none is
+// named: that of the user's latest ticket on this site, else the server's
+// default project, else the first, as long as the user can see it.
+func (s *Server) formProject(projects []tm.Project, recent []tm.TicketRecord, cloudID string) string {
+	visible := func(key string) bool {
+		return key != "" && slices.ContainsFunc(projects, func(p tm.Project) bool { return p.Key == key })
+	}
+	for _, t := range recent {
+		if k, _, _ := strings.Cut(t.Key, "-"); t.CloudID == cloudID && visible(k) {
+			return k
+		}
+	}
+	if visible(s.defProj) {
+		return s.defProj
+	}
+	if len(projects) > 0 {
+		return projects[0].Key
+	}
+	return ""
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, d pageData) {
@@ -101,11 +199,18 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 
 // dashboard is the one page: signed out it offers Connect Jira; signed in
 // it shows the connection, projects, a permission check, the create form
-// and recent tickets. Each Jira failure is shown in its own card, so one
-// failing call does not blank the page.
+// and recent tickets. The create form's values may come in the query: the
+// form's Change button sends them here to show it for another project.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	s.showDashboard(w, r, http.StatusOK, formValues(r.URL.Query()), nil)
+}
+
+// showDashboard renders the dashboard with the create form holding form,
+// and formErr (a failed create) shown above it. Each Jira failure is shown
+// in its own card, so one failing call does not blank the page.
+func (s *Server) showDashboard(w http.ResponseWriter, r *http.Request, status int, form ticketInputForm, formErr error) {
 	ctx := r.Context()
-	d := pageData{Title: "Dashboard", Flash: s.popFlash(ctx), Priorities: priorities}
+	d := pageData{Title: "Dashboard", Flash: s.popFlash(ctx)}
 	uid := s.userID(ctx)
 	if uid == "" {
 		d.Title = "Connect Jira"
@@ -125,8 +230,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	d.User = newUserView(u)
 	c, err := s.jiraFor(ctx, uid)
+	if formErr != nil && classify(formErr).Reconnect {
+		err = formErr
+	}
 	switch {
-	case atlassian.IsReconnect(err):
+	case atlassian.IsReconnect(err) || err != nil && classify(err).Reconnect:
 		d.Reconnect = true
 		d.ReconnectReason = "ticket-mate has no working Jira connection for you: it was disconnected, revoked, or Atlassian's one-year consent ran out. Reconnecting takes a few seconds."
 		s.render(w, r, http.StatusOK, "dashboard", d)
@@ -145,27 +253,40 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := healthOf(c.grant, s.now())
-	d.Health, d.Site = &h, &c.site
-
-	d.Projects, err = c.jira.AllProjects(ctx, "")
-	if err != nil {
-		if s.reconnectPage(w, r, err, &d) {
-			return
-		}
-		d.ProjectsError = classify(err).Message
-	}
-	d.Form = ticketInputForm{Type: tm.DefaultIssueType}
-	if p := strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("project"))); p != "" {
-		d.Project, d.Form.Project = p, p
-		d.Permissions, err = s.permissions(ctx, c, p)
-		if err != nil {
-			d.PermError = classify(err).Message
-		}
+	d.Health, d.Site, d.Form = &h, &c.site, form
+	if formErr != nil {
+		p := classify(formErr)
+		d.FormError, d.FormField = "The ticket was not created. "+p.Message, p.Field
 	}
 	if d.Recent, err = s.store.RecentTickets(ctx, uid, recentLimit); err != nil {
 		s.log.ErrorContext(ctx, "loading recent tickets failed", "error", err.Error())
 	}
-	s.render(w, r, http.StatusOK, "dashboard", d)
+
+	// Independent Jira calls go out together; the create metadata usually
+	// comes from the cache.
+	var wg sync.WaitGroup
+	var projErr, permErr error
+	wg.Go(func() { d.Projects, projErr = c.jira.AllProjects(ctx, "") })
+	if p := form.Project; p != "" {
+		d.Project = p
+		wg.Go(func() { d.Permissions, permErr = s.permissions(ctx, c, p) })
+		wg.Go(func() { d.Create = s.createView(ctx, uid, c, form) })
+	}
+	wg.Wait()
+	if projErr != nil {
+		if s.reconnectPage(w, r, projErr, &d) {
+			return
+		}
+		d.ProjectsError = classify(projErr).Message
+	}
+	if permErr != nil {
+		d.PermError = classify(permErr).Message
+	}
+	if d.Form.Project == "" && len(d.Projects) > 0 {
+		d.Form.Project = s.formProject(d.Projects, d.Recent, c.site.CloudID)
+		d.Create = s.createView(ctx, uid, c, d.Form)
+	}
+	s.render(w, r, status, "dashboard", d)
 }
 
 // reconnectPage shows Reconnect Jira when err says the grant is gone.
@@ -221,29 +342,26 @@ func accessStatus(expires, now time.Time) string {
 }
 
 // formCreateTicket is the create form's POST: on success the dashboard
-// shows the new ticket's link; on failure the message.
+// shows the new ticket's link; on failure the form comes back with what was
+// typed and the reason (for a name Jira does not offer, the valid ones).
 func (s *Server) formCreateTicket(w http.ResponseWriter, r *http.Request, userID string) {
 	ctx := r.Context()
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, &tm.Error{Code: tm.EINVALID, Message: "the form could not be read (is it larger than 64 KiB?)"})
 		return
 	}
-	in := ticketInput{
-		Project: r.PostForm.Get("project"), Summary: r.PostForm.Get("summary"),
-		Description: r.PostForm.Get("description"), Type: r.PostForm.Get("type"),
-		Priority: r.PostForm.Get("priority"), Labels: strings.Split(r.PostForm.Get("labels"), ","),
-	}
+	form := formValues(r.PostForm)
 	c, err := s.jiraFor(ctx, userID)
 	var t tm.Ticket
 	if err == nil {
-		t, err = s.createTicket(ctx, userID, c, in)
+		t, err = s.createTicket(ctx, userID, c, form.input())
 	}
 	if err != nil {
-		s.setFlash(ctx, flash{Kind: "error", Message: "The ticket was not created. " + classify(err).Message})
-	} else {
-		s.setFlash(ctx, flash{Kind: "ok", Message: "Created " + t.Key + ":", Link: t.URL, LinkText: t.Key + " — " + clip(t.Summary, 80)})
+		s.showDashboard(w, r, classify(err).Status, form, err)
+		return
 	}
-	http.Redirect(w, r, "/?project="+url.QueryEscape(strings.ToUpper(strings.TrimSpace(in.Project))), http.StatusSeeOther)
+	s.setFlash(ctx, flash{Kind: "ok", Message: "Created " + t.Key + ":", Link: t.URL, LinkText: t.Key + " — " + clip(t.Summary, 80)})
+	http.Redirect(w, r, "/?project="+url.QueryEscape(form.Project), http.StatusSeeOther)
 }
 
 func (s *Server) formSelectSite(w http.ResponseWriter, r *http.Request, userID string) {
