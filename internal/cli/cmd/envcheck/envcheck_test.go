@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,12 +13,11 @@ import (
 	"testing"
 
 	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/cli/clitest"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/config"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // token192 has the shape of a current API token and ends like the setup guide's example.
 var token192 = "ATATT3x" + strings.Repeat("FfGF0", 37)[:181] + "K9wq"
@@ -69,23 +67,6 @@ func (w *world) run(t *testing.T, args ...string) error {
 	return cmd.Execute()
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
-
 var scenarios = []struct {
 	name     string
 	env      map[string]string
@@ -126,7 +107,7 @@ func TestGoldenOutput(t *testing.T) {
 				if hasANSI := bytes.Contains(w.out.Bytes(), []byte("\x1b[")); hasANSI != (mode == "tty") {
 					t.Errorf("colour codes present: %v, want %v", hasANSI, mode == "tty")
 				}
-				golden(t, sc.name+"."+mode, w.out.Bytes())
+				clitest.Golden(t, sc.name+"."+mode, w.out.Bytes())
 			})
 		}
 	}

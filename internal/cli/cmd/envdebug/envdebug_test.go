@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,12 +11,11 @@ import (
 	"testing"
 
 	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/cli/clitest"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/config"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var token192 = "ATATT3x" + strings.Repeat("Qw3_e", 37)[:181] + "K9wq"
 
@@ -89,23 +87,6 @@ func runCmd(f *factory.Factory, args []string) error {
 	return cmd.Execute()
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
-
 func TestGoldenOutput(t *testing.T) {
 	for _, sc := range scenarios {
 		for _, mode := range []string{"tty", "piped", "json"} {
@@ -132,7 +113,7 @@ func TestGoldenOutput(t *testing.T) {
 				if all := out.String(); strings.Contains(all, token192) || strings.Contains(all, "pw-123") || strings.Contains(all, "oauth-client-secret-42") {
 					t.Errorf("output holds a secret:\n%s", all)
 				}
-				golden(t, sc.name+"."+mode, []byte(stable(out.String())))
+				clitest.Golden(t, sc.name+"."+mode, []byte(stable(out.String())))
 			})
 		}
 	}
