@@ -138,9 +138,7 @@ func (in *ticketInput) validate() error {
 
 // createTicket resolves the names in in against the project's create
 // metadata (cached), creates the issue as the user and records it for
-// "recent". When Jira rejects an issue type or priority id that came from
-// the cache, the project's configuration changed: the cache is dropped and
-// the create tried once more with fresh metadata.
+// "recent".
 func (s *Server) createTicket(ctx context.Context, userID string, c *conn, in ticketInput) (tm.Ticket, error) {
 	if err := in.validate(); err != nil {
 		return tm.Ticket{}, err
@@ -161,23 +159,20 @@ func (s *Server) createTicket(ctx context.Context, userID string, c *conn, in ti
 	}
 	m := s.projectMeta(userID, c, in.Project)
 	var t tm.Ticket
-	for try := 0; ; try++ {
-		fields, it, err := ticketFields(ctx, m, in, base)
-		if err != nil {
-			return tm.Ticket{}, err
+	var it jira.IssueTypeMeta
+	err := retryStale(ctx, s, m, func() error {
+		var fields map[string]any
+		var err error
+		if fields, it, err = ticketFields(ctx, m, in, base); err != nil {
+			return err
 		}
 		t, err = c.jira.CreateIssue(ctx, jira.CreateRequest{ProjectKey: in.Project, Fields: fields})
-		if err == nil {
-			break
-		}
-		if try == 0 && m.fromCache && rejectedMeta(err) {
-			s.log.InfoContext(ctx, "Jira rejected cached create metadata; refetching", "project", in.Project)
-			m.forget()
-			continue
-		}
-		if in.Priority == "" && priorityRequired(err) {
-			return tm.Ticket{}, s.priorityNeeded(ctx, m, it, err)
-		}
+		return err
+	})
+	if err != nil && in.Priority == "" && priorityRequired(err) {
+		err = s.priorityNeeded(ctx, m, it, err)
+	}
+	if err != nil {
 		return tm.Ticket{}, err
 	}
 	t.Summary = in.Summary

@@ -131,9 +131,21 @@ type priorityView struct {
 // follows needs no metadata request.
 func (s *Server) createView(ctx context.Context, userID string, c *conn, f ticketInputForm) createView {
 	m := s.projectMeta(userID, c, f.Project)
+	var v createView
+	err := retryStale(ctx, s, m, func() (err error) {
+		v, err = loadCreateView(ctx, m, f)
+		return err
+	})
+	if err != nil {
+		v.Error = classify(err).Message
+	}
+	return v
+}
+
+func loadCreateView(ctx context.Context, m *projectMeta, f ticketInputForm) (createView, error) {
 	types, err := m.issueTypes(ctx)
 	if err != nil {
-		return createView{Error: classify(err).Message}
+		return createView{}, err
 	}
 	parent := strings.TrimSpace(f.Parent) != ""
 	it, err := pickType(types, f.Project, strings.TrimSpace(f.Type), f.Parent)
@@ -143,7 +155,7 @@ func (s *Server) createView(ctx context.Context, userID string, c *conn, f ticke
 		it, err = pickType(types, f.Project, "", f.Parent)
 	}
 	if err != nil {
-		return createView{Error: classify(err).Message}
+		return createView{}, err
 	}
 	var v createView
 	for _, t := range selectableTypes(types, parent) {
@@ -151,8 +163,7 @@ func (s *Server) createView(ctx context.Context, userID string, c *conn, f ticke
 	}
 	fields, err := m.screen(ctx, it.ID)
 	if err != nil {
-		v.Error = "The priorities of " + it.Name + " issues could not be read. " + classify(err).Message
-		return v
+		return v, fmt.Errorf("reading the create screen of %s: %w", it.Name, err)
 	}
 	if pf, ok := priorityField(fields); ok {
 		v.Priority = &priorityView{Required: pf.Required}
@@ -160,7 +171,7 @@ func (s *Server) createView(ctx context.Context, userID string, c *conn, f ticke
 			v.Priority.Options = append(v.Priority.Options, choice{Value: a.Label(), Selected: strings.EqualFold(a.Label(), strings.TrimSpace(f.Priority))})
 		}
 	}
-	return v
+	return v, nil
 }
 
 // formProject is the project the create form starts on when none is

@@ -202,16 +202,35 @@ func ticketFields(ctx context.Context, m *projectMeta, in ticketInput, base map[
 	return fields, it, nil
 }
 
-// rejectedMeta reports whether Jira refused the create over an issue type
-// or priority id: the ids came from create metadata that may be stale.
-func rejectedMeta(err error) bool {
+// retryStale runs f, which resolves names through m; when f fails in a
+// way cached metadata can explain and some of it came from the cache, the
+// project's configuration may have changed since: the cache is dropped and
+// f runs once more on what Jira says now.
+func retryStale(ctx context.Context, s *Server, m *projectMeta, f func() error) error {
+	err := f()
+	if err == nil || !m.fromCache || !stale(err) {
+		return err
+	}
+	s.log.InfoContext(ctx, "cached create metadata looks stale; reading it again", "project", m.key.project)
+	m.forget()
+	return f()
+}
+
+// stale reports whether err may come from outdated create metadata: Jira
+// refused an issue type or priority id on create, or a type id on
+// createmeta, or a name was not among the cached values.
+func stale(err error) bool {
+	var ce *choiceError
+	if errors.As(err, &ce) {
+		return true
+	}
 	var je *jira.Error
 	if !errors.As(err, &je) || je.StatusCode != http.StatusBadRequest {
 		return false
 	}
 	_, t := je.Errors["issuetype"]
 	_, p := je.Errors["priority"]
-	return t || p
+	return t || p || strings.Contains(je.URL, "/issue/createmeta/")
 }
 
 // priorityRequired reports whether Jira refused the create for want of a
