@@ -346,3 +346,23 @@ func byKind(reqs map[string]int) map[string]int {
 	}
 	return out
 }
+
+// TestCreateFormStartsOnTheConfiguredProject: before someone's first ticket
+// the form starts on ATLASSIAN_PROJECT_KEY (when they can see it), not on
+// whichever project happens to sort first.
+func TestCreateFormStartsOnTheConfiguredProject(t *testing.T) {
+	plain := newEnv(t, envOptions{})
+	b := plain.browser()
+	b.connect(0, 0)
+	first := selects(b.get("/").Body)["project"]
+	if len(first.Values) < 2 || first.Selected != first.Values[0] {
+		t.Fatalf("without a configured project the form should start on the first of several: %+v", first)
+	}
+	want := first.Values[len(first.Values)-1] // any visible project other than the first
+	e := newEnv(t, envOptions{defaultProject: strings.ToLower(want)})
+	b = e.browser()
+	b.connect(0, 0)
+	if got := selects(b.get("/").Body)["project"].Selected; got != want {
+		t.Errorf("form starts on %q, want the configured %q", got, want)
+	}
+}

@@ -100,6 +100,8 @@ type envOptions struct {
 	sandbox     *sandbox // nil: a new one
 	databaseURL string   // "": a new SQLite file
 	key         *secret.Keyring
+	// defaultProject is the configured ATLASSIAN_PROJECT_KEY.
+	defaultProject string
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -132,7 +134,8 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.srv, err = server.New(server.Options{Store: db, OAuth: oauth, APIURL: e.sb.URL, Logger: log, Now: e.Clock.Now})
+	e.srv, err = server.New(server.Options{Store: db, OAuth: oauth, APIURL: e.sb.URL, Logger: log, Now: e.Clock.Now,
+		DefaultProject: o.defaultProject})
 	if err != nil {
 		t.Fatal(err)
 	}

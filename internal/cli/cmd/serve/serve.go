@@ -165,7 +165,8 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{Store: db, OAuth: oauth, APIURL: cfg.APIURL, PublicURL: cfg.PublicURL, Logger: log})
+	srv, err := server.New(server.Options{Store: db, OAuth: oauth, APIURL: cfg.APIURL, PublicURL: cfg.PublicURL, Logger: log,
+		DefaultProject: cfg.ProjectKey})
 	if err != nil {
 		return err
 	}
