@@ -234,7 +234,11 @@ func TestTwoProcessesOneRefresh(t *testing.T) {
 
 var hiddenRe = regexp.MustCompile(`<input type="hidden"[^>]*name="([^"]+)" value="([^"]*)"`)
 
-// signIn clicks Connect Jira on base and accepts the consent page.
+var firstOptionRe = regexp.MustCompile(`(?s)<select id="(account_id|cloud_id)"[^>]*>\s*<option value="([^"]+)"`)
+
+// signIn clicks Connect Jira on base and accepts the consent page as
+// accountID for site cloudID; "" keeps the page's preselected choice, as a
+// person who only presses Accept does.
 func signIn(t *testing.T, c *http.Client, base, accountID, cloudID string) {
 	t.Helper()
 	resp, err := c.Get(base + "/api/auth/jira/login")
@@ -244,6 +248,11 @@ func signIn(t *testing.T, c *http.Client, base, accountID, cloudID string) {
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	form := url.Values{"decision": {"accept"}, "account_id": {accountID}, "cloud_id": {cloudID}}
+	for _, m := range firstOptionRe.FindAllStringSubmatch(string(page), -1) {
+		if form.Get(m[1]) == "" {
+			form.Set(m[1], m[2])
+		}
+	}
 	for _, m := range hiddenRe.FindAllStringSubmatch(string(page), -1) {
 		form.Set(m[1], m[2])
 	}
@@ -292,4 +301,41 @@ func newPostgres(t *testing.T) string {
 	u, _ := url.Parse(base)
 	u.Path = "/" + name
 	return u.String()
+}
+
+// TestSandboxMainJob runs the README's first command, tm serve --sandbox, as
+// a newcomer would: no configuration at all. Connect Jira, accept on the
+// sandbox's consent page, create a ticket through the API, and find it.
+func TestSandboxMainJob(t *testing.T) {
+	p := startProcess(t, nil, "--sandbox")
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	signIn(t, c, p.URL, "", "")
+
+	body, _ := json.Marshal(map[string]any{"project": "SPACE2", "summary": "From the main job", "description": "It **works**"})
+	req, _ := http.NewRequest("POST", p.URL+"/api/tickets", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct{ Key, URL string }
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &created) != nil || !strings.HasPrefix(created.Key, "SPACE2-") {
+		t.Fatalf("POST /api/tickets: HTTP %d %s", resp.StatusCode, raw)
+	}
+	// The link leads to the sandbox's own browse page for the new ticket.
+	page, err := c.Get(created.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != 200 || !strings.Contains(string(html), "From the main job") {
+		t.Errorf("GET %s: HTTP %d, page lacks the summary:\n%.500s", created.URL, page.StatusCode, html)
+	}
+	if strings.Contains(p.stderr.String(), "level\":\"ERROR") {
+		t.Errorf("the server logged an error:\n%s", p.stderr.String())
+	}
 }
