@@ -1,6 +1,6 @@
-// Package clitest holds what the command packages' tests share: golden
-// files of a command's output. It imports only the standard library and is
-// imported only by tests.
+// Package clitest holds what the command layer's tests share: golden files
+// of a command's output and checks of the errors it returns. It imports only
+// the standard library and the domain package, and only tests import it.
 package clitest
 
 import (

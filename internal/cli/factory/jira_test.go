@@ -2,16 +2,15 @@ package factory_test
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/cli/clitest"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/emulator"
@@ -24,19 +23,6 @@ func testFactory(t *testing.T, env map[string]string) *factory.Factory {
 	return &factory.Factory{IO: ios, WorkDir: t.TempDir(), CacheDir: t.TempDir(), Now: time.Now,
 		LookupEnv:  func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		HTTPClient: func() *http.Client { return &http.Client{} }}
-}
-
-func explained(t *testing.T, err error, code string, want ...string) {
-	t.Helper()
-	var te *tm.Error
-	if !errors.As(err, &te) || te.Code != code {
-		t.Fatalf("%v (%T): want a tm.Error with code %s", err, err, code)
-	}
-	for _, s := range want {
-		if !strings.Contains(te.Error(), s) {
-			t.Errorf("lacks %q:\n%s", s, te.Error())
-		}
-	}
 }
 
 // TestExplain: failures that the command tests do not reach get their
@@ -53,21 +39,21 @@ func TestExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	explained(t, j.Explain(&jira.Error{Method: "POST", URL: s.URL + "/oauth/token", StatusCode: 400, OAuthError: "invalid_client",
+	clitest.WantError(t, j.Explain(&jira.Error{Method: "POST", URL: s.URL + "/oauth/token", StatusCode: 400, OAuthError: "invalid_client",
 		OAuthDescription: "Unauthorized"}, factory.About{}), tm.EUNAUTHORIZED,
 		"invalid_client", "ATLASSIAN_CLIENT_ID and ATLASSIAN_CLIENT_SECRET", "http://localhost:4000/api/auth/jira/callback", "approve the app")
 
-	explained(t, j.Explain(&jira.Error{Method: "GET", URL: s.URL + "/rest/api/3/project/search", StatusCode: 403}, factory.About{ListingProject: true}),
+	clitest.WantError(t, j.Explain(&jira.Error{Method: "GET", URL: s.URL + "/rest/api/3/project/search", StatusCode: 403}, factory.About{ListingProject: true}),
 		tm.EFORBIDDEN, "refused to list projects (403 Forbidden)", "ATLASSIAN_USE_CLOUD_API=true", "tm check-permissions -p SPACE2")
 
-	explained(t, j.Explain(&jira.Error{Method: "GET", URL: s.URL + "/rest/api/3/myself", StatusCode: 403, LoginReason: "AUTHENTICATION_DENIED"}, factory.About{}),
+	clitest.WantError(t, j.Explain(&jira.Error{Method: "GET", URL: s.URL + "/rest/api/3/myself", StatusCode: 403, LoginReason: "AUTHENTICATION_DENIED"}, factory.About{}),
 		tm.EUNAUTHORIZED, "AUTHENTICATION_DENIED", "CAPTCHA", "Sign in once in a browser at "+s.URL)
 
 	// Rate limited beyond what tm waits for.
 	fault, _ := emulator.ParseFault("GET /rest/api/3/myself=429:10mx1")
 	s.E.AddFault(fault)
 	_, err = j.Myself(ctx)
-	explained(t, j.Explain(err, factory.About{}), tm.ERATELIMIT, "still rate-limiting", "RateLimit-Reason: jira-burst-based", "Retry-After: 10m")
+	clitest.WantError(t, j.Explain(err, factory.About{}), tm.ERATELIMIT, "still rate-limiting", "RateLimit-Reason: jira-burst-based", "Retry-After: 10m")
 
 	// Nothing listening.
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -79,7 +65,7 @@ func TestExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = j2.ServerInfo(ctx)
-	explained(t, j2.Explain(err, factory.About{}), tm.EUNAVAILABLE, "Could not reach Jira at "+dead+"/rest/api/3", "connection refused", "HTTPS_PROXY")
+	clitest.WantError(t, j2.Explain(err, factory.About{}), tm.EUNAVAILABLE, "Could not reach Jira at "+dead+"/rest/api/3", "connection refused", "HTTPS_PROXY")
 }
 
 // TestCloudIDCache: the discovered cloud id is kept per site, readable by
@@ -109,7 +95,7 @@ func TestCloudIDCache(t *testing.T) {
 	dc := emulatortest.Start(t, emulator.Options{DataCenter: true})
 	env["ATLASSIAN_BASE_URL"] = dc.URL
 	_, err = testFactory(t, env).Connect(context.Background())
-	explained(t, err, tm.ECONFIG, "ATLASSIAN_USE_CLOUD_API=true, but the cloud id of "+dc.URL+" could not be found", "Set ATLASSIAN_CLOUD_ID")
+	clitest.WantError(t, err, tm.ECONFIG, "ATLASSIAN_USE_CLOUD_API=true, but the cloud id of "+dc.URL+" could not be found", "Set ATLASSIAN_CLOUD_ID")
 }
 
 // TestCacheTTL: an entry older than its TTL is a miss.

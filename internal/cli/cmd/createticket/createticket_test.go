@@ -14,6 +14,7 @@ import (
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli"
+	"github.com/ticket-mate/tm/internal/cli/clitest"
 	"github.com/ticket-mate/tm/internal/cli/cmd/createticket"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
@@ -101,19 +102,6 @@ func (w *world) createdKey(t *testing.T) string {
 		t.Fatalf("output %q: want the key, then the browse link on the site", w.out)
 	}
 	return key
-}
-
-func tmError(t *testing.T, err error, code string, want ...string) {
-	t.Helper()
-	var te *tm.Error
-	if !errors.As(err, &te) || te.Code != code {
-		t.Fatalf("error %v (%T); want a tm.Error with code %s", err, err, code)
-	}
-	for _, s := range want {
-		if !strings.Contains(te.Error(), s) {
-			t.Errorf("error lacks %q:\n%s", s, te.Error())
-		}
-	}
 }
 
 // TestCreateCloud: Markdown becomes ADF; the create is two requests cold
@@ -246,17 +234,17 @@ func TestUnknownNames(t *testing.T) {
 	s := emulatortest.Start(t, emulator.Options{})
 	w := newWorld(t, s, nil)
 	err := w.create(createticket.Options{Title: "x", Type: "Bgu"})
-	tmError(t, err, tm.EINVALID, `SPACE2 has no issue type "Bgu"`, "Valid types in SPACE2: Task, Bug, Story, Epic, Subtask")
+	clitest.WantError(t, err, tm.EINVALID, `SPACE2 has no issue type "Bgu"`, "Valid types in SPACE2: Task, Bug, Story, Epic, Subtask")
 	err = w.create(createticket.Options{Title: "x", Priority: "Urgent"})
-	tmError(t, err, tm.EINVALID, `"Urgent" is not a valid Priority`, "Valid values: Highest, High, Medium, Low, Lowest", `--priority "Highest"`)
+	clitest.WantError(t, err, tm.EINVALID, `"Urgent" is not a valid Priority`, "Valid values: Highest, High, Medium, Low, Lowest", `--priority "Highest"`)
 	err = w.create(createticket.Options{Title: "x", Fields: []string{"Sevrity=Major"}})
-	tmError(t, err, tm.EINVALID, `has no field "Sevrity"`, "Severity", "Story points")
+	clitest.WantError(t, err, tm.EINVALID, `has no field "Sevrity"`, "Severity", "Story points")
 	err = w.create(createticket.Options{Title: "x", Fields: []string{"Severity=Blocker"}})
-	tmError(t, err, tm.EINVALID, `"Blocker" is not a valid Severity`, "Critical, Major, Minor")
+	clitest.WantError(t, err, tm.EINVALID, `"Blocker" is not a valid Severity`, "Critical, Major, Minor")
 	err = w.create(createticket.Options{Title: "x", Fields: []string{"Story points=lots"}})
-	tmError(t, err, tm.EINVALID, `field "Story points" (customfield_10016) wants a number, not "lots"`)
+	clitest.WantError(t, err, tm.EINVALID, `field "Story points" (customfield_10016) wants a number, not "lots"`)
 	err = w.create(createticket.Options{Title: "x", Labels: []string{"two words"}})
-	tmError(t, err, tm.EINVALID, `label "two words" contains a space`, "--label two-words")
+	clitest.WantError(t, err, tm.EINVALID, `label "two words" contains a space`, "--label two-words")
 	if n := s.E.Requests()["POST /rest/api/3/issue"]; n != 0 {
 		t.Errorf("%d creates sent for invalid input", n)
 	}
@@ -267,11 +255,11 @@ func TestJiraRefuses(t *testing.T) {
 	s := emulatortest.Start(t, emulator.Options{})
 	w := newWorld(t, s, nil)
 	err := w.create(createticket.Options{Project: "TEAM", Title: "no priority"})
-	tmError(t, err, tm.EINVALID, "Jira refused the ticket:", "Field 'priority' is required", "add --priority")
+	clitest.WantError(t, err, tm.EINVALID, "Jira refused the ticket:", "Field 'priority' is required", "add --priority")
 	err = w.create(createticket.Options{Project: "OPS", Title: "not allowed"})
-	tmError(t, err, tm.EFORBIDDEN, "You do not have permission to create issues in this project.", "tm check-permissions -p OPS")
+	clitest.WantError(t, err, tm.EFORBIDDEN, "You do not have permission to create issues in this project.", "tm check-permissions -p OPS")
 	err = w.create(createticket.Options{Project: "NOPE", Title: "nowhere"})
-	tmError(t, err, tm.ENOTFOUND, `Project "NOPE" was not found`, "case-sensitive", "tm ls-projects")
+	clitest.WantError(t, err, tm.ENOTFOUND, `Project "NOPE" was not found`, "case-sensitive", "tm ls-projects")
 	err = w.create(createticket.Options{Project: "space2", Title: "lower case key"})
 	if err != nil || !strings.Contains(w.err.String(), "using SPACE2") || !strings.HasPrefix(w.out.String(), "SPACE2-") {
 		t.Errorf("lower-case key: %v, stdout %q, stderr %q", err, w.out, w.err)
@@ -359,7 +347,7 @@ func TestAssignee(t *testing.T) {
 		t.Errorf("--assignee me with a warm cache: %d requests %v, want 1", n, s.E.Requests())
 	}
 	err := w.create(createticket.Options{Title: "nobody", Assignee: "nobody@sandbox.example"})
-	tmError(t, err, tm.EINVALID, "no Jira user with the email nobody@sandbox.example", "Browse users and groups")
+	clitest.WantError(t, err, tm.EINVALID, "no Jira user with the email nobody@sandbox.example", "Browse users and groups")
 }
 
 // TestDescriptionSources: -d - reads stdin, -d @file a file.
@@ -378,7 +366,7 @@ func TestDescriptionSources(t *testing.T) {
 		}
 	}
 	err := w.create(createticket.Options{Title: "x", Description: "@missing.md"})
-	tmError(t, err, tm.EINVALID, "cannot read the description file missing.md", "-d -")
+	clitest.WantError(t, err, tm.EINVALID, "cannot read the description file missing.md", "-d -")
 }
 
 // TestCreateNotRepeated: a create that got no clear answer is not sent
@@ -472,5 +460,5 @@ func TestSubtask(t *testing.T) {
 		t.Errorf("parent %q, want %s", p.Key, parent)
 	}
 	err := w.create(createticket.Options{Title: "orphan", Type: "Subtask"})
-	tmError(t, err, tm.EINVALID, "Jira refused the ticket:", "sub-task but parent")
+	clitest.WantError(t, err, tm.EINVALID, "Jira refused the ticket:", "sub-task but parent")
 }
