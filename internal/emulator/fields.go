@@ -142,6 +142,9 @@ func (in *fieldInput) setter(id string, raw json.RawMessage) func(*issue) {
 		in.fail(id, msgNotOnScreen(id))
 		return nil
 	}
+	if f.Kind == "epiclink" {
+		return in.epicLinkSetter(raw, isNull)
+	}
 	if f.isRichText() {
 		if isNull {
 			return func(is *issue) { setRich(is, id, nil) }
@@ -296,11 +299,15 @@ func (in *fieldInput) parentSetter(raw json.RawMessage, isNull bool) func(*issue
 	}
 	var ref struct {
 		ID, Key string
-		None    bool `json:"none"`
+		None    bool   `json:"none"`
+		Set     string `json:"set"`
 	}
 	json.Unmarshal(raw, &ref)
-	if ref.None {
+	if ref.None || (ref.ID == "" && ref.Key == "" && ref.Set == "none") {
 		return func(is *issue) { is.ParentID = 0 }
+	}
+	if ref.ID == "" && ref.Key == "" && in.current != nil {
+		return func(*issue) {} // an edit that names no parent leaves it alone, as Jira does
 	}
 	c := in.c
 	parent := c.site.issueByIDOrKey(cmpOr(ref.Key, ref.ID))

@@ -82,7 +82,7 @@ func (c *call) createIssue(d issueDetails) createResult {
 	}
 	res := createResult{is: is, status: http.StatusCreated}
 	if d.Transition != nil && d.Transition.ID != "" {
-		if msg := c.transition(is, d.Transition.ID, now); msg != "" {
+		if msg := c.transition(is, d.Transition.ID, "", now); msg != "" {
 			res.trans = obj{"status": 400, "errorCollection": newErrors([]string{msg}, nil)}
 		} else {
 			res.trans = obj{"status": 200, "errorCollection": newErrors(nil, nil)}
@@ -476,6 +476,12 @@ func (c *call) issueObj(is *issue, sel fieldSelection, expand map[string]bool) o
 	if expand["transitions"] {
 		o["transitions"] = c.transitionList(is, false)
 	}
+	if expand["editmeta"] {
+		o["editmeta"] = c.editmeta(is)
+	}
+	if expand["operations"] {
+		o["operations"] = c.operationsField(is)
+	}
 	if expand["changelog"] {
 		o["changelog"] = obj{"startAt": 0, "maxResults": 0, "total": 0, "histories": []any{}}
 	}
@@ -545,6 +551,26 @@ func (c *call) fieldValue(is *issue, f *fieldDef) any {
 		return fmtTime(is.Resolved)
 	case "statuscategorychangedate":
 		return fmtTime(is.Updated)
+	case "resolution":
+		return c.resolutionObj(is.ResolutionID)
+	case "subtasks":
+		return c.subtasksField(is)
+	case "issuelinks":
+		return c.issueLinksField(is)
+	case "watches":
+		return c.watchesField(is)
+	case "votes":
+		return obj{"self": c.api() + "/issue/" + is.Key + "/votes", "votes": 0, "hasVoted": false}
+	case "components", "fixVersions", "versions", "attachment":
+		return []any{}
+	case "timetracking":
+		return timeTrackingField(is)
+	case "worklog":
+		list := make([]any, 0, len(is.Worklogs))
+		for _, w := range is.Worklogs {
+			list = append(list, c.worklogObj(is, w))
+		}
+		return obj{"startAt": 0, "maxResults": 20, "total": len(list), "worklogs": list}
 	case "comment":
 		list := make([]any, 0, len(is.Comments))
 		for _, cm := range is.Comments {
@@ -552,6 +578,14 @@ func (c *call) fieldValue(is *issue, f *fieldDef) any {
 		}
 		return obj{"comments": list, "self": c.api() + "/issue/" + strconv.FormatInt(is.ID, 10) + "/comment",
 			"maxResults": len(list), "total": len(list), "startAt": 0}
+	}
+	switch f.Kind {
+	case "rank":
+		return rank(is)
+	case "sprint":
+		return c.sprintField(is)
+	case "epiclink":
+		return c.epicLinkValue(is)
 	}
 	if f.isRichText() {
 		return c.richOut(is.Custom[f.ID])

@@ -44,7 +44,11 @@ type site struct {
 	issueByID   map[int64]*issue
 	issueByKey  map[string]*issue // upper-case current and previous keys
 	nextIssueID int64
-	nextComment int64
+	nextComment int64 // the next id of a comment, link, worklog or remote link
+
+	boards   []*board
+	sprints  []*sprint
+	sprintBy map[int]*sprint
 }
 
 type status struct {
@@ -123,6 +127,9 @@ func (p *project) onScreen(id string) bool {
 		"labels", "duedate", "parent", "environment":
 		return true
 	}
+	if id == fieldEpicLink {
+		return !p.TeamManaged && p.TypeKey == "software"
+	}
 	return slices.Contains(p.Fields, id)
 }
 
@@ -158,6 +165,13 @@ type issue struct {
 	Resolved     time.Time                  `json:"resolved,omitzero"`
 	PreviousKeys []string                   `json:"previousKeys,omitempty"`
 	Comments     []*comment                 `json:"comments,omitempty"`
+	// ResolutionID is set by a transition into a done status, cleared on reopen.
+	ResolutionID string        `json:"resolution,omitempty"`
+	Links        []*issueLink  `json:"links,omitempty"`
+	Watchers     []string      `json:"watchers,omitempty"` // account ids
+	Worklogs     []*worklog    `json:"worklogs,omitempty"`
+	RemoteLinks  []*remoteLink `json:"remoteLinks,omitempty"`
+	SprintIDs    []int         `json:"sprints,omitempty"`
 	// Indexed is when the issue shows up in search (search lag).
 	Indexed time.Time `json:"indexed,omitzero"`
 }
@@ -206,6 +220,17 @@ var systemFields = []fieldDef{
 	{ID: "updated", Name: "Updated", SchemaType: "datetime", System: "updated", Navigable: true, Searchable: true, Clauses: []string{"updated", "updatedDate"}},
 	{ID: "resolutiondate", Name: "Resolved", SchemaType: "datetime", System: "resolutiondate", Navigable: true, Searchable: true, Clauses: []string{"resolved", "resolutiondate"}},
 	{ID: "statuscategorychangedate", Name: "Status Category Changed", SchemaType: "datetime", System: "statuscategorychangedate", Navigable: true, Searchable: true, Clauses: []string{"statusCategoryChangedDate"}},
+	{ID: "resolution", Name: "Resolution", SchemaType: "resolution", System: "resolution", Orderable: true, Navigable: true, Searchable: true, Clauses: []string{"resolution"}},
+	{ID: "subtasks", Name: "Sub-tasks", SchemaType: "array", Items: "issuelinks", System: "subtasks", Navigable: true, Clauses: []string{"subtasks"}},
+	{ID: "issuelinks", Name: "Linked Issues", SchemaType: "array", Items: "issuelinks", System: "issuelinks", Orderable: true, Navigable: true, Searchable: true, Clauses: []string{"issueLink"}},
+	{ID: "watches", Name: "Watchers", SchemaType: "watches", System: "watches", Navigable: true, Searchable: true, Clauses: []string{"watchers"}},
+	{ID: "votes", Name: "Votes", SchemaType: "votes", System: "votes", Navigable: true, Searchable: true, Clauses: []string{"votes"}},
+	{ID: "components", Name: "Components", SchemaType: "array", Items: "component", System: "components", Orderable: true, Navigable: true, Searchable: true, Clauses: []string{"component"}},
+	{ID: "fixVersions", Name: "Fix versions", SchemaType: "array", Items: "version", System: "fixVersions", Orderable: true, Navigable: true, Searchable: true, Clauses: []string{"fixVersion"}},
+	{ID: "versions", Name: "Affects versions", SchemaType: "array", Items: "version", System: "versions", Orderable: true, Navigable: true, Searchable: true, Clauses: []string{"affectedVersion"}},
+	{ID: "attachment", Name: "Attachment", SchemaType: "array", Items: "attachment", System: "attachment", Orderable: true, Searchable: true, Clauses: []string{"attachments"}},
+	{ID: "timetracking", Name: "Time tracking", SchemaType: "timetracking", System: "timetracking", Orderable: true, Searchable: true},
+	{ID: "worklog", Name: "Log Work", SchemaType: "array", Items: "worklog", System: "worklog", Orderable: true, Searchable: true, Clauses: []string{"worklogComment", "worklogDate"}},
 	{ID: "comment", Name: "Comment", SchemaType: "comments-page", System: "comment", Orderable: true, Searchable: true, Clauses: []string{"comment"}},
 }
 
@@ -311,6 +336,7 @@ func newSite(ss SeedSite, index int) *site {
 		s.projByID[p.ID] = p
 	}
 	slices.SortFunc(s.projects, func(a, b *project) int { return strings.Compare(a.Key, b.Key) })
+	s.addBoards(ss)
 	return s
 }
 
@@ -353,9 +379,16 @@ func (s *site) addIssue(is *issue) {
 		}
 	}
 	for _, c := range is.Comments {
-		if c.ID >= s.nextComment {
-			s.nextComment = c.ID + 1
-		}
+		s.nextComment = max(s.nextComment, c.ID+1)
+	}
+	for _, l := range is.Links {
+		s.nextComment = max(s.nextComment, l.ID+1)
+	}
+	for _, w := range is.Worklogs {
+		s.nextComment = max(s.nextComment, w.ID+1)
+	}
+	for _, l := range is.RemoteLinks {
+		s.nextComment = max(s.nextComment, l.ID+1)
 	}
 }
 
@@ -376,6 +409,9 @@ func (s *site) seedIssues(ss SeedSite, now time.Time) {
 			DueDate: si.DueDate, Custom: si.Fields, Created: created, Updated: created,
 			PreviousKeys: si.PreviousKeys,
 		}
+		if si.Sprint != 0 {
+			is.SprintIDs = []int{si.Sprint}
+		}
 		if is.StatusID == "" {
 			is.StatusID = p.workflow.Initial
 		}
@@ -383,7 +419,7 @@ func (s *site) seedIssues(ss SeedSite, now time.Time) {
 			is.PriorityID = s.defaultPriority()
 		}
 		if s.statuses[is.StatusID].Category == "done" {
-			is.Resolved = created
+			is.Resolved, is.ResolutionID = created, resolutionDone
 		}
 		if len(si.Description) > 0 {
 			is.Description = seedRichText(si.Description)

@@ -70,6 +70,8 @@ const (
 	permAssignable  = "ASSIGNABLE_USER"
 	permComment     = "ADD_COMMENTS"
 	permAdminProj   = "ADMINISTER_PROJECTS"
+	permLink        = "LINK_ISSUES"
+	permDelete      = "DELETE_ISSUES"
 	permUserPicker  = "USER_PICKER"
 	permAdminister  = "ADMINISTER"
 	permSystemAdmin = "SYSTEM_ADMIN"

@@ -25,8 +25,24 @@ func (e *Emulator) routes() {
 	e.op("PUT", "/rest/api/{v}/issue/{issueIdOrKey}/assignee", 0, (*call).handleAssign)
 	e.op("GET", "/rest/api/{v}/issue/{issueIdOrKey}/transitions", anon, (*call).handleGetTransitions)
 	e.op("POST", "/rest/api/{v}/issue/{issueIdOrKey}/transitions", 0, (*call).handleDoTransition)
+	e.op("DELETE", "/rest/api/{v}/issue/{issueIdOrKey}", 0, (*call).handleDeleteIssue)
+	e.op("GET", "/rest/api/{v}/issue/{issueIdOrKey}/editmeta", anon, (*call).handleEditmeta)
 	e.op("GET", "/rest/api/{v}/issue/{issueIdOrKey}/comment", anon, (*call).handleGetComments)
 	e.op("POST", "/rest/api/{v}/issue/{issueIdOrKey}/comment", 0, (*call).handleAddComment)
+
+	e.op("GET", "/rest/api/{v}/issue/{issueIdOrKey}/watchers", anon, (*call).handleGetWatchers)
+	e.op("POST", "/rest/api/{v}/issue/{issueIdOrKey}/watchers", 0, (*call).handleAddWatcher)
+	e.op("DELETE", "/rest/api/{v}/issue/{issueIdOrKey}/watchers", 0, (*call).handleRemoveWatcher)
+	e.op("GET", "/rest/api/{v}/issue/{issueIdOrKey}/worklog", anon, (*call).handleGetWorklogs)
+	e.op("POST", "/rest/api/{v}/issue/{issueIdOrKey}/worklog", 0, (*call).handleAddWorklog)
+	e.op("GET", "/rest/api/{v}/issue/{issueIdOrKey}/remotelink", anon, (*call).handleGetRemoteLinks)
+	e.op("POST", "/rest/api/{v}/issue/{issueIdOrKey}/remotelink", 0, (*call).handleAddRemoteLink)
+	e.op("POST", "/rest/api/{v}/issueLink", 0, (*call).handleCreateLink)
+	e.op("GET", "/rest/api/{v}/issueLink/{linkId}", anon, (*call).handleGetLink)
+	e.op("DELETE", "/rest/api/{v}/issueLink/{linkId}", 0, (*call).handleDeleteLink)
+	e.op("GET", "/rest/api/{v}/issueLinkType", anon, (*call).handleLinkTypes)
+	e.op("GET", "/rest/api/{v}/issueLinkType/{issueLinkTypeId}", anon, (*call).handleLinkType)
+	e.op("GET", "/rest/api/{v}/resolution", anon, (*call).handleResolutions)
 
 	e.op("GET", "/rest/api/{v}/issue/createmeta/{projectIdOrKey}/issuetypes", anon, (*call).handleCreatemetaTypes)
 	e.op("GET", "/rest/api/{v}/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}", anon, (*call).handleCreatemetaFields)
@@ -46,5 +62,6 @@ func (e *Emulator) routes() {
 	e.op("GET", "/rest/api/{v}/search", anon|dcOnly, (*call).handleSearchDC)
 	e.op("POST", "/rest/api/{v}/search", anon|dcOnly, (*call).handleSearchDC)
 
+	e.agileRoutes()
 	e.siteRoutes()
 }

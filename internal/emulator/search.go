@@ -86,11 +86,13 @@ func (d issueDoc) Field(name string) []string {
 			return []string{p.Name, p.ID}
 		}
 	case "resolution":
-		if !is.Resolved.IsZero() {
-			return []string{"Done", "10000"}
+		if r := resolutionByRef(is.ResolutionID, ""); r != nil {
+			return []string{r.Name, r.ID}
 		}
 	case "summary":
 		return []string{is.Summary}
+	case "rank":
+		return []string{rank(is)}
 	case "description":
 		if len(is.Description) > 0 {
 			return []string{adfText(is.Description)}

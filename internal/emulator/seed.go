@@ -149,6 +149,19 @@ type SeedProject struct {
 	// DefaultAssignee is PROJECT_LEAD or UNASSIGNED (default).
 	DefaultAssignee string              `json:"defaultAssignee,omitempty"`
 	Permissions     map[string][]string `json:"permissions"`
+	// Sprints are the sprints of the project's board (software projects
+	// get one board each; a board with sprints is a scrum board).
+	Sprints []SeedSprint `json:"sprints,omitempty"`
+}
+
+// SeedSprint is a sprint; State is closed, active or future. Without
+// dates, a closed sprint ended a week before start, an active one runs
+// from a week before start to a week after.
+type SeedSprint struct {
+	ID    int    `json:"id"`
+	Name  string `json:"name"`
+	State string `json:"state"`
+	Goal  string `json:"goal,omitempty"`
 }
 
 // SeedIssue is an issue present at start. Description is a plain string
@@ -169,6 +182,7 @@ type SeedIssue struct {
 	PreviousKeys []string                   `json:"previousKeys,omitempty"`
 	Fields       map[string]json.RawMessage `json:"fields,omitempty"`
 	Comments     []SeedComment              `json:"comments,omitempty"`
+	Sprint       int                        `json:"sprint,omitempty"` // sprint id
 }
 
 // SeedComment is a comment present at start.
@@ -334,7 +348,7 @@ func (site *SeedSite) check(where string, users map[string]bool) error {
 		}
 		workflows[w.Name] = true
 	}
-	keys, ids := map[string]bool{}, map[string]bool{}
+	keys, ids, sprints := map[string]bool{}, map[string]bool{}, map[int]bool{}
 	for _, p := range site.Projects {
 		pw := fmt.Sprintf("%s: project %s", where, p.Key)
 		switch {
@@ -368,6 +382,15 @@ func (site *SeedSite) check(where string, users map[string]bool) error {
 				return fmt.Errorf("%s: field %q is not a custom field of the site", pw, f)
 			}
 		}
+		for _, sp := range p.Sprints {
+			if sp.ID <= 0 || sp.Name == "" || (sp.State != "closed" && sp.State != "active" && sp.State != "future") {
+				return fmt.Errorf("%s: sprint %q: a positive id, a name and a state of closed, active or future are required", pw, sp.Name)
+			}
+			if sprints[sp.ID] {
+				return fmt.Errorf("%s: duplicate sprint id %d", pw, sp.ID)
+			}
+			sprints[sp.ID] = true
+		}
 		for perm, grantees := range p.Permissions {
 			if def, ok := permissionByKey[perm]; !ok || def.Type != "PROJECT" {
 				return fmt.Errorf("%s: %q is not a project permission key", pw, perm)
@@ -395,6 +418,9 @@ func (site *SeedSite) check(where string, users map[string]bool) error {
 		}
 		if is.Status != "" && !statuses[is.Status] {
 			return fmt.Errorf("%s: issue %s: status %q does not exist", where, is.Key, is.Status)
+		}
+		if is.Sprint != 0 && !sprints[is.Sprint] {
+			return fmt.Errorf("%s: issue %s: sprint %d does not exist", where, is.Key, is.Sprint)
 		}
 		if is.Priority != "" && !prios[is.Priority] {
 			return fmt.Errorf("%s: issue %s: priority %q does not exist", where, is.Key, is.Priority)

@@ -110,7 +110,7 @@ func (e *Emulator) serveSite(w http.ResponseWriter, r *http.Request, s *site, pr
 	u.Path, u.RawPath = tail, ""
 	r2.URL = &u
 	c.r = r2
-	if gateway && !strings.HasPrefix(tail, "/rest/api/") {
+	if gateway && !strings.HasPrefix(tail, "/rest/api/") && !strings.HasPrefix(tail, "/rest/agile/") {
 		e.counts.add(r.Method + " /ex/jira/{cloudId}")
 		if !e.inject(w, r, r.URL.Path) {
 			return

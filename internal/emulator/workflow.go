@@ -32,7 +32,7 @@ func (c *call) transitionList(is *issue, withFields bool) []any {
 
 // transition moves is along transition id; it returns Jira's message when
 // the transition is not available. The caller holds e.mu.
-func (c *call) transition(is *issue, id string, now time.Time) string {
+func (c *call) transition(is *issue, id, res string, now time.Time) string {
 	p := c.site.projectOf(is)
 	for _, t := range p.workflow.transitionsFrom(is.StatusID) {
 		if t.ID != id {
@@ -42,8 +42,9 @@ func (c *call) transition(is *issue, id string, now time.Time) string {
 		is.Updated = now
 		if c.site.statuses[t.To].Category == "done" {
 			is.Resolved = now
+			is.ResolutionID = cmpOr(res, resolutionDone)
 		} else {
-			is.Resolved = time.Time{}
+			is.Resolved, is.ResolutionID = time.Time{}, ""
 		}
 		return ""
 	}
@@ -89,14 +90,26 @@ func (c *call) handleDoTransition() {
 		return
 	}
 	in := &fieldInput{c: c, p: p, current: is, errs: map[string]string{}}
-	// Resolution is on every transition screen here; Done sets it anyway.
+	// Resolution is on every transition screen into a done status; a
+	// transition there without one resolves as Done.
+	res := ""
+	if raw, ok := body.Fields["resolution"]; ok {
+		var ref struct{ ID, Name string }
+		json.Unmarshal(raw, &ref)
+		r := resolutionByRef(ref.ID, ref.Name)
+		if r == nil {
+			in.fail("resolution", "Could not find valid 'id' or 'name' in resolution object.")
+		} else {
+			res = r.ID
+		}
+	}
 	sets := in.changes(body.Fields, body.Update, func(id string) bool { return id == "resolution" })
 	if len(in.errs) > 0 {
 		c.json(http.StatusBadRequest, newErrors(nil, in.errs))
 		return
 	}
 	now := c.e.now()
-	if msg := c.transition(is, body.Transition.ID, now); msg != "" {
+	if msg := c.transition(is, body.Transition.ID, res, now); msg != "" {
 		c.fail(http.StatusBadRequest, msg)
 		return
 	}

@@ -54,6 +54,7 @@ var fields = map[string]fieldDef{
 	"comment":        {kind: kindText, ops: opsText},
 	"text":           {kind: kindText, ops: opsText},
 	"parent":         {kind: kindName, ops: opsEq, sortable: true},
+	"rank":           {kind: kindLabel, sortable: true},
 	"created":        {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},
 	"updated":        {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},
 	"duedate":        {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},

@@ -29,6 +29,7 @@
 //	parent             parent key, parent id; nil when none
 //	created, updated   one timestamp: RFC 3339 or Jira's "2006-01-02T15:04:05.000-0700"
 //	duedate            "2006-01-02"; nil when none
+//	rank               the lexorank: sortable only (ORDER BY rank), as in Jira
 //	customfield_NNNNN  the values as strings (cf[NNNNN] in a query asks for this name)
 //
 // Dates in queries are read in Env.Now's location and compared at minute
