@@ -38,7 +38,8 @@ type Fault struct {
 const FaultSyntax = `[METHOD ]PATH=ACTION[xCOUNT][@PROBABILITY]
   PATH    a glob on the request path; * matches anything (slashes too)
   ACTION  a status code (503), 429[:RETRY_AFTER], reset, truncate,
-          html502, html503, stall[:DURATION]
+          html502, html503, stall[:DURATION]; RETRY_AFTER and DURATION
+          are durations with a unit (7s, 250ms, 1m; a bare 7 is refused)
   COUNT   fail only the next COUNT matching requests (default: all)
   PROB    fail a matching request with this probability (0-1)
 examples: 'GET /rest/api/3/myself=503x2'  '*/search/jql=429:5sx1'
@@ -76,6 +77,9 @@ func ParseFault(s string) (Fault, error) {
 	f.Action = strings.ToLower(action)
 	if arg != "" {
 		d, err := time.ParseDuration(arg)
+		if _, bare := strconv.ParseFloat(arg, 64); bare == nil {
+			return f, fmt.Errorf("fault %q: %q needs a unit: write %ss for seconds or %sms for milliseconds", s, arg, arg, arg)
+		}
 		if err != nil {
 			return f, fmt.Errorf("fault %q: %q is not a duration (try 5s or 250ms)", s, arg)
 		}

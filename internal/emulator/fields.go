@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/ticket-mate/tm/internal/emulator/adfschema"
 )
 
 // Field-error wording Jira uses (contract §A4 and observed responses).
@@ -16,6 +19,7 @@ const (
 	msgSummaryMissing   = "You must specify a summary of the issue."
 	msgSummaryTooLong   = "Summary must be less than 255 characters."
 	msgNotADF           = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+	msgTextTooLong      = "The entered text is too long. It exceeds the allowed limit of 32,767 characters."
 	msgNotString        = "Operation value must be a string"
 	msgNotNumber        = "Operation value must be a number"
 	msgSubtaskNoParent  = "Issue type is a sub-task but parent issue key or id not specified."
@@ -277,21 +281,37 @@ func (c *call) userLabel(u *user) string {
 
 // richIn checks a rich-text value: an ADF document on v3, a wiki-markup
 // string on v2 (converted to ADF for storage).
+//
+// Jira checks ADF against Atlassian's schema and refuses a value longer
+// than 32,767 characters: on v3 it counts the document's JSON, which is
+// what it stores; on v2 the wiki markup.
 func (in *fieldInput) richIn(id string, raw json.RawMessage) (json.RawMessage, bool) {
 	if in.c.v3() {
-		if !isADF(raw) {
+		if adfschema.Check(raw) != nil {
 			in.fail(id, msgNotADF)
 			return nil, false
 		}
-		return compactJSON(raw), true
+		doc := compactJSON(raw)
+		if utf8.RuneCount(doc) > maxTextLength {
+			in.fail(id, msgTextTooLong)
+			return nil, false
+		}
+		return doc, true
 	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
 		in.fail(id, msgNotString)
 		return nil, false
 	}
+	if utf8.RuneCountInString(s) > maxTextLength {
+		in.fail(id, msgTextTooLong)
+		return nil, false
+	}
 	return wikiToADF(s), true
 }
+
+// maxTextLength is Jira's limit on a text field's stored value.
+const maxTextLength = 32767
 
 func (in *fieldInput) parentSetter(raw json.RawMessage, isNull bool) func(*issue) {
 	if isNull {
@@ -358,27 +378,6 @@ func setRich(is *issue, id string, doc json.RawMessage) {
 		}
 		is.Custom[id] = doc
 	}
-}
-
-// isADF checks the outline of an Atlassian Document: {"type":"doc",
-// "version":1,"content":[nodes with a type]}.
-func isADF(raw json.RawMessage) bool {
-	var doc struct {
-		Type    string `json:"type"`
-		Version int    `json:"version"`
-		Content []struct {
-			Type string `json:"type"`
-		} `json:"content"`
-	}
-	if json.Unmarshal(raw, &doc) != nil || doc.Type != "doc" || doc.Version != 1 || doc.Content == nil {
-		return false
-	}
-	for _, n := range doc.Content {
-		if n.Type == "" {
-			return false
-		}
-	}
-	return true
 }
 
 func compactJSON(raw json.RawMessage) json.RawMessage {

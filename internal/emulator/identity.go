@@ -124,9 +124,19 @@ func (e *Emulator) siteRoutes() {
 		c.r = r
 		e.indexPage(c)
 	})
-	e.mux.HandleFunc("/rest/", func(w http.ResponseWriter, r *http.Request) {
+	e.mux.HandleFunc(restCatchAll, func(w http.ResponseWriter, r *http.Request) {
 		c := r.Context().Value(callKey{}).(*call)
 		c.r = r
+		if allow := e.allowedMethods(r); len(allow) > 0 {
+			// The resource exists: a client must not read "not found" here.
+			e.counts.add(r.Method + " (method not allowed)")
+			if !e.inject(w, r, c.fullPath) {
+				return
+			}
+			w.Header().Set("Allow", strings.Join(allow, ","))
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
 		e.counts.add(r.Method + " (unknown REST path)")
 		if !e.inject(w, r, c.fullPath) {
 			return

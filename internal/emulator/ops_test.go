@@ -34,6 +34,8 @@ func TestParseFault(t *testing.T) {
 		{in: "/x=503@2", err: "probability must be a number in (0,1]"},
 		{in: "/x=stall:soon", err: `"soon" is not a duration`},
 		{in: "/x=503x0", err: "the count after x must be positive"},
+		{in: "*/myself=429:7", err: `"7" needs a unit: write 7s for seconds`},
+		{in: "*/myself=stall:1.5", err: `"1.5" needs a unit`},
 	}
 	for _, tc := range cases {
 		got, err := emulator.ParseFault(tc.in)

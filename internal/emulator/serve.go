@@ -189,6 +189,9 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !c.e.limits.allow(c) {
 		return
 	}
+	if !c.acceptsBody() {
+		return
+	}
 	c.headers()
 	rt.h(c)
 }

@@ -173,3 +173,27 @@ func TestPrintSeed(t *testing.T) {
 		t.Errorf("seed output: %.200s", out)
 	}
 }
+
+// TestHelpDocumentsFaults: --help spells out the --fault syntax, units
+// included, and a bare number is refused with the fix.
+func TestHelpDocumentsFaults(t *testing.T) {
+	io, _, out, _ := iostreams.Test()
+	cmd := sandbox.NewCmd(&factory.Factory{IO: io}, nil)
+	cmd.SetOut(out)
+	cmd.SetArgs([]string{"--help"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"[METHOD ]PATH=ACTION[xCOUNT][@PROBABILITY]", "429[:RETRY_AFTER]", "a bare 7 is refused", "stall[:DURATION]"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	io2, _, _, _ := iostreams.Test()
+	cmd = sandbox.NewCmd(&factory.Factory{IO: io2}, nil)
+	cmd.SetArgs([]string{"--fault", "*/myself=429:7", "--addr", "127.0.0.1:0"})
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "write 7s") {
+		t.Errorf("--fault '*/myself=429:7': err %v, want the unit explained", err)
+	}
+}
