@@ -38,6 +38,23 @@ var contractOps = []string{
 	"GET /rest/api/3/search/jql",
 	"POST /rest/api/3/search/jql",
 	"POST /rest/api/3/search/approximate-count",
+	// What hangs off an issue, and the resolutions.
+	"DELETE /rest/api/3/issue/{issueIdOrKey}",
+	"GET /rest/api/3/issue/{issueIdOrKey}/editmeta",
+	"GET /rest/api/3/issue/{issueIdOrKey}/watchers",
+	"POST /rest/api/3/issue/{issueIdOrKey}/watchers",
+	"DELETE /rest/api/3/issue/{issueIdOrKey}/watchers",
+	"GET /rest/api/3/issue/{issueIdOrKey}/worklog",
+	"POST /rest/api/3/issue/{issueIdOrKey}/worklog",
+	"GET /rest/api/3/issue/{issueIdOrKey}/remotelink",
+	"POST /rest/api/3/issue/{issueIdOrKey}/remotelink",
+	"POST /rest/api/3/issueLink",
+	"GET /rest/api/3/issueLink/{linkId}",
+	"DELETE /rest/api/3/issueLink/{linkId}",
+	"GET /rest/api/3/issueLinkType",
+	"GET /rest/api/3/issueLinkType/{issueLinkTypeId}",
+	"GET /rest/api/3/resolution",
+	"POST /rest/api/3/issue/bulkfetch",
 }
 
 // TestMain checks, after a full run, that every contract operation went

@@ -168,7 +168,8 @@ func (c *call) handleCreateLink() {
 		return
 	}
 	if !c.site.can(c.who, permLink, c.site.projectOf(in), in) {
-		c.fail(http.StatusForbidden, "You do not have the permission to link issues in project '"+c.site.projectOf(in).Key+"'.")
+		// Jira answers 404 here, as for an issue the caller cannot see.
+		c.fail(http.StatusNotFound, "You do not have the permission to link issues in project '"+c.site.projectOf(in).Key+"'.")
 		return
 	}
 	if in == out {
@@ -186,8 +187,7 @@ func (c *call) handleCreateLink() {
 	}
 	for _, l := range in.Links {
 		if l.Type == t.ID && l.Other == out.ID && !l.Outward {
-			c.headers()
-			c.w.WriteHeader(http.StatusCreated) // Jira accepts a duplicate and keeps one link
+			c.created() // Jira accepts a duplicate and keeps one link
 			return
 		}
 	}
@@ -202,7 +202,13 @@ func (c *call) handleCreateLink() {
 		c.addComment(out, doc)
 	}
 	c.e.changed()
+	c.created()
+}
+
+// created answers 201 with no body, as linking issues does.
+func (c *call) created() {
 	c.headers()
+	c.w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	c.w.WriteHeader(http.StatusCreated)
 }
 
