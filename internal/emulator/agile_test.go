@@ -78,6 +78,24 @@ func TestSprints(t *testing.T) {
 	}
 	wantError(t, c.do("POST", "/rest/agile/1.0/sprint/1/issue", m{"issues": []string{"SPACE2-3"}}), 400, "closed sprint")
 	wantError(t, classic(t, s, samEmail).do("POST", "/rest/agile/1.0/sprint/3/issue", m{"issues": []string{"SPACE2-3"}}), 403, "permission")
+	search := func(jql string) []string {
+		r := c.do("POST", "/rest/api/3/search/jql", m{"jql": jql, "fields": []string{"key"}})
+		want(t, r, 200)
+		return names(r.obj(t)["issues"].([]any), "key")
+	}
+	if got := search("project = SPACE2 AND sprint in openSprints() ORDER BY key"); !slices.Equal(got, []string{"SPACE2-2", "SPACE2-3"}) {
+		t.Errorf("openSprints() = %v", got)
+	}
+	if got := search("project = SPACE2 AND sprint in closedSprints()"); !slices.Equal(got, []string{"SPACE2-1"}) {
+		t.Errorf("closedSprints() = %v", got)
+	}
+	if got := search(`project = SPACE2 AND sprint = "SPACE2 Sprint 2"`); !slices.Equal(got, []string{"SPACE2-3"}) {
+		t.Errorf("sprint = name: %v", got)
+	}
+	if got := search("project = SPACE2 AND sprint is EMPTY ORDER BY key"); !slices.Equal(got, []string{"SPACE2-4", "SPACE2-5"}) {
+		t.Errorf("sprint is EMPTY: %v", got)
+	}
+	wantError(t, c.do("POST", "/rest/api/3/search/jql", m{"jql": "project = SPACE2 AND assignee in openSprints()"}), 400, "invalid for the field")
 	want(t, c.get("/rest/agile/1.0/sprint/2"), 200)
 	want(t, c.get("/rest/agile/1.0/sprint/99"), 404)
 }

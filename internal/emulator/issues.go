@@ -535,11 +535,7 @@ func (c *call) fieldValue(is *issue, f *fieldDef) any {
 		if parent == nil {
 			return nil
 		}
-		id := strconv.FormatInt(parent.ID, 10)
-		return obj{"id": id, "key": parent.Key, "self": c.api() + "/issue/" + id, "fields": obj{
-			"summary": parent.Summary, "status": c.statusObj(s.statuses[parent.StatusID]),
-			"priority": c.priorityObj(s.prioByID[parent.PriorityID]), "issuetype": c.issueTypeObj(s.types[parent.TypeID]),
-		}}
+		return c.linkedIssue(parent)
 	case "created":
 		return fmtTime(is.Created)
 	case "updated":

@@ -54,6 +54,8 @@ var contractOps = []string{
 	"GET /rest/api/3/issueLinkType",
 	"GET /rest/api/3/issueLinkType/{issueLinkTypeId}",
 	"GET /rest/api/3/resolution",
+	"GET /rest/api/3/project/{projectIdOrKey}/versions",
+	"GET /rest/api/3/project/{projectIdOrKey}/components",
 	"POST /rest/api/3/issue/bulkfetch",
 }
 

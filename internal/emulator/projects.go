@@ -120,6 +120,17 @@ func (c *call) handleGetProject() {
 	c.json(http.StatusOK, c.projectObj(p, splitSet(c.q("expand")), true))
 }
 
+// GET /rest/api/{v}/project/{projectIdOrKey}/versions and /components:
+// the sandbox's projects have neither, so both lists are empty.
+func (c *call) handleProjectEmptyList() {
+	key := c.r.PathValue("projectIdOrKey")
+	if p := c.site.projectByIDOrKey(key); p == nil || !c.site.visible(c.who, p) {
+		c.fail(http.StatusNotFound, strings.Replace(msgNoProject, "%s", key, 1))
+		return
+	}
+	c.json(http.StatusOK, []any{})
+}
+
 // GET /rest/api/2/projects/picker (Data Center)
 func (c *call) handleProjectPicker() {
 	query := strings.ToLower(c.q("query"))

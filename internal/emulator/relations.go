@@ -268,6 +268,17 @@ func (c *call) watchesField(is *issue) obj {
 	return obj{"self": c.api() + "/issue/" + is.Key + "/watchers", "watchCount": len(is.Watchers), "isWatching": watching}
 }
 
+// mayManageWatchers answers 403 unless the caller may add or remove u:
+// anyone may watch themselves, editors and admins may manage the list.
+func (c *call) mayManageWatchers(is *issue, u *user) bool {
+	p := c.site.projectOf(is)
+	if u == c.who || c.site.can(c.who, permEdit, p, is) || c.site.can(c.who, permAdminProj, p, is) {
+		return true
+	}
+	c.fail(http.StatusForbidden, "You do not have the permission to manage the watcher list.")
+	return false
+}
+
 // GET /rest/api/{v}/issue/{issueIdOrKey}/watchers
 func (c *call) handleGetWatchers() {
 	c.e.mu.RLock()
@@ -317,8 +328,7 @@ func (c *call) handleAddWatcher() {
 		c.fail(http.StatusNotFound, "The user \""+ref+"\" does not exist.")
 		return
 	}
-	if u != c.who && !c.site.can(c.who, permAdminProj, c.site.projectOf(is), is) && !c.site.can(c.who, permEdit, c.site.projectOf(is), is) {
-		c.fail(http.StatusForbidden, "You do not have the permission to manage the watcher list.")
+	if !c.mayManageWatchers(is, u) {
 		return
 	}
 	if !slices.Contains(is.Watchers, u.AccountID) {
@@ -346,8 +356,7 @@ func (c *call) handleRemoveWatcher() {
 		c.fail(http.StatusNotFound, "The user \""+ref+"\" does not exist.")
 		return
 	}
-	if u != c.who && !c.site.can(c.who, permAdminProj, c.site.projectOf(is), is) && !c.site.can(c.who, permEdit, c.site.projectOf(is), is) {
-		c.fail(http.StatusForbidden, "You do not have the permission to manage the watcher list.")
+	if !c.mayManageWatchers(is, u) {
 		return
 	}
 	is.Watchers = slices.DeleteFunc(is.Watchers, func(id string) bool { return id == u.AccountID })

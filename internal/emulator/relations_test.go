@@ -219,6 +219,11 @@ func TestWatchers(t *testing.T) {
 	if o["watchCount"] != 2.0 || o["isWatching"] != true || len(o["watchers"].([]any)) != 2 {
 		t.Errorf("watchers = %s", r.body)
 	}
+	r = c.do("POST", "/rest/api/3/search/jql", m{"jql": "project = SPACE2 AND issue in watchedIssues()", "fields": []string{"key"}})
+	want(t, r, 200)
+	if got := names(r.obj(t)["issues"].([]any), "key"); !slices.Equal(got, []string{"SPACE2-1"}) {
+		t.Errorf("watchedIssues() = %v", got)
+	}
 	want(t, c.do("DELETE", "/rest/api/3/issue/SPACE2-1/watchers?accountId="+s.User(t, miaEmail).AccountID, nil), 204)
 	if w := fieldsOf(t, c, "SPACE2-1")["watches"].(map[string]any); w["watchCount"] != 1.0 {
 		t.Errorf("watches = %v", w)
@@ -275,6 +280,19 @@ func TestRemoteLinks(t *testing.T) {
 		t.Errorf("remote links = %s", r.body)
 	}
 	wantError(t, raw.do("POST", "/rest/api/3/issue/SPACE2-2/remotelink", m{"object": m{"title": "no url"}}), 400, "url")
+}
+
+func TestVersionsAndComponents(t *testing.T) {
+	s := start(t, emulator.Options{})
+	c := classic(t, s, youEmail)
+	for _, what := range []string{"versions", "components"} {
+		r := c.get("/rest/api/3/project/SPACE2/" + what)
+		want(t, r, 200)
+		if string(r.body) != "[]" {
+			t.Errorf("%s = %s", what, r.body)
+		}
+		want(t, c.get("/rest/api/3/project/SECRET/"+what), 404)
+	}
 }
 
 func TestDeleteIssue(t *testing.T) {

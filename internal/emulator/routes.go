@@ -14,6 +14,8 @@ func (e *Emulator) routes() {
 	e.op("GET", "/rest/api/{v}/project/search", anon|cloudOnly, (*call).handleProjectSearch)
 	e.op("GET", "/rest/api/{v}/project", anon, (*call).handleProjectList)
 	e.op("GET", "/rest/api/{v}/project/{projectIdOrKey}", anon, (*call).handleGetProject)
+	e.op("GET", "/rest/api/{v}/project/{projectIdOrKey}/versions", anon, (*call).handleProjectEmptyList)
+	e.op("GET", "/rest/api/{v}/project/{projectIdOrKey}/components", anon, (*call).handleProjectEmptyList)
 	e.op("GET", "/rest/api/{v}/projects/picker", anon|dcOnly, (*call).handleProjectPicker)
 	e.op("GET", "/rest/api/{v}/mypermissions", anon, (*call).handleMyPermissions)
 

@@ -62,7 +62,22 @@ func (d issueDoc) Field(name string) []string {
 		p := s.projectOf(is)
 		return []string{p.Key, p.ID, p.Name}
 	case "key":
-		return append([]string{is.Key}, is.PreviousKeys...)
+		out := append([]string{is.Key}, is.PreviousKeys...)
+		if d.c.who != nil && slices.Contains(is.Watchers, d.c.who.AccountID) {
+			out = append(out, jql.Marker("watchedIssues"))
+		}
+		return out
+	case "sprint":
+		var out []string
+		for _, id := range is.SprintIDs {
+			if sp := s.sprintBy[id]; sp != nil {
+				out = append(out, sp.Name, strconv.Itoa(sp.ID), jql.Marker(sp.State+"Sprints"))
+				if sp.State != "closed" {
+					out = append(out, jql.Marker("openSprints"))
+				}
+			}
+		}
+		return out
 	case "id":
 		return []string{strconv.FormatInt(is.ID, 10)}
 	case "status":

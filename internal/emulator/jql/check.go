@@ -126,7 +126,23 @@ func checkLiteral(d fieldDef, typed string, op Op, v *Value) *Error {
 // functions the sandbox evaluates, by lower-case name, to their spelling.
 var functions = map[string]string{"currentuser": "currentUser", "now": "now"}
 
+// markerFuncs are the functions that stand for a set the caller's Issue
+// knows about (Marker), by the one field each is valid for.
+var markerFuncs = map[string]string{
+	"openSprints": "sprint", "closedSprints": "sprint", "futureSprints": "sprint",
+	"watchedIssues": "key",
+}
+
+// Marker is the value Issue.Field lists to say the issue is in the set of a
+// marker function: Marker("openSprints") among the sprint values of an
+// issue in an active or future sprint, Marker("watchedIssues") among the
+// key values of an issue the searcher watches.
+func Marker(function string) string { return "\x00" + function }
+
 func init() {
+	for name := range markerFuncs {
+		functions[strings.ToLower(name)] = name
+	}
 	for _, edge := range []string{"start", "end"} {
 		for _, unit := range []string{"Day", "Week", "Month", "Year"} {
 			name := edge + "Of" + unit
@@ -145,6 +161,15 @@ func checkFunc(d fieldDef, typed string, v *Value) *Error {
 		return &Error{Message: fmt.Sprintf("Unable to find JQL function '%s()'.", v.Text)}
 	}
 	v.Text = name
+	if field, ok := markerFuncs[name]; ok {
+		if d.name != field {
+			return &Error{Message: fmt.Sprintf("A value provided by the function '%s' is invalid for the field '%s'.", name, typed)}
+		}
+		if len(v.Args) > 0 {
+			return &Error{Message: fmt.Sprintf("Function '%s' expected '0' arguments but received '%d'.", name, len(v.Args))}
+		}
+		return nil
+	}
 	wantUser := name == "currentUser"
 	if (wantUser && d.kind != kindUser && d.kind != kindCustom) || (!wantUser && d.kind != kindDate && d.kind != kindCustom) {
 		return &Error{Message: fmt.Sprintf("A value provided by the function '%s' is invalid for the field '%s'.", name, typed)}

@@ -55,6 +55,7 @@ var fields = map[string]fieldDef{
 	"text":           {kind: kindText, ops: opsText},
 	"parent":         {kind: kindName, ops: opsEq, sortable: true},
 	"rank":           {kind: kindLabel, sortable: true},
+	"sprint":         {kind: kindName, ops: opsEq | opsEmpty, sortable: true},
 	"created":        {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},
 	"updated":        {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},
 	"duedate":        {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},
@@ -62,6 +63,7 @@ var fields = map[string]fieldDef{
 
 var aliases = map[string]string{
 	"issuekey":    "key",
+	"issue":       "key",
 	"type":        "issuetype",
 	"createddate": "created",
 	"updateddate": "updated",

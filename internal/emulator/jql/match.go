@@ -106,6 +106,12 @@ func (c *Clause) anyEqual(vs []string, env *Env, positive bool) bool {
 			}
 			continue
 		case Func:
+			if _, ok := markerFuncs[v.Text]; ok {
+				if contains(vs, Marker(v.Text), true) {
+					return true
+				}
+				continue
+			}
 			if v.date != nil {
 				if c.dateEqual(vs, v.date.at(env.Now), env) {
 					return true
