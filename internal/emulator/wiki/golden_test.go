@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ticket-mate/tm/internal/emulator/adfschema"
 	"github.com/ticket-mate/tm/internal/emulator/wiki"
 )
 
@@ -42,6 +43,10 @@ func TestGolden(t *testing.T) {
 				}
 			}
 			want := read(t, jf)
+			// What REST v2 stores must be a document REST v3 would accept.
+			if err := adfschema.Check(got); err != nil {
+				t.Errorf("ToADF(%s) breaks the ADF schema: %v", wf, err)
+			}
 			if !sameJSON(t, got, []byte(want)) {
 				t.Errorf("ToADF(%s)\n got: %s\nwant: %s", wf, got, compact(t, want))
 			}

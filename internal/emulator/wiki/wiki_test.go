@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ticket-mate/tm/internal/emulator/adfschema"
 	"github.com/ticket-mate/tm/internal/emulator/wiki"
 )
 
@@ -196,6 +197,9 @@ func FuzzToADF(f *testing.F) {
 		}
 		if err := validADF(out); err != nil {
 			t.Fatalf("ToADF(%q) = %s: %v", s, out, err)
+		}
+		if err := adfschema.Check(out); err != nil {
+			t.Fatalf("ToADF(%q) = %s breaks Atlassian's ADF schema: %v", s, out, err)
 		}
 		if _, err := wiki.FromADF(out); err != nil {
 			t.Fatalf("FromADF(ToADF(%q)): %v", s, err)
