@@ -258,6 +258,11 @@ func TestStatePersists(t *testing.T) {
 	c := rawClient(t, s.URL, basic(you.Email, you.ClassicToken))
 	want(t, c.do("POST", "/rest/api/3/issue", spaceTask(m{"summary": "kept"})), 201)
 	want(t, c.do("POST", "/rest/api/3/issue/SPACE2-6/comment", m{"body": adf("also kept")}), 201)
+	want(t, c.do("POST", "/rest/api/3/issueLink", m{"type": m{"name": "Relates"}, "inwardIssue": m{"key": "SPACE2-6"}, "outwardIssue": m{"key": "SPACE2-1"}}), 201)
+	want(t, c.do("POST", "/rest/api/3/issue/SPACE2-6/watchers", `"`+you.AccountID+`"`), 204)
+	want(t, c.do("POST", "/rest/api/3/issue/SPACE2-6/worklog", m{"timeSpent": "2h"}), 201)
+	want(t, c.do("POST", "/rest/agile/1.0/sprint/3/issue", m{"issues": []string{"SPACE2-6"}}), 204)
+	want(t, c.do("POST", "/rest/api/3/issue/SPACE2-6/transitions", m{"transition": m{"id": "21"}, "fields": m{"resolution": m{"name": "Duplicate"}}}), 204)
 	if err := s.E.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -281,6 +286,22 @@ func TestStatePersists(t *testing.T) {
 	r.json(t, &is)
 	if is.Fields.Summary != "kept" || is.Fields.Comment.Total != 1 {
 		t.Errorf("restored issue = %s", r.body)
+	}
+	var more struct {
+		Fields struct {
+			Issuelinks   []any
+			Watches      struct{ WatchCount int }
+			Timetracking struct{ TimeSpentSeconds int }
+			Resolution   struct{ Name string }
+			Sprint       []struct{ ID int } `json:"customfield_10020"`
+		}
+	}
+	r = c2.get("/rest/api/3/issue/SPACE2-6")
+	want(t, r, 200)
+	r.json(t, &more)
+	if f := more.Fields; len(f.Issuelinks) != 1 || f.Watches.WatchCount != 1 || f.Timetracking.TimeSpentSeconds != 7200 ||
+		f.Resolution.Name != "Duplicate" || len(f.Sprint) != 1 || f.Sprint[0].ID != 3 {
+		t.Errorf("links, watchers, worklogs, resolution or sprint lost in the restart: %s", r.body)
 	}
 	r = c2.do("POST", "/rest/api/3/issue", spaceTask(nil))
 	if r.obj(t)["key"] != "SPACE2-7" {
