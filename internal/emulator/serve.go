@@ -115,7 +115,7 @@ func (e *Emulator) serveSite(w http.ResponseWriter, r *http.Request, s *site, pr
 		if !e.inject(w, r, r.URL.Path) {
 			return
 		}
-		writeErrors(w, http.StatusNotFound, []string{"The gateway only serves the REST API under /rest/api/."}, nil)
+		writeErrors(w, http.StatusNotFound, []string{"The gateway only serves the REST APIs under /rest/api/ and /rest/agile/."}, nil)
 		return
 	}
 	e.mux.ServeHTTP(w, r2)

@@ -280,6 +280,12 @@ func everyday(statusMove []string, moved string, page []string, releaseFails str
 			}
 		}},
 		{name: "clone", args: []string{"issue", "clone", "SPACE2-2", "-s", "Cloned"}, want: []string{"SPACE2-10"}},
+		{name: "epic create", args: []string{"epic", "create", "--no-input", "-n", "Interop epic", "-s", "Interop epic"},
+			want: []string{"SPACE2-11"}, check: func(t *testing.T, s *sandbox) {
+				if ty := name(s.issue(t, "SPACE2-11")["issuetype"]); ty != "Epic" {
+					t.Errorf("epic create made a %q", ty)
+				}
+			}},
 		// The sandbox's projects have no versions; jira-cli says so and exits 1.
 		// On Data Center it asks REST v3, which Data Center does not have (a
 		// 404 from Jira Data Center too).
