@@ -144,6 +144,9 @@ func (e *Emulator) Reset() {
 		s.seedIssues(e.seed.Sites[i], e.start)
 	}
 	e.mu.Unlock()
+	e.views.mu.Lock()
+	e.views.issues = nil
+	e.views.mu.Unlock()
 	e.ResetRequests()
 	e.faults.clear()
 	e.limits.resetBuckets()

@@ -115,7 +115,8 @@ type Emulator struct {
 	persist  *persister
 	reqSeq   atomic.Uint64
 	cache    sync.Map // rendered bodies that depend only on their key
-	fixedHdr string   // Atl-Traceid prefix, random per emulator
+	views    viewHistory
+	fixedHdr string // Atl-Traceid prefix, random per emulator
 }
 
 // New builds an emulator: it loads the seed, restores state from

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // issueDetails is IssueUpdateDetails, the body of create and edit.
@@ -200,6 +202,53 @@ func (c *call) handleGetIssue() {
 	}
 	sel := parseFieldSelection(c.listParam("fields"), true)
 	c.json(http.StatusOK, c.issueObj(is, sel, splitSet(c.q("expand"))))
+	c.e.recordView(c, is)
+}
+
+// viewHistory is each user's recently viewed issues per site, newest
+// first: what issueHistory() and lastViewed search.
+type viewHistory struct {
+	mu     sync.Mutex
+	issues map[string][]viewed // cloudId + " " + accountId → views
+}
+
+type viewed struct {
+	id int64
+	at time.Time
+}
+
+const maxViewHistory = 50
+
+func (e *Emulator) recordView(c *call, is *issue) {
+	if c.who == nil {
+		return
+	}
+	k := c.site.cloudID + " " + c.who.AccountID
+	h := &e.views
+	h.mu.Lock()
+	if h.issues == nil {
+		h.issues = map[string][]viewed{}
+	}
+	list := slices.DeleteFunc(h.issues[k], func(v viewed) bool { return v.id == is.ID })
+	list = append([]viewed{{is.ID, e.now()}}, list...)
+	h.issues[k] = list[:min(len(list), maxViewHistory)]
+	h.mu.Unlock()
+}
+
+// lastViewed is when the caller last viewed is; zero when never.
+func (e *Emulator) lastViewed(c *call, is *issue) time.Time {
+	if c.who == nil {
+		return time.Time{}
+	}
+	h := &e.views
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, v := range h.issues[c.site.cloudID+" "+c.who.AccountID] {
+		if v.id == is.ID {
+			return v.at
+		}
+	}
+	return time.Time{}
 }
 
 // POST /rest/api/{v}/issue/bulkfetch: up to 100 issues; ones the caller

@@ -231,6 +231,27 @@ func TestWatchers(t *testing.T) {
 	wantError(t, c.do("POST", "/rest/api/3/issue/SPACE2-1/watchers", `"nobody-here"`), 404, "does not exist")
 }
 
+func TestIssueHistory(t *testing.T) {
+	s := start(t, emulator.Options{})
+	c := classic(t, s, youEmail)
+	history := func(c *client) []string {
+		r := c.do("POST", "/rest/api/3/search/jql", m{"jql": "issue in issueHistory() ORDER BY key", "fields": []string{"key"}})
+		want(t, r, 200)
+		return names(r.obj(t)["issues"].([]any), "key")
+	}
+	if got := history(c); len(got) != 0 {
+		t.Errorf("history before any view = %v", got)
+	}
+	want(t, c.get("/rest/api/3/issue/SPACE2-3"), 200)
+	want(t, c.get("/rest/api/3/issue/SPACE2-1"), 200)
+	if got := history(c); !slices.Equal(got, []string{"SPACE2-1", "SPACE2-3"}) {
+		t.Errorf("history = %v", got)
+	}
+	if got := history(classic(t, s, miaEmail)); len(got) != 0 {
+		t.Errorf("Mia sees Alex's history: %v", got)
+	}
+}
+
 func TestWorklogs(t *testing.T) {
 	s := start(t, emulator.Options{})
 	c := classic(t, s, youEmail)
@@ -285,6 +306,8 @@ func TestRemoteLinks(t *testing.T) {
 func TestVersionsAndComponents(t *testing.T) {
 	s := start(t, emulator.Options{})
 	c := classic(t, s, youEmail)
+	wantError(t, c.do("POST", "/rest/api/3/search/jql", m{"jql": "project = SPACE2 AND component = API"}), 400, "The value 'API' does not exist for the field 'component'.")
+	want(t, c.do("POST", "/rest/api/3/search/jql", m{"jql": "project = SPACE2 AND fixVersion is EMPTY"}), 200)
 	for _, what := range []string{"versions", "components"} {
 		r := c.get("/rest/api/3/project/SPACE2/" + what)
 		want(t, r, 200)

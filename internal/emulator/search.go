@@ -66,6 +66,9 @@ func (d issueDoc) Field(name string) []string {
 		if d.c.who != nil && slices.Contains(is.Watchers, d.c.who.AccountID) {
 			out = append(out, jql.Marker("watchedIssues"))
 		}
+		if !d.c.e.lastViewed(d.c, is).IsZero() {
+			out = append(out, jql.Marker("issueHistory"))
+		}
 		return out
 	case "sprint":
 		var out []string
@@ -108,6 +111,10 @@ func (d issueDoc) Field(name string) []string {
 		return []string{is.Summary}
 	case "rank":
 		return []string{rank(is)}
+	case "lastViewed":
+		if at := d.c.e.lastViewed(d.c, is); !at.IsZero() {
+			return []string{fmtTime(at)}
+		}
 	case "description":
 		if len(is.Description) > 0 {
 			return []string{adfText(is.Description)}
@@ -206,6 +213,14 @@ func (c *call) runQuery(q string, requireBounded bool, reconcile map[int64]bool)
 	if requireBounded && !query.Bounded() {
 		c.fail(http.StatusBadRequest, jql.UnboundedMessage)
 		return nil, false
+	}
+	// The sandbox's projects have no components or versions: any value
+	// named is one that does not exist.
+	for _, f := range []string{"component", "fixVersion", "affectedVersion"} {
+		if vals := query.Literals(f); len(vals) > 0 {
+			c.fail(http.StatusBadRequest, "The value '"+vals[0]+"' does not exist for the field '"+f+"'.")
+			return nil, false
+		}
 	}
 	for _, ref := range query.Projects() {
 		p := c.site.projectByIDOrKey(ref)

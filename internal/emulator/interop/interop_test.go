@@ -259,6 +259,9 @@ func everyday(statusMove []string, moved string, page []string, releaseFails str
 		{name: "epic issues", args: []string{"epic", "list", "SPACE2-4", "--plain"}, want: []string{"SPACE2-6", "SPACE2-9"}},
 		{name: "view after", args: []string{"issue", "view", "SPACE2-6", "--plain", "--comments", "5"}, want: []string{"A comment from jira-cli", "1 linked"}},
 		{name: "watch", args: []string{"issue", "watch", "SPACE2-2", "Alex Morgan"}},
+		{name: "list history", args: []string{"issue", "list", "--history", "--plain", "--columns", "key"}, want: []string{"SPACE2-2", "SPACE2-6"}},
+		// SPACE2 has no components: Jira refuses a JQL value that does not exist.
+		{name: "list component", args: []string{"issue", "list", "-C", "API", "--plain"}, fails: "The value 'API' does not exist for the field 'component'."},
 		{name: "list watching", args: []string{"issue", "list", "-w", "--plain", "--columns", "key"}, want: []string{"KEY\nSPACE2-2\n"}},
 		{name: "worklog", args: []string{"issue", "worklog", "add", "SPACE2-2", "1h 30m", "--comment", "debugging", "--no-input"},
 			check: func(t *testing.T, s *sandbox) {

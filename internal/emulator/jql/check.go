@@ -130,7 +130,7 @@ var functions = map[string]string{"currentuser": "currentUser", "now": "now"}
 // knows about (Marker), by the one field each is valid for.
 var markerFuncs = map[string]string{
 	"openSprints": "sprint", "closedSprints": "sprint", "futureSprints": "sprint",
-	"watchedIssues": "key",
+	"watchedIssues": "key", "issueHistory": "key",
 }
 
 // Marker is the value Issue.Field lists to say the issue is in the set of a

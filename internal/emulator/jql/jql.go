@@ -27,11 +27,15 @@
 //	comment            each comment body as plain text
 //	text               not asked for: it searches summary, description and comment
 //	parent             parent key, parent id; nil when none
+//	lastViewed         when the searcher last viewed the issue; nil when never
 //	created, updated   one timestamp: RFC 3339 or Jira's "2006-01-02T15:04:05.000-0700"
 //	duedate            "2006-01-02"; nil when none
 //	sprint             name and id of each sprint; Marker("openSprints") when one is active or
 //	                   future, Marker("closedSprints") / Marker("futureSprints") likewise
-//	key                also Marker("watchedIssues") when the searcher watches the issue
+//	key                also Marker("watchedIssues") when the searcher watches the issue, and
+//	                   Marker("issueHistory") when the searcher has viewed it
+//	component, fixVersion, affectedVersion
+//	                   names; nil when none
 //	rank               the issue's lexorank: sortable only (ORDER BY rank), as in Jira
 //	customfield_NNNNN  the values as strings (cf[NNNNN] in a query asks for this name)
 //

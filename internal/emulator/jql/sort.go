@@ -46,7 +46,7 @@ func compareField(field string, va, vb []string) int {
 			}
 			return cmpInt(na, nb)
 		}
-	case "created", "updated", "duedate":
+	case "created", "updated", "duedate", "lastViewed":
 		ta, oka := issueTime(x, time.UTC)
 		tb, okb := issueTime(y, time.UTC)
 		if oka && okb {
