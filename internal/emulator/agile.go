@@ -84,26 +84,28 @@ func (c *call) epicLinkValue(is *issue) any {
 // addBoards gives every software project of ss its board and sprints.
 func (s *site) addBoards(ss SeedSite) {
 	s.sprintBy = map[int]*sprint{}
+	byProject := map[string]*board{}
 	for _, sp := range ss.Projects {
 		p := s.projByKey[sp.Key]
 		if p == nil || p.TypeKey != "software" {
 			continue
 		}
-		b := &board{ID: len(s.boards) + 1, Name: p.Key + " board", project: p}
-		switch {
-		case len(sp.Sprints) > 0:
-			b.Type = "scrum"
-		case p.TeamManaged:
+		b := &board{ID: len(s.boards) + 1, Name: p.Key + " board", project: p, Type: "kanban"}
+		if p.TeamManaged {
 			b.Type = "simple"
-		default:
-			b.Type = "kanban"
 		}
 		s.boards = append(s.boards, b)
-		for _, x := range sp.Sprints {
-			spr := &sprint{SeedSprint: x, board: b}
-			s.sprints = append(s.sprints, spr)
-			s.sprintBy[x.ID] = spr
+		byProject[p.Key] = b
+	}
+	for _, x := range ss.Sprints {
+		b := byProject[x.Project]
+		if b == nil {
+			continue // not a software project: no board
 		}
+		b.Type = "scrum"
+		spr := &sprint{SeedSprint: x, board: b}
+		s.sprints = append(s.sprints, spr)
+		s.sprintBy[x.ID] = spr
 	}
 	if len(s.boards) == 0 {
 		return

@@ -63,6 +63,7 @@ type SeedSite struct {
 	Fields            []SeedField         `json:"fields,omitempty"`
 	Workflows         []SeedWorkflow      `json:"workflows"`
 	Projects          []SeedProject       `json:"projects"`
+	Sprints           []SeedSprint        `json:"sprints,omitempty"`
 	Issues            []SeedIssue         `json:"issues,omitempty"`
 }
 
@@ -149,19 +150,19 @@ type SeedProject struct {
 	// DefaultAssignee is PROJECT_LEAD or UNASSIGNED (default).
 	DefaultAssignee string              `json:"defaultAssignee,omitempty"`
 	Permissions     map[string][]string `json:"permissions"`
-	// Sprints are the sprints of the project's board (software projects
-	// get one board each; a board with sprints is a scrum board).
-	Sprints []SeedSprint `json:"sprints,omitempty"`
 }
 
-// SeedSprint is a sprint; State is closed, active or future. Without
-// dates, a closed sprint ended a week before start, an active one runs
-// from a week before start to a week after.
+// SeedSprint is a sprint of a project's board (every software project has
+// one board; a board with sprints is a scrum board). State is closed,
+// active or future: a closed sprint ran from three weeks to one week
+// before the sandbox started, an active one runs from a week before to a
+// week after.
 type SeedSprint struct {
-	ID    int    `json:"id"`
-	Name  string `json:"name"`
-	State string `json:"state"`
-	Goal  string `json:"goal,omitempty"`
+	ID      int    `json:"id"`
+	Project string `json:"project"` // key
+	Name    string `json:"name"`
+	State   string `json:"state"`
+	Goal    string `json:"goal,omitempty"`
 }
 
 // SeedIssue is an issue present at start. Description is a plain string
@@ -348,7 +349,7 @@ func (site *SeedSite) check(where string, users map[string]bool) error {
 		}
 		workflows[w.Name] = true
 	}
-	keys, ids, sprints := map[string]bool{}, map[string]bool{}, map[int]bool{}
+	keys, ids := map[string]bool{}, map[string]bool{}
 	for _, p := range site.Projects {
 		pw := fmt.Sprintf("%s: project %s", where, p.Key)
 		switch {
@@ -382,15 +383,6 @@ func (site *SeedSite) check(where string, users map[string]bool) error {
 				return fmt.Errorf("%s: field %q is not a custom field of the site", pw, f)
 			}
 		}
-		for _, sp := range p.Sprints {
-			if sp.ID <= 0 || sp.Name == "" || (sp.State != "closed" && sp.State != "active" && sp.State != "future") {
-				return fmt.Errorf("%s: sprint %q: a positive id, a name and a state of closed, active or future are required", pw, sp.Name)
-			}
-			if sprints[sp.ID] {
-				return fmt.Errorf("%s: duplicate sprint id %d", pw, sp.ID)
-			}
-			sprints[sp.ID] = true
-		}
 		for perm, grantees := range p.Permissions {
 			if def, ok := permissionByKey[perm]; !ok || def.Type != "PROJECT" {
 				return fmt.Errorf("%s: %q is not a project permission key", pw, perm)
@@ -407,6 +399,18 @@ func (site *SeedSite) check(where string, users map[string]bool) error {
 		if err := checkGrantees(grantees, users); err != nil {
 			return fmt.Errorf("%s: %s: %w", where, perm, err)
 		}
+	}
+	sprints := map[int]bool{}
+	for _, sp := range site.Sprints {
+		switch {
+		case sp.ID <= 0 || sp.Name == "" || (sp.State != "closed" && sp.State != "active" && sp.State != "future"):
+			return fmt.Errorf("%s: sprint %q: a positive id, a name and a state of closed, active or future are required", where, sp.Name)
+		case sprints[sp.ID]:
+			return fmt.Errorf("%s: duplicate sprint id %d", where, sp.ID)
+		case !keys[sp.Project]:
+			return fmt.Errorf("%s: sprint %q: project %q is not a project of this site", where, sp.Name, sp.Project)
+		}
+		sprints[sp.ID] = true
 	}
 	for _, is := range site.Issues {
 		k, _, ok := splitIssueKey(is.Key)
