@@ -2,13 +2,16 @@
 // that follows Atlassian's OpenAPI document and the wire contract — several
 // sites told apart by path, the api.atlassian.com gateway, the OAuth
 // authorization server (package authserver), permissions, workflows, search,
-// rate limits, latency and scripted faults. It is the Jira of ticket-mate's
-// test suite.
+// the agile API's boards, sprints and epics, rate limits, latency and
+// scripted faults. It refuses what Jira refuses (rich text that breaks the
+// ADF schema, over-long text, non-JSON bodies, wrong methods) with Jira's
+// status and body. It is the Jira of ticket-mate's test suite; package
+// interop checks it against a client nobody here wrote.
 //
-// It imports the standard library, its own subpackages (authserver, jql,
-// wiki) and nothing else of ticket-mate: its wire types are written
-// independently of the client's, so a shared misunderstanding of Jira cannot
-// hide in both.
+// It imports the standard library, its own subpackages (adfschema,
+// authserver, jql, wiki) and nothing else of ticket-mate: its wire types are
+// written independently of the client's, so a shared misunderstanding of
+// Jira cannot hide in both.
 package emulator
 
 import (
