@@ -62,6 +62,9 @@ func (d issueDoc) Field(name string) []string {
 		p := s.projectOf(is)
 		return []string{p.Key, p.ID, p.Name}
 	case "key":
+		if !d.c.keyMarkers {
+			return append([]string{is.Key}, is.PreviousKeys...)
+		}
 		out := append([]string{is.Key}, is.PreviousKeys...)
 		if d.c.who != nil && slices.Contains(is.Watchers, d.c.who.AccountID) {
 			out = append(out, jql.Marker("watchedIssues"))
@@ -236,6 +239,7 @@ func (c *call) runQuery(q string, requireBounded bool, reconcile map[int64]bool)
 			return nil, false
 		}
 	}
+	c.keyMarkers = query.UsesFunction("watchedIssues") || query.UsesFunction("issueHistory")
 	now := c.e.now()
 	env := c.jqlEnv(now)
 	if err := query.CheckUsers(env); err != nil {

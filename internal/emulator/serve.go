@@ -28,6 +28,9 @@ type call struct {
 	hdrDone  bool
 	// rendered is the last JSON body sent, for handlers that cache it.
 	rendered []byte
+	// keyMarkers: the query being run asks for watchedIssues() or
+	// issueHistory(), so issue keys carry those markers.
+	keyMarkers bool
 }
 
 type callKey struct{}

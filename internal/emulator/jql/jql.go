@@ -218,6 +218,21 @@ func (q *Query) Fields() []string {
 	return out
 }
 
+// UsesFunction reports whether the WHERE part calls function name (as
+// spelled in the package's function list, e.g. "watchedIssues"), so the
+// caller computes the set behind a Marker only when it is asked for.
+func (q *Query) UsesFunction(name string) bool {
+	found := false
+	walk(q.Where, func(c *Clause) {
+		for _, v := range c.Values {
+			if v.Kind == Func && v.Text == name {
+				found = true
+			}
+		}
+	})
+	return found
+}
+
 func walk(e Expr, f func(*Clause)) {
 	switch e := e.(type) {
 	case *And:
