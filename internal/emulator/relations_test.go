@@ -16,6 +16,14 @@ func names(list []any, key string) []string {
 	return out
 }
 
+// searchKeys runs jql through /search/jql and returns the keys found.
+func searchKeys(t *testing.T, c *client, jql string) []string {
+	t.Helper()
+	r := c.do("POST", "/rest/api/3/search/jql", m{"jql": jql, "fields": []string{"key"}})
+	want(t, r, 200)
+	return names(r.obj(t)["issues"].([]any), "key")
+}
+
 func fieldsOf(t *testing.T, c *client, key string) map[string]any {
 	t.Helper()
 	r := c.get("/rest/api/3/issue/" + key)
@@ -45,11 +53,7 @@ func TestResolution(t *testing.T) {
 	if r, _ := fieldsOf(t, c, "SPACE2-2")["resolution"].(map[string]any); r["name"] != "Won't Do" {
 		t.Errorf("after Done: resolution = %v", r)
 	}
-	search := func(jql string) []string {
-		r := c.do("POST", "/rest/api/3/search/jql", m{"jql": jql, "fields": []string{"key"}})
-		want(t, r, 200)
-		return names(r.obj(t)["issues"].([]any), "key")
-	}
+	search := func(jql string) []string { return searchKeys(t, c, jql) }
 	if got := search(`project = SPACE2 AND resolution = "Won't Do"`); !slices.Equal(got, []string{"SPACE2-2"}) {
 		t.Errorf("resolution = Won't Do: %v", got)
 	}
@@ -143,11 +147,7 @@ func TestWorkflowStyles(t *testing.T) {
 func TestOrderByRank(t *testing.T) {
 	s := start(t, emulator.Options{})
 	c := classic(t, s, youEmail)
-	keys := func(jql string) []string {
-		r := c.do("POST", "/rest/api/3/search/jql", m{"jql": jql, "fields": []string{"key", "customfield_10019"}})
-		want(t, r, 200)
-		return names(r.obj(t)["issues"].([]any), "key")
-	}
+	keys := func(jql string) []string { return searchKeys(t, c, jql) }
 	asc := keys("project = SPACE2 ORDER BY rank")
 	desc := keys("project = SPACE2 ORDER BY Rank DESC")
 	if len(asc) != 5 || asc[0] != "SPACE2-1" || asc[4] != "SPACE2-5" {
@@ -219,9 +219,7 @@ func TestWatchers(t *testing.T) {
 	if o["watchCount"] != 2.0 || o["isWatching"] != true || len(o["watchers"].([]any)) != 2 {
 		t.Errorf("watchers = %s", r.body)
 	}
-	r = c.do("POST", "/rest/api/3/search/jql", m{"jql": "project = SPACE2 AND issue in watchedIssues()", "fields": []string{"key"}})
-	want(t, r, 200)
-	if got := names(r.obj(t)["issues"].([]any), "key"); !slices.Equal(got, []string{"SPACE2-1"}) {
+	if got := searchKeys(t, c, "project = SPACE2 AND issue in watchedIssues()"); !slices.Equal(got, []string{"SPACE2-1"}) {
 		t.Errorf("watchedIssues() = %v", got)
 	}
 	want(t, c.do("DELETE", "/rest/api/3/issue/SPACE2-1/watchers?accountId="+s.User(t, miaEmail).AccountID, nil), 204)
@@ -234,11 +232,7 @@ func TestWatchers(t *testing.T) {
 func TestIssueHistory(t *testing.T) {
 	s := start(t, emulator.Options{})
 	c := classic(t, s, youEmail)
-	history := func(c *client) []string {
-		r := c.do("POST", "/rest/api/3/search/jql", m{"jql": "issue in issueHistory() ORDER BY key", "fields": []string{"key"}})
-		want(t, r, 200)
-		return names(r.obj(t)["issues"].([]any), "key")
-	}
+	history := func(c *client) []string { return searchKeys(t, c, "issue in issueHistory() ORDER BY key") }
 	if got := history(c); len(got) != 0 {
 		t.Errorf("history before any view = %v", got)
 	}
