@@ -28,7 +28,7 @@ func (c *call) acceptsBody() bool {
 	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
 		return true
 	case mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data" || mt == "text/plain":
-		if !strings.EqualFold(r.Header.Get("X-Atlassian-Token"), "no-check") {
+		if tok := r.Header.Get("X-Atlassian-Token"); !strings.EqualFold(tok, "no-check") && !strings.EqualFold(tok, "nocheck") {
 			c.headers()
 			writeText(c.w, http.StatusForbidden, "XSRF check failed")
 			return false

@@ -82,7 +82,9 @@ func TestContentTypeRefused(t *testing.T) {
 		body := `{"fields":{"project":{"key":"SPACE2"},"issuetype":{"id":"10001"},"summary":"form"}}`
 		req, _ := http.NewRequest("POST", s.URL+"/rest/api/3/issue", strings.NewReader(body))
 		req.SetBasicAuth(you.Email, you.ClassicToken)
-		req.Header.Set("Content-Type", ctype)
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
 		for k, v := range hdr {
 			req.Header.Set(k, v)
 		}
@@ -103,6 +105,9 @@ func TestContentTypeRefused(t *testing.T) {
 	}
 	if resp := send("application/xml", nil); resp.StatusCode != 415 {
 		t.Errorf("application/xml: status %d, want 415", resp.StatusCode)
+	}
+	if resp := send("", nil); resp.StatusCode != 415 {
+		t.Errorf("a body without Content-Type: status %d, want 415", resp.StatusCode)
 	}
 	r := rawClient(t, s.URL, basic(you.Email, you.ClassicToken)).do("POST", "/rest/api/3/issue", spaceTask(nil))
 	want(t, r, 201)
