@@ -55,9 +55,10 @@ func (c *call) createIssue(d issueDetails) createResult {
 	if in.it = in.typeRef(raw); in.it == nil {
 		return bad()
 	}
+	// The creator watches what they create, Jira's default.
 	is := &issue{ProjectID: p.ID, TypeID: in.it.ID, StatusID: p.workflow.Initial,
 		PriorityID: c.site.defaultPriority(), Reporter: c.who.AccountID, Creator: c.who.AccountID,
-		Assignee: p.defaultAssignee()}
+		Assignee: p.defaultAssignee(), Watchers: []string{c.who.AccountID}}
 	sets := in.changes(d.Fields, d.Update, nil)
 	if _, ok := d.Fields["summary"]; !ok && d.Update["summary"] == nil {
 		in.fail("summary", msgSummaryMissing)
@@ -595,7 +596,10 @@ func (c *call) fieldValue(is *issue, f *fieldDef) any {
 		}
 		return fmtTime(is.Resolved)
 	case "statuscategorychangedate":
-		return fmtTime(is.Updated)
+		if is.CategoryChanged.IsZero() {
+			return fmtTime(is.Created)
+		}
+		return fmtTime(is.CategoryChanged)
 	case "resolution":
 		return c.resolutionObj(is.ResolutionID)
 	case "subtasks":

@@ -144,27 +144,30 @@ func (p *project) required(id string) bool {
 // issue is the stored form of an issue. Rich text is ADF JSON; custom
 // field values are stored as they are returned on REST v3.
 type issue struct {
-	ID           int64                      `json:"id"`
-	Key          string                     `json:"key"`
-	ProjectID    string                     `json:"projectId"`
-	TypeID       string                     `json:"typeId"`
-	StatusID     string                     `json:"statusId"`
-	PriorityID   string                     `json:"priorityId,omitempty"`
-	Summary      string                     `json:"summary"`
-	Description  json.RawMessage            `json:"description,omitempty"`
-	Environment  json.RawMessage            `json:"environment,omitempty"`
-	Labels       []string                   `json:"labels,omitempty"`
-	Assignee     string                     `json:"assignee,omitempty"`
-	Reporter     string                     `json:"reporter,omitempty"`
-	Creator      string                     `json:"creator,omitempty"`
-	DueDate      string                     `json:"duedate,omitempty"`
-	ParentID     int64                      `json:"parentId,omitempty"`
-	Custom       map[string]json.RawMessage `json:"custom,omitempty"`
-	Created      time.Time                  `json:"created"`
-	Updated      time.Time                  `json:"updated"`
-	Resolved     time.Time                  `json:"resolved,omitzero"`
-	PreviousKeys []string                   `json:"previousKeys,omitempty"`
-	Comments     []*comment                 `json:"comments,omitempty"`
+	ID          int64                      `json:"id"`
+	Key         string                     `json:"key"`
+	ProjectID   string                     `json:"projectId"`
+	TypeID      string                     `json:"typeId"`
+	StatusID    string                     `json:"statusId"`
+	PriorityID  string                     `json:"priorityId,omitempty"`
+	Summary     string                     `json:"summary"`
+	Description json.RawMessage            `json:"description,omitempty"`
+	Environment json.RawMessage            `json:"environment,omitempty"`
+	Labels      []string                   `json:"labels,omitempty"`
+	Assignee    string                     `json:"assignee,omitempty"`
+	Reporter    string                     `json:"reporter,omitempty"`
+	Creator     string                     `json:"creator,omitempty"`
+	DueDate     string                     `json:"duedate,omitempty"`
+	ParentID    int64                      `json:"parentId,omitempty"`
+	Custom      map[string]json.RawMessage `json:"custom,omitempty"`
+	Created     time.Time                  `json:"created"`
+	Updated     time.Time                  `json:"updated"`
+	Resolved    time.Time                  `json:"resolved,omitzero"`
+	// CategoryChanged is when the status last moved to another category;
+	// zero means since creation.
+	CategoryChanged time.Time  `json:"categoryChanged,omitzero"`
+	PreviousKeys    []string   `json:"previousKeys,omitempty"`
+	Comments        []*comment `json:"comments,omitempty"`
 	// ResolutionID is set by a transition into a done status, cleared on reopen.
 	ResolutionID string        `json:"resolution,omitempty"`
 	Links        []*issueLink  `json:"links,omitempty"`

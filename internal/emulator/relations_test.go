@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/ticket-mate/tm/internal/emulator"
 )
@@ -327,5 +328,35 @@ func TestDeleteIssue(t *testing.T) {
 	want(t, r, 201)
 	if r.obj(t)["key"] != "SPACE2-6" {
 		t.Errorf("new key = %s", r.body)
+	}
+}
+
+// TestNewIssueDefaults: the creator watches a new issue, and
+// statuscategorychangedate moves only when the status category does.
+func TestNewIssueDefaults(t *testing.T) {
+	s := start(t, emulator.Options{})
+	c := classic(t, s, youEmail)
+	want(t, c.do("POST", "/rest/api/3/issue", spaceTask(nil)), 201)
+	f := fieldsOf(t, c, "SPACE2-6")
+	if w := f["watches"].(map[string]any); w["watchCount"] != 1.0 || w["isWatching"] != true {
+		t.Errorf("watches of a new issue = %v", w)
+	}
+	if f["statuscategorychangedate"] != f["created"] {
+		t.Errorf("statuscategorychangedate %v, created %v", f["statuscategorychangedate"], f["created"])
+	}
+	if err := s.E.AdvanceClock(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	want(t, c.do("POST", "/rest/api/3/issue/SPACE2-6/transitions", m{"transition": m{"id": "11"}}), 204) // To Do → In Progress
+	moved := fieldsOf(t, c, "SPACE2-6")["statuscategorychangedate"]
+	if moved == f["created"] {
+		t.Errorf("statuscategorychangedate did not move with the category: %v", moved)
+	}
+	if err := s.E.AdvanceClock(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	want(t, c.do("POST", "/rest/api/3/issue/SPACE2-6/transitions", m{"transition": m{"id": "51"}}), 204) // In Progress → In Review, same category
+	if got := fieldsOf(t, c, "SPACE2-6")["statuscategorychangedate"]; got != moved {
+		t.Errorf("statuscategorychangedate moved within a category: %v → %v", moved, got)
 	}
 }

@@ -38,6 +38,9 @@ func (c *call) transition(is *issue, id, res string, now time.Time) string {
 		if t.ID != id {
 			continue
 		}
+		if c.site.statuses[is.StatusID].Category != c.site.statuses[t.To].Category {
+			is.CategoryChanged = now
+		}
 		is.StatusID = t.To
 		is.Updated = now
 		if c.site.statuses[t.To].Category == "done" {
