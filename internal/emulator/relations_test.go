@@ -331,7 +331,7 @@ func TestDeleteIssue(t *testing.T) {
 	}
 }
 
-// TestNewIssueDefaults: the creator watches a new issue, and
+// TestNewIssueDefaults: the creator and commenters watch an issue, and
 // statuscategorychangedate moves only when the status category does.
 func TestNewIssueDefaults(t *testing.T) {
 	s := start(t, emulator.Options{})
@@ -340,6 +340,10 @@ func TestNewIssueDefaults(t *testing.T) {
 	f := fieldsOf(t, c, "SPACE2-6")
 	if w := f["watches"].(map[string]any); w["watchCount"] != 1.0 || w["isWatching"] != true {
 		t.Errorf("watches of a new issue = %v", w)
+	}
+	want(t, classic(t, s, samEmail).do("POST", "/rest/api/3/issue/SPACE2-6/comment", m{"body": adf("me too")}), 201)
+	if w := fieldsOf(t, c, "SPACE2-6")["watches"].(map[string]any); w["watchCount"] != 2.0 {
+		t.Errorf("a commenter does not watch: %v", w)
 	}
 	if f["statuscategorychangedate"] != f["created"] {
 		t.Errorf("statuscategorychangedate %v, created %v", f["statuscategorychangedate"], f["created"])

@@ -130,6 +130,9 @@ func (c *call) addComment(is *issue, body json.RawMessage) *comment {
 	c.site.nextComment++
 	is.Comments = append(is.Comments, cm)
 	is.Updated = now
+	if !slices.Contains(is.Watchers, c.who.AccountID) { // Jira's default: commenters watch
+		is.Watchers = append(is.Watchers, c.who.AccountID)
+	}
 	return cm
 }
 
