@@ -187,6 +187,10 @@ func everyday(statusMove []string, moved string, page []string, releaseFails str
 		{name: "board list", args: []string{"board", "list"}, want: []string{"SPACE2 board", "scrum"}},
 		{name: "sprint list", args: []string{"sprint", "list", "--plain"}, want: []string{"SPACE2 Sprint 2", "active"}},
 		{name: "sprint issues", args: []string{"sprint", "list", "2", "--plain"}, want: []string{"SPACE2-2", "SPACE2-3"}},
+		{name: "current sprint", args: []string{"sprint", "list", "--current", "--plain"}, want: []string{"SPACE2-2", "SPACE2-3"}},
+		{name: "previous sprint", args: []string{"sprint", "list", "--prev", "--plain"}, want: []string{"SPACE2-1"}},
+		// Only admins may delete SPACE2 issues in the seed.
+		{name: "delete", args: []string{"issue", "delete", "SPACE2-1"}, fails: "403"},
 		{name: "issue list", args: []string{"issue", "list", "--plain"}, want: []string{"SPACE2-1", "SPACE2-5"}},
 		{name: "issue view", args: []string{"issue", "view", "SPACE2-2", "--plain"}, want: []string{"Login fails with an expired token", "After a year"}},
 		{name: "create task", args: []string{"issue", "create", "--no-input", "-tTask", "-s", "Interop task", "-b", "Made by jira-cli", "-yHigh", "-lcli"},
