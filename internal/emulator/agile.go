@@ -470,15 +470,11 @@ func (c *call) movable(refs []string) ([]*issue, bool) {
 	out := make([]*issue, 0, len(refs))
 	for _, ref := range refs {
 		is := c.site.issueByIDOrKey(ref)
-		p := (*project)(nil)
-		if is != nil {
-			p = c.site.projectOf(is)
-		}
-		if is == nil || !c.site.can(c.who, permBrowse, p, is) {
+		if is == nil || !c.site.can(c.who, permBrowse, c.site.projectOf(is), is) {
 			c.fail(http.StatusBadRequest, "Issue '"+ref+"' does not exist or you do not have permission to see it.")
 			return nil, false
 		}
-		if !c.site.can(c.who, permEdit, p, is) {
+		if !c.site.can(c.who, permEdit, c.site.projectOf(is), is) {
 			c.fail(http.StatusForbidden, msgEditForbidden)
 			return nil, false
 		}
