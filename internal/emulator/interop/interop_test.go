@@ -73,6 +73,7 @@ type sandbox struct {
 
 func startSandbox(t *testing.T, dc bool) *sandbox {
 	t.Helper()
+	jiraCLI(t) // skip (or fail under CI) before starting anything
 	openapitest.Doc(t)
 	s := emulatortest.Start(t, emulator.Options{DataCenter: dc})
 	target, _ := url.Parse(s.URL)
