@@ -230,9 +230,19 @@ func (e *Emulator) recordView(c *call, is *issue) {
 	if h.issues == nil {
 		h.issues = map[string][]viewed{}
 	}
-	list := slices.DeleteFunc(h.issues[k], func(v viewed) bool { return v.id == is.ID })
-	list = append([]viewed{{is.ID, e.now()}}, list...)
-	h.issues[k] = list[:min(len(list), maxViewHistory)]
+	// Move the issue to the front in place: a GET must not allocate here.
+	list := h.issues[k]
+	i := slices.IndexFunc(list, func(v viewed) bool { return v.id == is.ID })
+	switch {
+	case i < 0 && len(list) < maxViewHistory:
+		list = append(list, viewed{})
+		i = len(list) - 1
+	case i < 0:
+		i = len(list) - 1
+	}
+	copy(list[1:i+1], list[:i])
+	list[0] = viewed{is.ID, e.now()}
+	h.issues[k] = list
 	h.mu.Unlock()
 }
 

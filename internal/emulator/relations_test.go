@@ -242,6 +242,13 @@ func TestIssueHistory(t *testing.T) {
 	if got := history(c); !slices.Equal(got, []string{"SPACE2-1", "SPACE2-3"}) {
 		t.Errorf("history = %v", got)
 	}
+	if err := s.E.AdvanceClock(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	want(t, c.get("/rest/api/3/issue/SPACE2-3"), 200)
+	if got := searchKeys(t, c, "issue in issueHistory() ORDER BY lastViewed DESC"); !slices.Equal(got, []string{"SPACE2-3", "SPACE2-1"}) {
+		t.Errorf("by lastViewed = %v, want the latest view first", got)
+	}
 	if got := history(classic(t, s, miaEmail)); len(got) != 0 {
 		t.Errorf("Mia sees Alex's history: %v", got)
 	}
