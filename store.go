@@ -35,6 +35,7 @@ type Store interface {
 	GrantStore
 	TicketStore
 	SessionStore
+	DeviceStore
 	// Ping checks that the database answers, for readiness probes.
 	Ping(ctx context.Context) error
 	Close() error
