@@ -57,7 +57,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.InfoContext(ctx, "signed in", "user", userID)
 	s.setFlash(ctx, flash{Kind: "ok", Message: "Jira connected. Signed in as " + name + "."})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, s.afterSignIn(r), http.StatusSeeOther)
 }
 
 // connect exchanges code and stores who the token belongs to, the new token

@@ -26,7 +26,7 @@ import (
 var webFS embed.FS
 
 // pageNames are the templates that fill the layout's content block.
-var pageNames = []string{"dashboard", "error"}
+var pageNames = []string{"dashboard", "error", "device", "tokens"}
 
 func loadTemplates() (map[string]*template.Template, string, error) {
 	pages := map[string]*template.Template{}
@@ -76,6 +76,9 @@ type pageData struct {
 	FormError     string // why the last create failed
 	FormField     string // the form field FormError is about ("type", "priority"), if one
 	Recent        []tm.TicketRecord
+
+	Device *deviceView // the /device page
+	Tokens *tokensView // the signed-in devices page
 }
 
 type errorView struct{ Title, Message string }

@@ -44,6 +44,8 @@ type Options struct {
 	// DefaultProject is the project the create form starts on for someone
 	// who has created nothing here yet (when they can see it).
 	DefaultProject string
+	// Devices tunes device sign-in and the Jira gateway (zero: defaults).
+	Devices DeviceOptions
 }
 
 // Server is the tm serve application. It is an http.Handler.
@@ -62,6 +64,7 @@ type Server struct {
 	timeout   time.Duration
 	meta      *metaCache
 	defProj   string
+	dev       *devices
 	handler   http.Handler
 }
 
@@ -92,6 +95,7 @@ func New(o Options) (*Server, error) {
 		timeout: o.JiraTimeout,
 		meta:    newMetaCache(metaTTL, metaMaxEntries, o.Now),
 		defProj: strings.ToUpper(strings.TrimSpace(o.DefaultProject)),
+		dev:     newDevices(o.Devices, o.PublicURL, o.Now),
 	}
 	s.transport = jiraTransport{next: o.Transport, m: s.metrics}
 	s.tokens = atlassian.NewTokens(o.OAuth, o.Store, atlassian.Hooks{
@@ -149,6 +153,17 @@ func (s *Server) routes() http.Handler {
 	h("GET /api/permissions", s.api(s.apiPermissions))
 	h("POST /api/tickets", s.api(s.apiCreateTicket))
 	h("GET /api/tickets/recent", s.api(s.apiRecentTickets))
+
+	h("POST /api/device/code", s.deviceCode)
+	h("POST /api/device/token", s.deviceToken)
+	h("POST /api/device/revoke", s.revokeToken)
+	h("GET /api/token", s.apiToken)
+	h("GET /device", s.devicePage)
+	h("POST /device", s.signedInPage(s.deviceDecide))
+	h("GET /tokens", s.signedInPage(s.tokensPage))
+	h("POST /tokens/{id}/revoke", s.signedInPage(s.revokeOwnToken))
+	h("GET /api/tokens", s.api(s.apiTokens))
+	mux.Handle("/gateway/{cloudId}/rest/", gatewayRoute(s.gateway))
 
 	mux.Handle("/", route(s.notFound))
 
