@@ -102,6 +102,7 @@ type envOptions struct {
 	key         *secret.Keyring
 	// defaultProject is the configured ATLASSIAN_PROJECT_KEY.
 	defaultProject string
+	devices        server.DeviceOptions
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -116,7 +117,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		o.key = testKeyring(t)
 	}
 	e := &env{t: t, sb: o.sandbox, dbURL: o.databaseURL, Clock: &clock{}, Logs: &syncBuffer{}}
-	db, err := store.Open(context.Background(), o.databaseURL, o.key)
+	db, err := store.Open(context.Background(), o.databaseURL, o.key, store.WithClock(e.Clock.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +136,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	log := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.srv, err = server.New(server.Options{Store: db, OAuth: oauth, APIURL: e.sb.URL, Logger: log, Now: e.Clock.Now,
-		DefaultProject: o.defaultProject})
+		DefaultProject: o.defaultProject, Devices: o.devices})
 	if err != nil {
 		t.Fatal(err)
 	}
