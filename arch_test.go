@@ -51,6 +51,7 @@ func TestDependencyDirection(t *testing.T) {
 	}{
 		{"", nil}, // the domain package: standard library and third parties only
 		{"internal/secret", nil},
+		{"internal/oskeyring", nil},
 		{"internal/adf", []string{""}},
 		{"internal/jql", []string{""}},
 		{"internal/jira", []string{"", "internal/jira", "internal/adf", "internal/jql"}},

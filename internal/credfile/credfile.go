@@ -6,9 +6,10 @@
 // The file is the credential store, as gh's hosts.yml is when no keyring is
 // available: it is created readable by its owner only (0600, in a 0700
 // directory), replaced atomically (temporary file + rename) so a reader never
-// sees half of it, and refused when others may read it. tm uses no OS
-// keyring: headless Linux (servers, containers, CI) has none, and a store
-// that works only on desktops would need this file as a fallback anyway.
+// sees half of it, and refused when others may read it. OAuth sign-ins live
+// only here: their refresh tokens rotate under the file's lock. A sign-in
+// through a ticket-mate server (server.go) goes to the OS keyring when one
+// answers and to this file otherwise.
 //
 // Refresh tokens rotate and may be spent once, so every write happens under
 // an exclusive lock on a sibling ".lock" file (gofrs/flock): two tm
@@ -110,6 +111,9 @@ type file struct {
 	// so a sign-in removed and saved again never repeats a version that a
 	// stale writer may still hold.
 	LastVersion int64 `json:"lastVersion,omitempty"`
+	// Server is the sign-in through a ticket-mate server, when no OS
+	// keyring could keep it.
+	Server *serverJSON `json:"server,omitempty"`
 }
 
 // entry is one app's sign-in. Tokens are written in the clear: the file's
@@ -602,5 +606,8 @@ func fileError(path, verb string, err error) error {
 
 func corrupt(path, why string) error {
 	return &tm.Error{Code: tm.ECONFIG, Message: fmt.Sprintf("the sign-in file %s cannot be used: %s", path, why),
-		Hint: "Remove it and sign in again: tm logout --all && tm login"}
+		Hint: "tm leaves it as it is. Move it aside (keeping it to look at), then sign in again:\n" +
+			"  mv " + path + " " + path + ".broken\n" +
+			"  tm login --server URL   (or tm login, for your own OAuth app)\n" +
+			"It holds only sign-ins: your configuration (.env.local, ticket-mate.json) and a sign-in kept in the OS keyring are not in it."}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/oskeyring"
 )
 
 // Factory is the world a command runs in.
@@ -29,6 +30,9 @@ type Factory struct {
 	HTTPClient func() *http.Client
 	// Now is the clock.
 	Now func() time.Time
+	// Keyring is the OS keyring for the server sign-in; nil: none (the
+	// credential file is used).
+	Keyring oskeyring.Keyring
 
 	// ConfigFile is --config: one JSON config file instead of
 	// ticket-mate.json and jira.json ("" falls back to $TM_CONFIG).
@@ -59,5 +63,6 @@ func New() *Factory {
 		CacheDir:   cacheDir,
 		HTTPClient: func() *http.Client { return client },
 		Now:        time.Now,
+		Keyring:    oskeyring.System{},
 	}
 }

@@ -36,7 +36,8 @@ type Jira struct {
 	mu      sync.Mutex
 	learned string // the cloud id found by the scoped-token fallback
 
-	oauth *oauthRoute // set in OAUTH mode: the stored sign-in and its site
+	oauth  *oauthRoute  // set in OAUTH mode: the stored sign-in and its site
+	server *serverRoute // set after tm login --server: the server's gateway
 }
 
 // scopedTokenPrefix starts every current Atlassian API token; legacy
@@ -48,13 +49,23 @@ const scopedTokenPrefix = "ATATT3"
 // the fallback through the API gateway for a token that may be scoped.
 // With cfg.Debug (--debug, TM_DEBUG) it writes one line per request to stderr.
 func (f *Factory) Jira(ctx context.Context, cfg *config.Config) (*Jira, error) {
-	if err := cfg.CheckRequired(); err != nil {
-		return nil, err
-	}
 	j := &Jira{Config: cfg}
 	opts := []jira.Option{jira.WithNotifier(j.notifier(f))}
 	if cfg.Debug {
 		opts = append(opts, jira.WithTrace(debugTrace(f)))
+	}
+	if !explicitCredentials(cfg) {
+		ss, err := f.ServerSignIn()
+		if err == nil {
+			f.serverJira(j, ss, opts)
+			return j, nil
+		}
+		if tm.ErrorCode(err) != tm.ENOTFOUND {
+			return nil, err
+		}
+	}
+	if err := cfg.CheckRequired(); err != nil {
+		return nil, err
 	}
 	hc := f.HTTPClient()
 	var auth jira.Auth
@@ -107,6 +118,9 @@ func (f *Factory) Jira(ctx context.Context, cfg *config.Config) (*Jira, error) {
 func (j *Jira) AuthLabel() string {
 	if j.oauth != nil {
 		return j.oauth.Label()
+	}
+	if j.server != nil {
+		return j.server.Label()
 	}
 	c := j.Config
 	switch {
@@ -307,6 +321,11 @@ func (j *Jira) Explain(err error, about About) error {
 	}
 	if j.oauth != nil {
 		if e := j.oauth.Explain(err); e != nil {
+			return e
+		}
+	}
+	if j.server != nil {
+		if e := j.server.Explain(err); e != nil {
 			return e
 		}
 	}

@@ -48,6 +48,12 @@ type Options struct {
 	Site      string // --site: name, URL or cloud id
 	NoBrowser bool
 	Timeout   time.Duration
+
+	// Server (--server) signs in through a ticket-mate server instead,
+	// with Device wired for it; ReadOnly asks for read access only.
+	Server   string
+	ReadOnly bool
+	Device   *ServerOptions
 }
 
 // NewCmd builds tm login; runF replaces Run in tests of flag parsing.
@@ -57,6 +63,7 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 		browser.Stdout, browser.Stderr = f.IO.ErrOut, f.IO.ErrOut
 		return browser.OpenURL(u)
 	}}
+	opts.Device = newServerOptions(f, opts.OpenBrowser)
 	cmd := &cobra.Command{
 		Use:   "login",
 		Short: "Sign in to Atlassian in the browser (ATLASSIAN_AUTH_MODE=OAUTH)",
@@ -70,10 +77,19 @@ only by you, in the ticket-mate config directory; tm refreshes it as needed.
 When the sign-in reaches several Jira sites, --site picks one; on a
 terminal tm asks. API-token modes (PAT, BEARER) need no login.
 
+With --server, sign in through your team's ticket-mate server instead: no
+API token and no OAuth app of your own. tm shows a one-time code and opens
+the server's /device page, where you (signed in to the dashboard) check
+the code and approve. The server's token for this terminal is kept in the
+OS keyring (or, where none answers, in the ticket-mate config directory,
+readable only by you); every tm command then reaches Jira through the
+server, as you. --read-only asks for read access only.
+
 Exit status: 0 when signed in, 1 when sign-in failed or access was
 declined, 2 when cancelled, when the auth mode is not OAUTH or when a site
-must be chosen with --site, 4 when Atlassian refuses the app's credentials.`,
-		Example: "  tm login\n  tm login --site your-site\n  tm login --no-browser",
+must be chosen with --site, 4 when Atlassian refuses the app's credentials
+or, with --server, when the code was denied or expired.`,
+		Example: "  tm login\n  tm login --site your-site\n  tm login --no-browser\n  tm login --server https://tm.example.com",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Timeout <= 0 {
@@ -87,6 +103,8 @@ must be chosen with --site, 4 when Atlassian refuses the app's credentials.`,
 			return Run(ctx, opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.Server, "server", "", "sign in through the ticket-mate server at `URL` (device sign-in)")
+	cmd.Flags().BoolVar(&opts.ReadOnly, "read-only", false, "with --server: ask for read access only")
 	cmd.Flags().StringVar(&opts.Site, "site", "", "the Jira site to use when the sign-in reaches several: `name`, URL or cloud id")
 	cmd.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "print the sign-in URL instead of opening a browser")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", DefaultTimeout, "how long to wait for the browser")
@@ -100,6 +118,13 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
+	}
+	if opts.Server != "" {
+		d := *opts.Device
+		d.Server, d.Site, d.ReadOnly, d.NoBrowser = opts.Server, opts.Site, opts.ReadOnly, opts.NoBrowser
+		ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
+		return RunServer(ctx, &d)
 	}
 	cfg, err := opts.Config()
 	if err != nil {

@@ -22,13 +22,17 @@ type LogoutOptions struct {
 	IO        *iostreams.IOStreams
 	Config    func(flags ...config.Flag) (*config.Config, error)
 	ConfigDir string
+	// Device forgets the server sign-in (--server, and --all).
+	Device *ServerLogoutOptions
 
-	All bool
+	All    bool
+	Server bool
 }
 
 // NewLogoutCmd builds tm logout; runF replaces RunLogout in tests of flag parsing.
 func NewLogoutCmd(f *factory.Factory, runF func(context.Context, *LogoutOptions) error) *cobra.Command {
-	opts := &LogoutOptions{IO: f.IO, Config: f.Config, ConfigDir: f.ConfigDir}
+	opts := &LogoutOptions{IO: f.IO, Config: f.Config, ConfigDir: f.ConfigDir,
+		Device: &ServerLogoutOptions{IO: f.IO, HTTPClient: f.HTTPClient, Load: f.ServerSignIn, Remove: f.RemoveServerSignIn}}
 	cmd := &cobra.Command{
 		Use:   "logout",
 		Short: "Forget the Atlassian sign-in stored by tm login",
@@ -47,7 +51,8 @@ your Atlassian account, visit ` + RevokeURL + `.`,
 			return RunLogout(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.All, "all", false, "forget the sign-ins of every OAuth app")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "forget the sign-ins of every OAuth app, and the server sign-in")
+	cmd.Flags().BoolVar(&opts.Server, "server", false, "sign out of the ticket-mate server: revoke its token there and forget it here")
 	return cmd
 }
 
@@ -58,6 +63,11 @@ func RunLogout(ctx context.Context, opts *LogoutOptions) error {
 	}
 	if opts.ConfigDir == "" {
 		return &tm.Error{Code: tm.ECONFIG, Message: "there is no user config directory, so no sign-in is stored"}
+	}
+	if (opts.Server || opts.All) && opts.Device != nil {
+		if err := RunServerLogout(ctx, opts.Device); err != nil || opts.Server {
+			return err
+		}
 	}
 	path := credfile.Path(opts.ConfigDir)
 	w := opts.IO.ErrOut
