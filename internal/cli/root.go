@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/cli/cmd/auth"
 	"github.com/ticket-mate/tm/internal/cli/cmd/checkperms"
 	"github.com/ticket-mate/tm/internal/cli/cmd/createticket"
 	"github.com/ticket-mate/tm/internal/cli/cmd/envcheck"
@@ -99,6 +100,7 @@ func commands(f *factory.Factory) []groupedCmd {
 		{groupSetup, checkperms.NewCmd(f, nil)},
 		{groupSetup, login.NewCmd(f, nil)},
 		{groupSetup, login.NewLogoutCmd(f, nil)},
+		{groupSetup, auth.NewCmd(f, nil)},
 		{groupTickets, lsprojects.NewCmd(f, nil)},
 		{groupTickets, createticket.NewCmd(f, nil)},
 		{groupServer, serve.NewCmd(f, nil)},

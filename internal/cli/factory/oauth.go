@@ -204,3 +204,24 @@ func signInAgain(file string, cause error) error {
 		Hint: "A sign-in lasts at most 365 days from the consent and ends after 90 days unused; revoking the app's access\n" +
 			"or changing your Atlassian password ends it too. tm login replaces the sign-in stored in " + file + "."}
 }
+
+// OAuthSignIn is the stored sign-in of the configured OAuth app and the
+// file it is kept in.
+type OAuthSignIn struct {
+	*credfile.SignIn
+	File string
+}
+
+// StoredOAuthSignIn returns cfg's OAuth app's stored sign-in (ENOTFOUND
+// when there is none), without sending anything.
+func (f *Factory) StoredOAuthSignIn(cfg *config.Config) (*OAuthSignIn, error) {
+	_, store, err := f.OAuthApp(cfg)
+	if err != nil {
+		return nil, err
+	}
+	si, err := store.SignIn(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return &OAuthSignIn{si, store.Path()}, nil
+}

@@ -133,6 +133,18 @@ func TestServerLoginEndToEnd(t *testing.T) {
 		t.Fatalf("the person's tokens: %+v", toks)
 	}
 
+	// tm auth status shows the sign-in in use, checked with the server.
+	you := s.Sandbox.Creds.Users[0]
+	if code := tt.run("auth", "status"); code != 0 {
+		t.Fatalf("auth status: exit %d\n%s%s", code, tt.out, tt.err)
+	}
+	wantIn(t, tt.out.String(), "ticket-mate server (tm login --server)  (used by tm commands)", "✓ Works: "+you.DisplayName,
+		s.URL+", kept in "+tt.credFile(), "Scopes: read write", "Expires: ", "days)", "tmu_", "cloud id "+s.Sandbox.Creds.Sites[0].CloudID,
+		"API token (ATLASSIAN_API_KEY)\n  - not set up")
+	if strings.Contains(tt.out.String(), ss.Token.Reveal()) {
+		t.Error("tm auth status printed the whole token")
+	}
+
 	// Revoked in the dashboard: the next command exits 4 and says what to run.
 	p.RevokeAll(t)
 	code := tt.run("ls-projects")
@@ -140,6 +152,10 @@ func TestServerLoginEndToEnd(t *testing.T) {
 		t.Fatalf("ls-projects after revoke: exit %d, want 4\n%s", code, tt.err)
 	}
 	wantIn(t, tt.err.String(), "no longer accepts this terminal's sign-in", "tm login --server "+s.URL)
+	if code := tt.run("auth", "status"); code != cli.ExitAuthError {
+		t.Fatalf("auth status after revoke: exit %d, want 4\n%s", code, tt.out)
+	}
+	wantIn(t, tt.out.String(), "X the ticket-mate server "+s.URL+" no longer accepts", "To fix: tm login --server "+s.URL)
 }
 
 func TestServerLoginDeniedExpiredSlowDown(t *testing.T) {
