@@ -116,7 +116,7 @@ func RunServer(ctx context.Context, opts *ServerOptions) error {
 		scope = "read"
 	}
 	var dev deviceAnswer
-	if err := opts.post(ctx, server, "/api/device/code", url.Values{"client_name": {"tm"}, "device_host": {host}, "scope": {scope}}, &dev, true); err != nil {
+	if err := opts.post(ctx, server, "/api/device/code", url.Values{"client_name": {"tm CLI"}, "device_host": {host}, "scope": {scope}}, &dev, true); err != nil {
 		return err
 	}
 	if dev.DeviceCode == "" || dev.UserCode == "" || dev.VerificationURI == "" {

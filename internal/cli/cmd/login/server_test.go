@@ -129,7 +129,7 @@ func TestServerLoginEndToEnd(t *testing.T) {
 		t.Fatalf("create-ticket through the server: exit %d\nstdout: %s\nstderr: %s", code, tt.out, tt.err)
 	}
 	toks := p.Tokens(t)
-	if len(toks) != 1 || toks[0].Host != "ci-runner-7" || toks[0].Name != "tm" || toks[0].LastUsedAt.IsZero() {
+	if len(toks) != 1 || toks[0].Host != "ci-runner-7" || toks[0].Name != "tm CLI" || toks[0].LastUsedAt.IsZero() {
 		t.Fatalf("the person's tokens: %+v", toks)
 	}
 
