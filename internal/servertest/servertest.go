@@ -188,3 +188,17 @@ func UserCode(text string) (string, error) {
 	code, _, _ := strings.Cut(text[i+len(marker):], "\n")
 	return strings.TrimSpace(code), nil
 }
+
+// Disconnect presses Disconnect Jira on the dashboard: the server forgets
+// the person's Atlassian grant.
+func (p *Person) Disconnect(tb testing.TB) {
+	tb.Helper()
+	resp, err := p.c.PostForm(p.s.URL+"/api/auth/jira/disconnect", nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		tb.Fatalf("disconnect: HTTP %d", resp.StatusCode)
+	}
+}

@@ -145,6 +145,18 @@ func TestServerLoginEndToEnd(t *testing.T) {
 		t.Error("tm auth status printed the whole token")
 	}
 
+	// Jira disconnected on the server: exit 4, and the fix is in the browser;
+	// connecting again there is enough, the terminal's sign-in stays.
+	p.Disconnect(t)
+	if code := tt.run("ls-projects"); code != cli.ExitAuthError {
+		t.Fatalf("ls-projects with Jira disconnected on the server: exit %d, want 4\n%s", code, tt.err)
+	}
+	wantIn(t, tt.err.String(), "your Jira connection on the ticket-mate server "+s.URL+" has expired or was revoked", "Open "+s.URL+"/ in your browser and Connect Jira")
+	p = s.SignIn(t, 0, 0)
+	if code := tt.run("ls-projects", "--plain"); code != 0 {
+		t.Fatalf("ls-projects after connecting Jira again: exit %d\n%s", code, tt.err)
+	}
+
 	// Revoked in the dashboard: the next command exits 4 and says what to run.
 	p.RevokeAll(t)
 	code := tt.run("ls-projects")
