@@ -1,13 +1,11 @@
 package server_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -36,30 +34,7 @@ func chromium(t *testing.T) string {
 func TestBrowserCreateTicket(t *testing.T) {
 	bin := chromium(t)
 	e := newEnv(t, envOptions{})
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelT()
-
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	click := func(name string, sel chromedp.CSS) {
-		t.Helper()
-		if _, err := chromedp.RunResponse(ctx, chromedp.Click(sel, chromedp.NodeVisible)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	ctx, step, click := startChromium(t, bin, 1280, 1000)
 	step("open the dashboard", chromedp.Navigate(e.URL), chromedp.WaitVisible(chromedp.CSS(`a[href="/api/auth/jira/login"]`)))
 	click("Connect Jira", `a[href="/api/auth/jira/login"]`)
 	step("consent page", chromedp.WaitVisible(chromedp.CSS("#accept")),

@@ -19,29 +19,7 @@ import (
 func TestBrowserDeviceSignIn(t *testing.T) {
 	bin := chromium(t)
 	e := newEnv(t, envOptions{devices: server.DeviceOptions{Interval: time.Second}})
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 800),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelT()
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	click := func(name string, sel chromedp.CSS) {
-		t.Helper()
-		if _, err := chromedp.RunResponse(ctx, chromedp.Click(sel, chromedp.NodeVisible)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	ctx, step, click := startChromium(t, bin, 1100, 800)
 	text := func(sel chromedp.CSS) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Text(sel))
@@ -106,4 +84,35 @@ func TestBrowserDeviceSignIn(t *testing.T) {
 	if st, _ := gatewayGet(t, e.URL+"/gateway/"+e.sb.Creds.Sites[0].CloudID+"/rest/api/3/myself", ta.AccessToken); st != http.StatusUnauthorized {
 		t.Fatalf("the revoked token on the gateway: HTTP %d", st)
 	}
+}
+
+// startChromium starts a headless Chromium of the given window size for the
+// test and returns its context with the step and click helpers, which fail
+// the test naming what went wrong.
+func startChromium(t *testing.T, bin string, width, height int) (ctx context.Context,
+	step func(string, ...chromedp.Action[chromedp.Void]), click func(string, chromedp.CSS)) {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, height),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelA)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancelT)
+	step = func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	click = func(name string, sel chromedp.CSS) {
+		t.Helper()
+		if _, err := chromedp.RunResponse(ctx, chromedp.Click(sel, chromedp.NodeVisible)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	return ctx, step, click
 }

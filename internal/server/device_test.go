@@ -81,8 +81,11 @@ func (b *browser) approve(dc deviceCode, decision string) page {
 	return b.postForm("/device", url.Values{"user_code": {dc.UserCode}, "decision": {decision}})
 }
 
-func TestDeviceSignIn(t *testing.T) {
-	e := newEnv(t, envOptions{devices: server.DeviceOptions{Interval: time.Second}})
+func TestDeviceSignIn(t *testing.T) { testDeviceSignIn(t, envOptions{}) }
+
+func testDeviceSignIn(t *testing.T, o envOptions) {
+	o.devices = server.DeviceOptions{Interval: time.Second}
+	e := newEnv(t, o)
 	dc := startDevice(t, e, "")
 	if dc.Interval != 1 || dc.ExpiresIn != 600 || dc.VerificationURI != e.URL+"/device" ||
 		dc.VerificationURIComplete != e.URL+"/device?user_code="+dc.UserCode || len(dc.UserCode) != 9 || len(dc.DeviceCode) < 40 {

@@ -221,8 +221,11 @@ func TestGatewayScopesAndAudit(t *testing.T) {
 	}
 }
 
-func TestGatewayRefreshUnderLoad(t *testing.T) {
-	e := newEnv(t, envOptions{devices: server.DeviceOptions{GatewayRate: 1000, GatewayBurst: 1000}})
+func TestGatewayRefreshUnderLoad(t *testing.T) { testGatewayRefreshUnderLoad(t, envOptions{}) }
+
+func testGatewayRefreshUnderLoad(t *testing.T, o envOptions) {
+	o.devices = server.DeviceOptions{GatewayRate: 1000, GatewayBurst: 1000}
+	e := newEnv(t, o)
 	b := e.browser()
 	b.connect(0, 0)
 	tok := signInDevice(t, e, b, "", "approve")

@@ -9,6 +9,7 @@ func TestPostgres(t *testing.T) {
 	for name, fn := range map[string]func(*testing.T, envOptions){
 		"ConnectAccept": testConnectAccept, "API": testAPI, "Isolation": testIsolation,
 		"FamilyExpiry": testFamilyExpiry, "Early401": testEarly401, "RevokedGrant": testRevokedGrant,
+		"DeviceSignIn": testDeviceSignIn, "GatewayRefreshUnderLoad": testGatewayRefreshUnderLoad,
 	} {
 		t.Run(name, func(t *testing.T) { fn(t, envOptions{databaseURL: newPostgres(t)}) })
 	}

@@ -65,11 +65,7 @@ func (db *DB) DeviceAuthByUserCode(ctx context.Context, userCode string) (*tm.De
 func (db *DB) DecideDeviceAuth(ctx context.Context, userCode, userID string, approve bool, scopes []string) (*tm.DeviceAuth, error) {
 	var out *tm.DeviceAuth
 	err := db.tx(ctx, "decide the device request", userID, func(tx *sql.Tx) error {
-		d, err := scanDevice(tx.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM device_auths
-			WHERE user_code = $1 AND expires_at > $2`+db.eng.forUpdate, userCode, db.now().UnixMilli()))
-		if errors.Is(err, sql.ErrNoRows) {
-			return noDevice()
-		}
+		d, err := db.lockDevice(ctx, tx, `user_code = $1 AND expires_at > $2`, userCode, db.now().UnixMilli())
 		if err != nil {
 			return err
 		}
@@ -100,11 +96,7 @@ func (db *DB) PollDeviceAuth(ctx context.Context, deviceCodeHash string) (*tm.De
 	var out *tm.DeviceAuth
 	slow := false
 	err := db.tx(ctx, "record the device poll", "", func(tx *sql.Tx) error {
-		d, err := scanDevice(tx.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM device_auths
-			WHERE device_code_hash = $1`+db.eng.forUpdate, deviceCodeHash))
-		if errors.Is(err, sql.ErrNoRows) {
-			return noDevice()
-		}
+		d, err := db.lockDevice(ctx, tx, `device_code_hash = $1`, deviceCodeHash)
 		if err != nil {
 			return err
 		}
@@ -129,11 +121,7 @@ func (db *DB) IssueDeviceToken(ctx context.Context, deviceCodeHash, tokenHash st
 		return tm.Errorf(tm.EINVALID, "a token needs its hash and an expiry")
 	}
 	return db.tx(ctx, "issue the device token", "", func(tx *sql.Tx) error {
-		d, err := scanDevice(tx.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM device_auths
-			WHERE device_code_hash = $1`+db.eng.forUpdate, deviceCodeHash))
-		if errors.Is(err, sql.ErrNoRows) {
-			return noDevice()
-		}
+		d, err := db.lockDevice(ctx, tx, `device_code_hash = $1`, deviceCodeHash)
 		if err != nil {
 			return err
 		}
@@ -213,6 +201,16 @@ func (db *DB) RevokeAPIToken(ctx context.Context, userID, id string) error {
 func (db *DB) TouchAPIToken(ctx context.Context, id string, at time.Time) error {
 	_, err := db.w.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, at.UnixMilli(), id)
 	return db.dbErr("record the token's use", "", err)
+}
+
+// lockDevice reads the request matching where inside tx, locking its row
+// on PostgreSQL (SQLite's write transaction holds the whole database).
+func (db *DB) lockDevice(ctx context.Context, tx *sql.Tx, where string, args ...any) (*tm.DeviceAuth, error) {
+	d, err := scanDevice(tx.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM device_auths WHERE `+where+db.eng.forUpdate, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, noDevice()
+	}
+	return d, err
 }
 
 // tx runs fn in a write transaction.
