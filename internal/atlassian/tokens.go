@@ -254,9 +254,9 @@ func (tr *Transport) versionOf(authorization string) int64 {
 	return 0
 }
 
-// scopeMismatch reports whether a 401 is the gateway's "scope does not
+// ScopeMismatch reports whether a 401 is the gateway's "scope does not
 // match", leaving the body readable for the caller.
-func scopeMismatch(resp *http.Response) bool {
+func ScopeMismatch(resp *http.Response) bool {
 	head, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	resp.Body = struct {
 		io.Reader
@@ -287,7 +287,7 @@ func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
-	if scopeMismatch(resp) {
+	if ScopeMismatch(resp) {
 		// A refreshed token carries the same scopes: only a new consent helps.
 		return resp, nil
 	}

@@ -182,6 +182,13 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, uid string, g *
 		return http.StatusBadGateway
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized && !atlassian.ScopeMismatch(resp) {
+		// The transport has already refreshed and retried: Atlassian refuses
+		// the person's connection, which only they can renew, in the browser.
+		// The caller's own token was fine.
+		s.reconnectJira(w, r)
+		return http.StatusUnauthorized
+	}
 	for _, h := range forwardResponseHeaders {
 		if v := resp.Header.Values(h); len(v) > 0 {
 			w.Header()[h] = v

@@ -274,3 +274,37 @@ func TestGatewayRateLimit(t *testing.T) {
 		t.Fatalf("alex after waiting Retry-After: HTTP %d", st)
 	}
 }
+
+// TestGatewayAtlassianRefuses: an access token Atlassian revoked early is
+// refreshed and the call retried, unseen by the device; a grant Atlassian
+// revoked altogether is reported as the person's Jira connection to renew,
+// not as a bad ticket-mate token.
+func TestGatewayAtlassianRefuses(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	b := e.browser()
+	b.connect(0, 0)
+	tok := signInDevice(t, e, b, "", "approve")
+	u := e.URL + "/gateway/" + e.sb.Creds.Sites[0].CloudID + "/rest/api/3/myself"
+	account := e.sb.Creds.Users[0].AccountID
+
+	e.sb.E.Auth().RevokeAccessTokens(account)
+	before := e.sb.E.Auth().Stats().Refreshes
+	if st, body := gatewayGet(t, u, tok); st != http.StatusOK {
+		t.Fatalf("after an early revocation of the access token: HTTP %d %s", st, body)
+	}
+	if n := e.sb.E.Auth().Stats().Refreshes - before; n != 1 {
+		t.Fatalf("%d refreshes, want 1", n)
+	}
+
+	e.sb.E.Auth().RevokeGrant(account, e.sb.Creds.OAuth[0].ClientID)
+	e.sb.E.Auth().RevokeAccessTokens(account)
+	st, body := gatewayGet(t, u, tok)
+	if st != http.StatusUnauthorized || !strings.Contains(body, `"jira_reconnect"`) || !strings.Contains(body, "Connect Jira") {
+		t.Fatalf("after Atlassian revoked the grant: HTTP %d %s", st, body)
+	}
+	// Once the server knows the grant is lost it answers at once.
+	st, body = gatewayGet(t, u, tok)
+	if st != http.StatusUnauthorized || !strings.Contains(body, `"jira_reconnect"`) {
+		t.Fatalf("second call: HTTP %d %s", st, body)
+	}
+}

@@ -65,7 +65,7 @@ func (f *Factory) Jira(ctx context.Context, cfg *config.Config) (*Jira, error) {
 		}
 	}
 	if err := cfg.CheckRequired(); err != nil {
-		return nil, err
+		return nil, withServerHint(cfg, err)
 	}
 	hc := f.HTTPClient()
 	var auth jira.Auth

@@ -131,6 +131,18 @@ func explicitCredentials(cfg *config.Config) bool {
 	return cfg.AuthMode == config.AuthOAuth || cfg.AuthMode == config.AuthBearer || !cfg.APIKey.IsZero()
 }
 
+// withServerHint adds the other way in to a configuration that names no
+// credentials at all: the team server.
+func withServerHint(cfg *config.Config, err error) error {
+	var te *tm.Error
+	if explicitCredentials(cfg) || !errors.As(err, &te) {
+		return err
+	}
+	e := *te
+	e.Hint = strings.TrimRight(e.Hint, "\n") + "\nOr, if your team runs a ticket-mate server, sign in through it instead: tm login --server URL"
+	return &e
+}
+
 // serverRoute is how the Jira client reaches Jira after tm login --server:
 // the server's gateway, which forwards Jira REST calls with the person's
 // own Atlassian access token, as if it were Atlassian's API gateway.
@@ -172,11 +184,11 @@ func (r *serverRoute) Explain(err error) error {
 		return nil
 	}
 	switch {
-	case je.StatusCode == http.StatusUnauthorized && je.OAuthError == "jira_reconnect":
+	case je.StatusCode == http.StatusUnauthorized && je.OAuthError != "invalid_token" && !je.ScopeMismatch():
 		return &tm.Error{Code: tm.EUNAUTHORIZED, Err: err,
 			Message: "your Jira connection on the ticket-mate server " + r.Server + " has expired or was revoked",
 			Hint:    "Open " + r.Server + "/ in your browser and Connect Jira, then run the command again. Your terminal's sign-in stays."}
-	case je.StatusCode == http.StatusUnauthorized:
+	case je.OAuthError == "invalid_token":
 		return ServerSignInGone(r.Server, r.ExpiresAt, err)
 	case je.StatusCode == http.StatusNotFound && strings.Contains(strings.Join(je.Messages(), " "), "does not reach the site"):
 		return &tm.Error{Code: tm.EFORBIDDEN, Err: err,

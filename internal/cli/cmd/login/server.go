@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -66,6 +67,20 @@ func ServerURL(s string) (string, error) {
 	return strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"), nil
 }
 
+// insecure reports an http:// server that is not on this machine.
+func insecure(server string) bool {
+	u, err := url.Parse(server)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(h)
+	return ip == nil || !ip.IsLoopback()
+}
+
 // deviceAnswer is RFC 8628's device authorization response.
 type deviceAnswer struct {
 	DeviceCode              string `json:"device_code"`
@@ -105,6 +120,9 @@ func RunServer(ctx context.Context, opts *ServerOptions) error {
 	server, err := ServerURL(opts.Server)
 	if err != nil {
 		return err
+	}
+	if insecure(server) {
+		fmt.Fprintf(opts.IO.ErrOut, "Warning: %s is plain http: the token for this terminal and your Jira data travel unencrypted. Use the server's https URL if it has one.\n", server)
 	}
 	// A sign-in that could not be kept is better refused before the person approves it.
 	if err := opts.CheckStore(); err != nil {
