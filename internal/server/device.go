@@ -6,9 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,7 +42,10 @@ const userCodeAlphabet = "BCDFGHJKLMNPQRSTVWXZ"
 type devices struct {
 	DeviceOptions
 	publicURL string
-	limits    *rateLimiter
+	limits    *rateLimiter // gateway requests, per user
+	// codes bounds new device codes per client address, and lookups of a
+	// code per signed-in person, so codes cannot be flooded or guessed.
+	codes *rateLimiter
 }
 
 func newDevices(o DeviceOptions, publicURL string, now func() time.Time) *devices {
@@ -58,7 +64,8 @@ func newDevices(o DeviceOptions, publicURL string, now func() time.Time) *device
 	if o.GatewayBurst <= 0 {
 		o.GatewayBurst = 40
 	}
-	return &devices{DeviceOptions: o, publicURL: strings.TrimRight(publicURL, "/"), limits: newRateLimiter(o.GatewayRate, o.GatewayBurst, now)}
+	return &devices{DeviceOptions: o, publicURL: strings.TrimRight(publicURL, "/"),
+		limits: newRateLimiter(o.GatewayRate, o.GatewayBurst, now), codes: newRateLimiter(0.2, 20, now)}
 }
 
 // base is the URL people and devices reach this server at: TM_PUBLIC_URL,
@@ -146,6 +153,11 @@ func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "send the parameters as application/x-www-form-urlencoded")
 		return
 	}
+	if ok, wait := s.dev.codes.allow("addr:" + clientAddr(r)); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		oauthError(w, http.StatusTooManyRequests, "slow_down", "too many sign-in requests from this address; retry later")
+		return
+	}
 	scopes, ok := parseScope(r.PostForm.Get("scope"))
 	if !ok {
 		oauthError(w, http.StatusBadRequest, "invalid_scope", `scope is "read" or "read write"`)
@@ -174,6 +186,16 @@ func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request) {
 		"expires_in":                int(s.dev.CodeTTL / time.Second),
 		"interval":                  int(s.dev.Interval / time.Second),
 	})
+}
+
+// clientAddr is the request's remote IP (no port). Behind a proxy it is
+// the proxy's: the limit then applies to all behind it together.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // tokenSite is the site a signed-in device works with, in the token answer.

@@ -180,3 +180,25 @@ func postDeviceToken(t testing.TB, e *env, grantType, code string) (int, tokenAn
 	st := postDevice(t, e, "/api/device/token", url.Values{"grant_type": {grantType}, "device_code": {code}}, &ta)
 	return st, ta
 }
+
+// TestDeviceCodeFlood: one address gets a burst of codes, then 429 with
+// Retry-After; a person trying codes on /device is slowed down the same way.
+func TestDeviceCodeFlood(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	var last int
+	var body map[string]any
+	for range 21 {
+		body = nil
+		last = postDevice(t, e, "/api/device/code", url.Values{"client_name": {"tm"}}, &body)
+	}
+	if last != http.StatusTooManyRequests || body["error"] != "slow_down" {
+		t.Fatalf("21st code from one address: HTTP %d %v", last, body)
+	}
+	b := e.browser()
+	b.connect(0, 0)
+	var p page
+	for range 21 {
+		p = b.get("/device?user_code=BBBB-BBBB")
+	}
+	wantIn(t, "the 21st guess", p.Body, "Too many codes tried")
+}

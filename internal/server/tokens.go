@@ -66,6 +66,10 @@ func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) {
 // describeRequest fills v with the pending request code names, or says why
 // there is none.
 func (s *Server) describeRequest(r *http.Request, code string, v *deviceView) {
+	if ok, _ := s.dev.codes.allow("user:" + s.userID(r.Context())); !ok {
+		v.Problem = "Too many codes tried in a short time. Wait a minute, then enter the code your terminal shows."
+		return
+	}
 	req, err := s.store.DeviceAuthByUserCode(r.Context(), code)
 	switch {
 	case tm.ErrorCode(err) == tm.ENOTFOUND:

@@ -43,6 +43,11 @@ func (db *DB) CreateDeviceAuth(ctx context.Context, d *tm.DeviceAuth) error {
 		d.CreatedAt = db.now()
 	}
 	d.State = tm.DevicePending
+	// Requests a day past their expiry are of no use to anyone: each new
+	// one clears them, so the table stays small without a sweeper.
+	if _, err := db.w.ExecContext(ctx, `DELETE FROM device_auths WHERE expires_at < $1`, db.now().Add(-24*time.Hour).UnixMilli()); err != nil {
+		return db.dbErr("clear expired device requests", "", err)
+	}
 	_, err := db.w.ExecContext(ctx, `
 		INSERT INTO device_auths (device_code_hash, user_code, name, host, scopes, interval_ms, created_at, expires_at, state)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,

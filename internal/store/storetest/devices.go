@@ -129,6 +129,14 @@ func testDeviceDenyExpire(t *testing.T, e *env) {
 	if p, _, err := e.db.PollDeviceAuth(ctx, late.DeviceCodeHash); err != nil || !e.clock.Now().After(p.ExpiresAt) {
 		t.Fatalf("poll of an expired request: %+v, %v", p, err)
 	}
+	// A day after its expiry, the next new request clears it away.
+	e.clock.Advance(24 * time.Hour)
+	newDevice(e, "NEXTNEXT")
+	_, _, err = e.db.PollDeviceAuth(ctx, late.DeviceCodeHash)
+	wantErr(t, err, tm.ENOTFOUND, "no sign-in request with this code")
+	if _, _, err := e.db.PollDeviceAuth(ctx, sha256Hex("device-NEXTNEXT")); err != nil {
+		t.Fatalf("the new request: %v", err)
+	}
 }
 
 // testAPITokens covers lookup by hash, expiry, revocation by its owner
