@@ -64,20 +64,23 @@ func RunLogout(ctx context.Context, opts *LogoutOptions) error {
 	if opts.ConfigDir == "" {
 		return &tm.Error{Code: tm.ECONFIG, Message: "there is no user config directory, so no sign-in is stored"}
 	}
-	if (opts.Server || opts.All) && opts.Device != nil {
-		if err := RunServerLogout(ctx, opts.Device); err != nil || opts.Server {
-			return err
-		}
-	}
 	path := credfile.Path(opts.ConfigDir)
 	w := opts.IO.ErrOut
 	// A configuration that does not load must not keep anyone signed in:
 	// without an app to name, every sign-in goes.
 	var cfg *config.Config
-	if !opts.All {
+	if !opts.All && !opts.Server {
 		cfg, _ = opts.Config()
 	}
-	if cfg == nil || cfg.ClientID == "" {
+	everything := cfg == nil || cfg.ClientID == ""
+	// The server sign-in is revoked on the server before the file that may
+	// hold it goes, so no token outlives its sign-in.
+	if (opts.Server || everything) && opts.Device != nil {
+		if err := RunServerLogout(ctx, opts.Device); err != nil || opts.Server {
+			return err
+		}
+	}
+	if everything {
 		removed, err := credfile.RemoveAll(ctx, path)
 		if err != nil {
 			return err

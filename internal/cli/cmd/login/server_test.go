@@ -274,6 +274,16 @@ func TestServerSignInKeyring(t *testing.T) {
 		if code := tt.run("ls-projects", "--plain"); code != 0 {
 			t.Fatalf("ls-projects: exit %d\n%s", code, tt.err)
 		}
+		// A plain tm logout (no OAuth app configured) deletes the file, and
+		// revokes the server token it holds first.
+		before := len(p.Tokens(t))
+		if code := tt.run("logout"); code != 0 {
+			t.Fatalf("logout: exit %d\n%s", code, tt.err)
+		}
+		if after := len(p.Tokens(t)); after != before-1 {
+			t.Fatalf("tokens on the server %d → %d after tm logout, want one fewer", before, after)
+		}
+		wantIn(t, tt.err.String(), "revoked on the server", "Signed out: deleted "+tt.credFile())
 	})
 
 	t.Run("keyring absent, file corrupted", func(t *testing.T) {
