@@ -137,7 +137,7 @@ func RunStatus(ctx context.Context, opts *StatusOptions) error {
 			return err
 		}
 	} else {
-		print(opts.IO.Out, creds, opts.Now())
+		printReport(opts.IO.Out, creds, opts.Now())
 	}
 	if !active.Active || !active.OK {
 		if !opts.JSON && !active.Active {
@@ -149,7 +149,7 @@ func RunStatus(ctx context.Context, opts *StatusOptions) error {
 	return nil
 }
 
-func print(w io.Writer, creds []*Credential, now time.Time) {
+func printReport(w io.Writer, creds []*Credential, now time.Time) {
 	for i, c := range creds {
 		if i > 0 {
 			fmt.Fprintln(w)

@@ -210,6 +210,34 @@ func TestServerLoginDeniedExpiredSlowDown(t *testing.T) {
 	})
 }
 
+// TestServerTokenExpiredAndRateLimited: a token past its expiry gives exit
+// 4 with the fix; the gateway's 429 is waited out as Retry-After says.
+func TestServerTokenExpiredAndRateLimited(t *testing.T) {
+	s := servertest.Start(t, servertest.Options{Devices: server.DeviceOptions{Interval: time.Second, GatewayRate: 2, GatewayBurst: 1}})
+	p := s.SignIn(t, 0, 0)
+	tt := newTerminal(t, nil)
+	if _, err := deviceLogin(t, tt, s, p, "approve", realTime); err != nil {
+		t.Fatal(err)
+	}
+	if code := tt.run("ls-projects", "--plain"); code != 0 {
+		t.Fatalf("first ls-projects: exit %d\n%s", code, tt.err)
+	}
+	start := time.Now()
+	if code := tt.run("ls-projects", "--plain"); code != 0 || !strings.Contains(tt.out.String(), "SPACE2") {
+		t.Fatalf("ls-projects past the gateway's burst: exit %d\n%s", code, tt.err)
+	}
+	if waited := time.Since(start); waited < 400*time.Millisecond {
+		t.Errorf("the second call took %s: the gateway's Retry-After was not honoured", waited)
+	}
+	wantIn(t, tt.err.String(), "rate-limiting", "ticket-mate-gateway-user-limit")
+
+	s.Clock.Advance(91 * 24 * time.Hour)
+	if code := tt.run("ls-projects"); code != cli.ExitAuthError {
+		t.Fatalf("ls-projects with an expired token: exit %d, want 4\n%s", code, tt.err)
+	}
+	wantIn(t, tt.err.String(), "no longer accepts this terminal's sign-in", "tm login --server "+s.URL)
+}
+
 // TestServerSignInKeyring covers the OS keyring present (go-keyring's
 // mock) and absent, and a corrupted credential file in both cases.
 func TestServerSignInKeyring(t *testing.T) {
