@@ -66,7 +66,7 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 	opts.Device = newServerOptions(f, opts.OpenBrowser)
 	cmd := &cobra.Command{
 		Use:   "login",
-		Short: "Sign in to Atlassian in the browser (ATLASSIAN_AUTH_MODE=OAUTH)",
+		Short: "Sign in: through your team's tm server (--server URL), or with your own OAuth app",
 		Long: `Sign this terminal in to Atlassian with your own OAuth 2.0 (3LO) app, for
 ATLASSIAN_AUTH_MODE=OAUTH. tm opens Atlassian's consent page in the browser
 and receives the answer on ATLASSIAN_REDIRECT_URI, which must be a loopback

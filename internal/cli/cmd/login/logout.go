@@ -35,14 +35,19 @@ func NewLogoutCmd(f *factory.Factory, runF func(context.Context, *LogoutOptions)
 		Device: &ServerLogoutOptions{IO: f.IO, HTTPClient: f.HTTPClient, Load: f.ServerSignIn, Remove: f.RemoveServerSignIn}}
 	cmd := &cobra.Command{
 		Use:   "logout",
-		Short: "Forget the Atlassian sign-in stored by tm login",
+		Short: "Sign out: forget what tm login stored (--server also revokes it on the server)",
 		Long: `Delete the Atlassian sign-in that tm login stored for the configured OAuth
 app (ATLASSIAN_CLIENT_ID). With --all, or when no OAuth app is configured,
 delete the sign-ins of every app. Running it again is harmless.
 
 This forgets the tokens on this machine. To also remove the app's access to
-your Atlassian account, visit ` + RevokeURL + `.`,
-		Example: "  tm logout\n  tm logout --all",
+your Atlassian account, visit ` + RevokeURL + `.
+
+With --server, sign out of the ticket-mate server instead: its token for
+this terminal is revoked on the server and removed from the OS keyring or
+the credential file. --all, and a plain tm logout without an OAuth app
+configured, do that too.`,
+		Example: "  tm logout\n  tm logout --all\n  tm logout --server",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
