@@ -128,6 +128,9 @@ func TestServerLoginEndToEnd(t *testing.T) {
 	if code := tt.run("create-ticket", "-p", "SPACE2", "-t", "Made through the gateway"); code != 0 || !strings.Contains(tt.out.String(), "SPACE2-") {
 		t.Fatalf("create-ticket through the server: exit %d\nstdout: %s\nstderr: %s", code, tt.out, tt.err)
 	}
+	if code := tt.run("check-permissions", "-p", "SPACE2"); code != 0 || !strings.Contains(tt.out.String()+tt.err.String(), "ticket-mate server "+s.URL) {
+		t.Fatalf("check-permissions through the server: exit %d\nstdout: %s\nstderr: %s", code, tt.out, tt.err)
+	}
 	toks := p.Tokens(t)
 	if len(toks) != 1 || toks[0].Host != "ci-runner-7" || toks[0].Name != "tm CLI" || toks[0].LastUsedAt.IsZero() {
 		t.Fatalf("the person's tokens: %+v", toks)
