@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
@@ -63,6 +64,22 @@ func New() *Factory {
 		CacheDir:   cacheDir,
 		HTTPClient: func() *http.Client { return client },
 		Now:        time.Now,
-		Keyring:    oskeyring.System{},
+		Keyring:    systemKeyring(os.Getenv),
 	}
+}
+
+// systemKeyring is the OS keyring, or nil where none can answer. On Linux
+// and the BSDs the keyring is the Secret Service on the session bus: with
+// no session bus (servers, containers, CI, ssh) asking would only make
+// D-Bus try to launch one, leaving a daemon behind; the credential file is
+// used instead.
+func systemKeyring(getenv func(string) string) oskeyring.Keyring {
+	switch runtime.GOOS {
+	case "darwin", "windows":
+	default:
+		if getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+			return nil
+		}
+	}
+	return oskeyring.System{}
 }
