@@ -1,12 +1,13 @@
 // Package server owns "tm serve": the HTTP routes of the team dashboard and
 // its JSON API, browser sessions, the Atlassian OAuth 2.0 (3LO) sign-in, the
-// HTML templates (embedded) and the Prometheus metrics.
+// HTML templates (embedded) and the Prometheus metrics; and, for terminals,
+// device sign-in (RFC 8628), ticket-mate tokens and the Jira gateway.
 //
 // It depends on the domain's store interfaces (tm.Store), the OAuth client
 // in internal/atlassian and the REST client in internal/jira; the serve
 // command chooses the concrete store. Every store call is keyed by the user
-// id of the request's session, never by an id a request names, so one user
-// can never act with another's grant.
+// id of the request's session (or of its ticket-mate token), never by an id
+// a request names, so one user can never act with another's grant.
 package server
 
 import (
