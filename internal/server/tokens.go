@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ type deviceView struct {
 	Asked     string // when the device asked, for people
 	Host      string
 	CanWrite  bool   // the device asked for write access
-	Outcome   string // approved, approved-read, denied: the decision just made
+	Outcome   string // approve, approve-read or deny: the decision just made
 	Problem   string // why the code cannot be decided
 	SignInURL string // for a person not signed in yet
 }
@@ -32,6 +33,9 @@ type tokenRow struct {
 	Scope, Created, Expires, LastUsed string
 }
 
+// maxUserCode bounds what is kept of a typed code: real ones have 8 letters.
+const maxUserCode = 16
+
 // keyNext is where the dashboard sends a person after signing in: the
 // device page they came from.
 const keyNext = "next"
@@ -41,13 +45,16 @@ const keyNext = "next"
 func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	code := normalUserCode(r.URL.Query().Get("user_code"))
+	if len(code) > maxUserCode {
+		code = code[:maxUserCode]
+	}
 	v := &deviceView{Code: showUserCode(code)}
 	d := pageData{Title: "Sign in a device", Device: v, Flash: s.popFlash(ctx)}
 	uid := s.userID(ctx)
 	if uid == "" {
 		next := "/device"
 		if code != "" {
-			next += "?user_code=" + showUserCode(code)
+			next += "?user_code=" + url.QueryEscape(showUserCode(code))
 		}
 		s.sessions.Put(ctx, keyNext, next)
 		v.SignInURL = "/api/auth/jira/login"
@@ -81,7 +88,7 @@ func (s *Server) describeRequest(r *http.Request, code string, v *deviceView) {
 	case req.State != tm.DevicePending:
 		v.Problem = "This request was already " + req.State + ". Run tm login --server again if you need a new sign-in."
 	default:
-		v.Request, v.Asked, v.Host = req, req.CreatedAt.In(time.Local).Format("15:04:05 on Mon 2 Jan 2006"), req.Host
+		v.Request, v.Asked, v.Host = req, req.CreatedAt.In(time.Local).Format("15:04:05 MST on Mon 2 Jan 2006"), req.Host
 		v.CanWrite = slices.Contains(req.Scopes, tm.TokenScopeWrite)
 		if v.Host == "" {
 			v.Host = "(not given)"
