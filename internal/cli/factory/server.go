@@ -115,6 +115,10 @@ func (f *Factory) RemoveServerSignIn(ctx context.Context) ([]string, error) {
 	}
 	if path := f.credPath(); path != "" {
 		removed, err := credfile.RemoveServer(ctx, path)
+		if err != nil && len(from) > 0 {
+			// The sign-in was in the keyring; a damaged file is not this command's business.
+			return from, nil
+		}
 		if err != nil {
 			return from, err
 		}

@@ -291,6 +291,12 @@ func TestServerSignInKeyring(t *testing.T) {
 		if b, _ := os.ReadFile(tt.credFile()); !bytes.Equal(b, garbage) {
 			t.Fatal("the corrupted file was changed; what it held is lost")
 		}
+		if code := tt.run("logout", "--server"); code != 0 {
+			t.Fatalf("logout --server with the sign-in in the keyring beside a corrupted file: exit %d\n%s", code, tt.err)
+		}
+		if b, _ := os.ReadFile(tt.credFile()); !bytes.Equal(b, garbage) {
+			t.Fatal("logout changed the corrupted file")
+		}
 	})
 
 	t.Run("keyring absent", func(t *testing.T) {
