@@ -95,6 +95,20 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	uid := tok.UserID
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
+		// Every attempt to change something is audited, refused ones too.
+		sw := &statusWriter{ResponseWriter: w}
+		w = sw
+		defer func() {
+			path, ok := jiraPath(r.URL.EscapedPath(), r.PathValue("cloudId"))
+			if !ok {
+				path = r.URL.EscapedPath()
+			}
+			if !ok || isWrite(r.Method, path) {
+				s.log.InfoContext(ctx, "gateway write", "user", uid, "token", tok.ID, "method", r.Method, "path", path, "status", sw.status)
+			}
+		}()
+	}
 	if ok, wait := s.dev.limits.allow(uid); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		w.Header().Set("RateLimit-Reason", "ticket-mate-gateway-user-limit")
@@ -131,10 +145,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 		jiraRefusal(w, http.StatusNotFound, "Your Jira connection on ticket-mate does not reach the site "+clip(cloudID, 40)+"; choose one of yours on the dashboard.")
 		return
 	}
-	status := s.forward(w, r, uid, g, jira.GatewayURL(s.apiURL, cloudID)+path)
-	if write {
-		s.log.InfoContext(ctx, "gateway write", "user", uid, "token", tok.ID, "method", r.Method, "path", path, "status", status)
-	}
+	s.forward(w, r, uid, g, jira.GatewayURL(s.apiURL, cloudID)+path)
 }
 
 // forward sends the request on with the person's access token and copies

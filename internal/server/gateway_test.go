@@ -210,12 +210,13 @@ func TestGatewayScopesAndAudit(t *testing.T) {
 			audits = append(audits, l)
 		}
 	}
-	// Two writes were asked for: one refused before Jira (no audit: nothing
-	// was forwarded), one made.
-	if len(audits) != 1 {
-		t.Fatalf("%d audit lines, want 1:\n%s", len(audits), strings.Join(audits, "\n"))
+	// Two writes were asked for, one refused for the token's scope and one
+	// made: one line each. The search, a POST that reads, has none.
+	if len(audits) != 2 {
+		t.Fatalf("%d audit lines, want 2:\n%s", len(audits), strings.Join(audits, "\n"))
 	}
-	wantIn(t, "audit line", audits[0], `"method":"POST"`, `"path":"/rest/api/3/issue"`, `"status":201`, `"user":"`)
+	wantIn(t, "audit line of the refused write", audits[0], `"method":"POST"`, `"path":"/rest/api/3/issue"`, `"status":403`, `"user":"`, `"token":"`)
+	wantIn(t, "audit line of the write", audits[1], `"method":"POST"`, `"path":"/rest/api/3/issue"`, `"status":201`, `"user":"`)
 	if strings.Contains(logs, readTok) || strings.Contains(logs, writeTok) {
 		t.Error("a ticket-mate token is in the logs")
 	}
