@@ -30,7 +30,10 @@ type ServerOptions struct {
 	// and CheckStore says beforehand whether it can.
 	Store      func(ctx context.Context, si *credfile.ServerSignIn) (string, error)
 	CheckStore func() error
-	Hostname   func() (string, error)
+	// Previous is the sign-in this one replaces (nil: none looked for);
+	// its token is revoked once the new one is kept.
+	Previous func() (*factory.StoredServer, error)
+	Hostname func() (string, error)
 	// Sleep waits between polls (tests replace it).
 	Sleep func(ctx context.Context, d time.Duration) error
 
@@ -42,7 +45,7 @@ type ServerOptions struct {
 
 func newServerOptions(f *factory.Factory, open func(string) error) *ServerOptions {
 	return &ServerOptions{IO: f.IO, HTTPClient: f.HTTPClient, OpenBrowser: open, Store: f.SaveServerSignIn,
-		CheckStore: f.CheckServerStore, Hostname: os.Hostname, Sleep: sleep}
+		CheckStore: f.CheckServerStore, Previous: f.ServerSignIn, Hostname: os.Hostname, Sleep: sleep}
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -216,11 +219,21 @@ func (opts *ServerOptions) finish(ctx context.Context, server string, tok *token
 		s := tok.Sites[pick]
 		si.CloudID, si.SiteName, si.SiteURL = s.CloudID, s.Name, s.URL
 	}
+	var prev *factory.StoredServer
+	if opts.Previous != nil {
+		prev, _ = opts.Previous()
+	}
 	where, err := opts.Store(ctx, si)
 	if err != nil {
 		return err
 	}
 	w := opts.IO.ErrOut
+	if prev != nil && prev.Token != si.Token {
+		// A replaced sign-in's token must not stay valid unseen.
+		if err := revoke(ctx, opts.HTTPClient(), prev); err != nil {
+			fmt.Fprintf(w, "Note: the token of the sign-in this replaces could not be revoked on %s (%v); revoke it at %s/tokens.\n", prev.Server, err, prev.Server)
+		}
+	}
 	who := si.Account.Name
 	if si.Account.Email != "" {
 		who += " (" + si.Account.Email + ")"

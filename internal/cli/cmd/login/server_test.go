@@ -56,7 +56,7 @@ func (tt *terminal) credFile() string { return credfile.Path(tt.f.ConfigDir) }
 func deviceLogin(t *testing.T, tt *terminal, s *servertest.Server, p *servertest.Person, decision string,
 	advance func(i int, d time.Duration) time.Duration) ([]time.Duration, error) {
 	var waits []time.Duration
-	o := &login.ServerOptions{IO: tt.f.IO, HTTPClient: tt.f.HTTPClient, Store: tt.f.SaveServerSignIn, CheckStore: tt.f.CheckServerStore,
+	o := &login.ServerOptions{IO: tt.f.IO, HTTPClient: tt.f.HTTPClient, Store: tt.f.SaveServerSignIn, CheckStore: tt.f.CheckServerStore, Previous: tt.f.ServerSignIn,
 		Hostname: func() (string, error) { return "ci-runner-7", nil }, Server: s.URL, NoBrowser: true,
 		OpenBrowser: func(string) error { t.Error("a browser was opened with --no-browser"); return nil },
 		Sleep: func(ctx context.Context, d time.Duration) error {
@@ -130,6 +130,18 @@ func TestServerLoginEndToEnd(t *testing.T) {
 	}
 	if code := tt.run("check-permissions", "-p", "SPACE2"); code != 0 || !strings.Contains(tt.out.String()+tt.err.String(), "ticket-mate server "+s.URL) {
 		t.Fatalf("check-permissions through the server: exit %d\nstdout: %s\nstderr: %s", code, tt.out, tt.err)
+	}
+	// Signing in again replaces the sign-in and revokes the token it held.
+	if _, err := deviceLogin(t, tt, s, p, "approve", realTime); err != nil {
+		t.Fatal(err)
+	}
+	again := must(tt.f.ServerSignIn())
+	if again.Token == ss.Token {
+		t.Fatal("a second tm login --server kept the first token")
+	}
+	ss = again
+	if code := tt.run("ls-projects", "--plain"); code != 0 {
+		t.Fatalf("ls-projects after signing in again: exit %d\n%s", code, tt.err)
 	}
 	toks := p.Tokens(t)
 	if len(toks) != 1 || toks[0].Host != "ci-runner-7" || toks[0].Name != "tm CLI" || toks[0].LastUsedAt.IsZero() {
