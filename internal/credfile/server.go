@@ -66,7 +66,7 @@ func DecodeServer(s string) (*ServerSignIn, error) {
 	return j.signIn(), nil
 }
 
-// ServerSignIn returns the server sign-in kept in the file at path, or ENOTFOUND.
+// ReadServer returns the server sign-in kept in the file at path, or ENOTFOUND.
 func ReadServer(path string) (*ServerSignIn, error) {
 	f, err := (&Store{path: path}).read()
 	if err != nil {

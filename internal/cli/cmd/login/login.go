@@ -122,8 +122,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Server != "" {
 		d := *opts.Device
 		d.Server, d.Site, d.ReadOnly, d.NoBrowser = opts.Server, opts.Site, opts.ReadOnly, opts.NoBrowser
-		ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-		defer cancel()
+		// The wait is as long as the server's code lives (expires_in), not --timeout.
 		return RunServer(ctx, &d)
 	}
 	cfg, err := opts.Config()
