@@ -1,7 +1,9 @@
 // Package login owns "tm login" and "tm logout": signing this terminal in
 // to Atlassian with the user's own OAuth 2.0 (3LO) app — consent in the
 // browser, the answer received on the loopback callback of
-// ATLASSIAN_REDIRECT_URI, the site chosen — and forgetting that sign-in.
+// ATLASSIAN_REDIRECT_URI, the site chosen — and forgetting that sign-in;
+// and, with --server, signing in through a ticket-mate server with the
+// device flow (RFC 8628, server.go) and revoking that sign-in.
 // Whether the stored sign-in works is tm check-permissions' job.
 //
 // It imports the CLI factory and streams, the config, atlassian and
