@@ -129,6 +129,16 @@ func (f *Factory) RemoveServerSignIn(ctx context.Context) ([]string, error) {
 	return from, nil
 }
 
+// ServerSignInInUse returns the server sign-in when tm commands use it with
+// cfg: one is stored and cfg names no credentials of its own.
+func (f *Factory) ServerSignInInUse(cfg *config.Config) (*StoredServer, bool) {
+	if explicitCredentials(cfg) {
+		return nil, false
+	}
+	ss, err := f.ServerSignIn()
+	return ss, err == nil
+}
+
 // explicitCredentials reports whether the configuration names credentials
 // of its own, which win over a server sign-in.
 func explicitCredentials(cfg *config.Config) bool {

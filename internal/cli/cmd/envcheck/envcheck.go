@@ -26,6 +26,9 @@ type Options struct {
 	WorkDir string
 	// Tracked reports whether git tracks a file; nil asks git in WorkDir.
 	Tracked func(path string) bool
+	// ServerSignIn is the server sign-in tm commands use with cfg, if any
+	// (nil: not looked for).
+	ServerSignIn func(cfg *config.Config) (*factory.StoredServer, bool)
 
 	Project string
 	JSON    bool
@@ -33,7 +36,7 @@ type Options struct {
 
 // NewCmd builds tm env-check; runF replaces run in tests of flag parsing.
 func NewCmd(f *factory.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Config: f.Config, WorkDir: f.WorkDir}
+	opts := &Options{IO: f.IO, Config: f.Config, WorkDir: f.WorkDir, ServerSignIn: f.ServerSignInInUse}
 	cmd := &cobra.Command{
 		Use:   "env-check",
 		Short: "Check the configuration for your auth mode, offline",
@@ -102,6 +105,15 @@ func run(opts *Options) error {
 		printReport(opts.IO.Out, opts.IO.ColorEnabled(), r, cfg.Notes(), next)
 	}
 	if r.Count(config.StatusError) > 0 {
+		// Signed in through a team server, the settings are not needed:
+		// commands reach Jira through it.
+		if opts.ServerSignIn != nil {
+			if ss, ok := opts.ServerSignIn(cfg); ok {
+				fmt.Fprintf(opts.IO.ErrOut, "\nThese settings are not needed now: tm is signed in through the ticket-mate server %s,\n"+
+					"and every command reaches Jira through it. tm auth status checks that sign-in.\n", ss.Server)
+				return nil
+			}
+		}
 		return factory.ErrSilent
 	}
 	return nil

@@ -148,6 +148,12 @@ func TestServerLoginEndToEnd(t *testing.T) {
 		t.Fatalf("the person's tokens: %+v", toks)
 	}
 
+	// env-check, offline, says the missing settings are not needed now.
+	if code := tt.run("env-check"); code != 0 {
+		t.Fatalf("env-check while signed in through the server: exit %d\n%s%s", code, tt.out, tt.err)
+	}
+	wantIn(t, tt.err.String(), "not needed now: tm is signed in through the ticket-mate server "+s.URL)
+
 	// tm auth status shows the sign-in in use, checked with the server.
 	you := s.Sandbox.Creds.Users[0]
 	if code := tt.run("auth", "status"); code != 0 {
