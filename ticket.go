@@ -2,7 +2,7 @@ package tm
 
 // TicketDraft is what a person asks for when creating a ticket: names as
 // they know them (issue type "Bug", priority "High", custom field "Story
-// points"), not Jira's ids. Resolving the names is the Jira client's job.
+// points"), not Jira's ids. Resolving the names is the ticket service's job.
 type TicketDraft struct {
 	ProjectKey  string
 	Summary     string

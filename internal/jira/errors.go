@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ticket-mate/tm"
 )
 
 // Error is a failed Jira call: a response Jira (or the gateway in front of
@@ -54,6 +56,10 @@ type Error struct {
 	// when it is unknown whether Jira carried it out: it timed out, the
 	// connection broke, or a 5xx came back.
 	Uncertain bool
+
+	// LookupErr is why the search for an Uncertain create's ticket could
+	// not be run; nil when it ran and found nothing.
+	LookupErr error
 
 	// Err is the transport or decoding error, if any.
 	Err error
@@ -191,4 +197,50 @@ func truncate(s string, n int) string {
 		s = s[:len(s)-1]
 	}
 	return s + "…"
+}
+
+// Code classifies the failure for the domain: the tm error code of its
+// status (EUNAVAILABLE when no answer came).
+func (e *Error) Code() string {
+	switch s := e.StatusCode; {
+	case s == 0, s >= 500:
+		return tm.EUNAVAILABLE
+	case s == http.StatusBadRequest, s == http.StatusUnprocessableEntity:
+		return tm.EINVALID
+	case s == http.StatusUnauthorized:
+		return tm.EUNAUTHORIZED
+	case s == http.StatusForbidden:
+		return tm.EFORBIDDEN
+	case s == http.StatusNotFound, s == http.StatusGone:
+		return tm.ENOTFOUND
+	case s == http.StatusConflict:
+		return tm.ECONFLICT
+	case s == http.StatusTooManyRequests:
+		return tm.ERATELIMIT
+	}
+	return tm.EINTERNAL
+}
+
+// Status is the answer in a few words: "503 Service Unavailable", or why
+// there was none.
+func (e *Error) Status() string {
+	if e.StatusCode != 0 {
+		return fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	}
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	return "no answer"
+}
+
+// Path is the request's REST path, without the host and the query.
+func (e *Error) Path() string {
+	u := e.URL
+	if i := strings.Index(u, "/rest/api/"); i >= 0 {
+		u = u[i:]
+	}
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		u = u[:i]
+	}
+	return u
 }

@@ -75,7 +75,11 @@ func (c *Client) CreateIssue(ctx context.Context, r CreateRequest) (tm.Ticket, e
 		c.emit(Notice{Kind: NoticeLookup, Method: http.MethodPost, URL: je.URL, Status: je.StatusCode})
 		summary, _ := r.Fields["summary"].(string)
 		t, ferr := c.findCreated(ctx, r.ProjectKey, marker, summary)
-		if ferr != nil || t.Key == "" {
+		if ferr != nil {
+			je.LookupErr = ferr
+			return tm.Ticket{}, err
+		}
+		if t.Key == "" {
 			return tm.Ticket{}, err
 		}
 		return t, nil

@@ -2,14 +2,11 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ticket-mate/tm"
-	"github.com/ticket-mate/tm/internal/adf"
 	"github.com/ticket-mate/tm/internal/atlassian"
 	"github.com/ticket-mate/tm/internal/jira"
 )
@@ -107,97 +104,42 @@ type ticketInput struct {
 	// Parent is the parent issue's key: needed by sub-task types, allowed
 	// for others (an epic's child).
 	Parent string `json:"parent"`
+	// Assignee is "me", an email address or an account id.
+	Assignee   string   `json:"assignee"`
+	Components []string `json:"components"`
+	// Fields sets fields of the create screen by name (any case) or id.
+	Fields map[string]string `json:"fields"`
 }
 
-func (in *ticketInput) validate() error {
-	in.Project = strings.ToUpper(strings.TrimSpace(in.Project))
-	in.Summary = strings.TrimSpace(in.Summary)
-	in.Type = strings.TrimSpace(in.Type)
-	in.Priority = strings.TrimSpace(in.Priority)
-	in.Parent = strings.ToUpper(strings.TrimSpace(in.Parent))
-	switch {
-	case in.Project == "":
-		return &tm.Error{Code: tm.EINVALID, Message: "project is required: a project key such as SPACE2."}
-	case in.Summary == "":
-		return &tm.Error{Code: tm.EINVALID, Message: "summary is required."}
-	case len(in.Summary) > 255:
-		return &tm.Error{Code: tm.EINVALID, Message: "summary is longer than Jira's 255 characters."}
+func (in ticketInput) draft() tm.TicketDraft {
+	d := tm.TicketDraft{ProjectKey: in.Project, Summary: in.Summary, Description: in.Description,
+		IssueType: in.Type, Priority: in.Priority, Labels: in.Labels, Parent: in.Parent,
+		Assignee: in.Assignee, Components: in.Components}
+	names := make([]string, 0, len(in.Fields))
+	for k := range in.Fields {
+		names = append(names, k)
 	}
-	labels := in.Labels[:0]
-	for _, l := range in.Labels {
-		if l = strings.TrimSpace(l); l != "" {
-			if strings.ContainsAny(l, " \t") {
-				return &tm.Error{Code: tm.EINVALID, Message: "label " + clip(l, 40) + " contains a space; Jira labels cannot."}
-			}
-			labels = append(labels, l)
-		}
+	slices.Sort(names) // one order for one request, whatever the map's
+	for _, k := range names {
+		d.Fields = append(d.Fields, tm.FieldValue{Name: k, Value: in.Fields[k]})
 	}
-	in.Labels = labels
-	return nil
+	return d
 }
 
-// createTicket resolves the names in in against the project's create
-// metadata (cached), creates the issue as the user and records it for
-// "recent".
+// createTicket creates the ticket through the ticket service as the user
+// and records it for "recent".
 func (s *Server) createTicket(ctx context.Context, userID string, c *conn, in ticketInput) (tm.Ticket, error) {
-	if err := in.validate(); err != nil {
-		return tm.Ticket{}, err
-	}
-	base := map[string]any{"summary": in.Summary}
-	if d := strings.TrimSpace(in.Description); d != "" {
-		doc, err := adf.FromMarkdown([]byte(d))
-		if err != nil {
-			return tm.Ticket{}, &tm.Error{Code: tm.EINVALID, Message: "the description could not be read as Markdown: " + err.Error()}
-		}
-		base["description"] = doc
-	}
-	if len(in.Labels) > 0 {
-		base["labels"] = in.Labels
-	}
-	if in.Parent != "" {
-		base["parent"] = map[string]string{"key": in.Parent}
-	}
-	m := s.projectMeta(userID, c, in.Project)
-	var t tm.Ticket
-	var it jira.IssueTypeMeta
-	err := retryStale(ctx, s, m, func() error {
-		var fields map[string]any
-		var err error
-		if fields, it, err = ticketFields(ctx, m, in, base); err != nil {
-			return err
-		}
-		t, err = c.jira.CreateIssue(ctx, jira.CreateRequest{ProjectKey: in.Project, Fields: fields})
-		return err
-	})
-	if err != nil && in.Priority == "" && priorityRequired(err) {
-		err = s.priorityNeeded(ctx, m, it, err)
-	}
+	t, err := s.tickets(userID, c).Create(ctx, in.draft())
 	if err != nil {
 		return tm.Ticket{}, err
 	}
-	t.Summary = in.Summary
-	rec := tm.TicketRecord{UserID: userID, CloudID: c.site.CloudID, Key: t.Key, URL: t.URL, Summary: in.Summary, CreatedAt: s.now()}
+	rec := tm.TicketRecord{UserID: userID, CloudID: c.site.CloudID, Key: t.Key, URL: t.URL, Summary: t.Summary, CreatedAt: s.now()}
 	if err := s.store.AddTicket(ctx, rec); err != nil {
 		// The ticket exists; failing the request would invite a duplicate.
 		s.log.ErrorContext(ctx, "recording a created ticket failed", "key", t.Key, "error", err.Error())
 	}
 	s.log.InfoContext(ctx, "ticket created", "user", userID, "key", t.Key)
 	return t, nil
-}
-
-// priorityNeeded turns Jira's "priority is required" into the list of
-// priorities to choose from; without the list, Jira's own words stand.
-func (s *Server) priorityNeeded(ctx context.Context, m *projectMeta, it jira.IssueTypeMeta, jiraErr error) error {
-	screen, err := m.screen(ctx, it.ID)
-	if err != nil {
-		return jiraErr
-	}
-	f, ok := priorityField(screen)
-	if !ok {
-		return jiraErr
-	}
-	return &choiceError{Field: "priority", Valid: priorityNames(f),
-		Message: fmt.Sprintf("%s issues in %s need a priority", it.Name, m.key.project)}
 }
 
 // health is the connection's state as the dashboard and /api/me show it.

@@ -171,7 +171,7 @@ func (s *Server) apiCreateTicket(w http.ResponseWriter, r *http.Request, userID 
 			return
 		}
 		s.fail(w, r, &tm.Error{Code: tm.EINVALID, Message: "the body is not a ticket: " + clip(err.Error(), 120) +
-			`. Expected {"project","summary","description","type","priority","labels","parent"}.`})
+			`. Expected {"project","summary","description","type","priority","labels","parent","assignee","components","fields"}.`})
 		return
 	}
 	c, err := s.jiraFor(r.Context(), userID)

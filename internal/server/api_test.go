@@ -111,7 +111,12 @@ func testAPI(t *testing.T, o envOptions) {
 		{map[string]any{"summary": "x"}, "project is required"},
 		{map[string]any{"project": "SPACE2", "summary": "x", "type": "Spaceship"}, `SPACE2 has no issue type "Spaceship"; valid: `},
 		{map[string]any{"project": "SPACE2", "summary": "x", "colour": "red"}, `unknown field "colour"`},
-		{map[string]any{"project": "NOPE", "summary": "x"}, "Jira:"},
+		{map[string]any{"project": "NOPE", "summary": "x"}, `Project "NOPE" was not found`},
+		{map[string]any{"project": "SPACE2", "summary": strings.Repeat("é", 256)}, "the summary is 256 characters; Jira takes at most 255"},
+		{map[string]any{"project": "SPACE2", "summary": "nul\x00byte"}, "the summary contains a NUL byte"},
+		{map[string]any{"project": "SPACE2", "summary": "x", "description": strings.Repeat("a", 32768)}, "the description is 32768 characters; Jira keeps at most 32767"},
+		{map[string]any{"project": "SPACE2", "summary": "x", "assignee": "nobody@sandbox.example"}, `no Jira user matches "nobody@sandbox.example"`},
+		{map[string]any{"project": "SPACE2", "summary": "x", "fields": map[string]string{"Sevrity": "Major"}}, `has no field "Sevrity"`},
 	} {
 		var out struct{ Error string }
 		if st := b.api("POST", "/api/tickets", tc.body, &out); st < 400 || st >= 500 || !strings.Contains(out.Error, tc.want) {

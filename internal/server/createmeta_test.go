@@ -217,9 +217,9 @@ func TestAPICreateResolvesNames(t *testing.T) {
 		{body: map[string]any{"project": "SPACE2", "type": "Spaceship"}, field: "type",
 			msg: `SPACE2 has no issue type "Spaceship"`, valid: standardNames(space2)},
 		{body: map[string]any{"project": "SPACE2", "type": "Subtask"}, field: "type",
-			msg: "Subtask is a sub-task type: give the parent issue's key (parent)", valid: standardNames(space2)},
+			msg: "Subtask is a sub-task type: give the parent issue's key", valid: standardNames(space2)},
 		{body: map[string]any{"project": "SPACE2", "type": "bug", "priority": "Urgent"}, field: "priority",
-			msg: `"Urgent" is not a priority of Bug issues in SPACE2`, valid: prios},
+			msg: `"Urgent" is not a valid Priority of Bug issues in SPACE2`, valid: prios},
 		{body: map[string]any{"project": "TEAM"}, field: "priority",
 			msg: "Task issues in TEAM need a priority", valid: teamPrios},
 	} {
@@ -364,5 +364,47 @@ func TestCreateFormStartsOnTheConfiguredProject(t *testing.T) {
 	b.connect(0, 0)
 	if got := selects(b.get("/").Body)["project"].Selected; got != want {
 		t.Errorf("form starts on %q, want the configured %q", got, want)
+	}
+}
+
+// TestAPICreateEveryField: the API takes what the CLI takes — assignee,
+// parent and custom fields by name — through the same ticket service.
+func TestAPICreateEveryField(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	b := e.browser()
+	b.connect(0, 0)
+	var parent struct{ Key string }
+	if st := b.api("POST", "/api/tickets", map[string]any{"project": "SPACE2", "summary": "Parent"}, &parent); st != http.StatusCreated {
+		t.Fatalf("parent: HTTP %d", st)
+	}
+	var created struct{ Key, Error string }
+	st := b.api("POST", "/api/tickets", map[string]any{"project": "SPACE2", "summary": "Everything", "type": "Subtask",
+		"parent": parent.Key, "assignee": "me", "fields": map[string]string{"story points": "5", "Severity": "major"}}, &created)
+	if st != http.StatusCreated {
+		t.Fatalf("create: HTTP %d %s", st, created.Error)
+	}
+	var is struct {
+		Fields struct {
+			Parent   struct{ Key string }
+			Assignee struct {
+				AccountID string `json:"accountId"`
+			}
+			StoryPoints float64                `json:"customfield_10016"`
+			Severity    struct{ Value string } `json:"customfield_10042"`
+		}
+	}
+	sandboxGet(t, e, 0, 0, "/rest/api/3/issue/"+created.Key, &is)
+	if is.Fields.Parent.Key != parent.Key || is.Fields.Assignee.AccountID != e.sb.Creds.Users[0].AccountID ||
+		is.Fields.StoryPoints != 5 || is.Fields.Severity.Value != "Major" {
+		t.Errorf("%s as Jira has it: %+v", created.Key, is.Fields)
+	}
+	var refused struct {
+		Error, Field string
+		Valid        []string
+	}
+	if st := b.api("POST", "/api/tickets", map[string]any{"project": "SPACE2", "summary": "x", "type": "Bug",
+		"fields": map[string]string{"Severity": "Apocalyptic"}}, &refused); st != http.StatusBadRequest ||
+		refused.Field != "Severity" || !slices.Contains(refused.Valid, "Major") || !strings.Contains(refused.Error, `"Apocalyptic" is not a valid Severity`) {
+		t.Errorf("unknown option: HTTP %d %+v", st, refused)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/atlassian"
 	"github.com/ticket-mate/tm/internal/jira"
+	"github.com/ticket-mate/tm/internal/ticket"
 )
 
 // problem is an error as a person may see it: a status, a message with no
@@ -30,20 +31,28 @@ func classify(err error) problem {
 		return problem{Status: http.StatusUnauthorized, Message: "Your Jira connection has expired or was revoked. Reconnect Jira.", Reconnect: true}
 	}
 	var je *jira.Error
-	if errors.As(err, &je) {
+	if errors.As(err, &je) && (je.AuthFailed() || je.StatusCode == 0 && !je.Uncertain) {
 		return jiraProblem(je)
-	}
-	var ce *choiceError
-	if errors.As(err, &ce) {
-		return problem{Status: http.StatusBadRequest, Message: ce.Error(), Field: ce.Field, Valid: ce.Valid}
 	}
 	var e *tm.Error
 	if errors.As(err, &e) {
+		var d *ticket.Detail
+		if errors.As(err, &d) && d.Valid != nil {
+			// A name Jira does not offer: the valid ones, in the answer too.
+			return problem{Status: codeStatus(e.Code), Message: e.Message + "; valid: " + strings.Join(d.Valid, ", ") + ".", Field: d.Field, Valid: d.Valid}
+		}
 		msg := e.Message
 		if e.Hint != "" {
-			msg += " " + e.Hint
+			msg += " " + strings.ReplaceAll(e.Hint, "\n", " ")
 		}
-		return problem{Status: codeStatus(e.Code), Message: msg}
+		p := problem{Status: codeStatus(e.Code), Message: msg}
+		if d != nil {
+			p.Field = d.Field
+		}
+		return p
+	}
+	if je != nil {
+		return jiraProblem(je)
 	}
 	var te *atlassian.TokenError
 	if errors.As(err, &te) {

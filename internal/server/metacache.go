@@ -8,13 +8,15 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/jira"
+	"github.com/ticket-mate/tm/internal/ticket"
 )
 
 // Create metadata (a project's issue types and each type's create screen)
 // changes rarely, and the dashboard and every create need it. Kept in
 // memory it costs no round trip; a stale id is caught when Jira rejects it
-// (see createTicket), so the TTL only bounds how long a new type stays
+// (the ticket service reads it again then), so the TTL only bounds how long a new type stays
 // invisible.
 const (
 	metaTTL        = 10 * time.Minute
@@ -34,6 +36,10 @@ type metaEntry struct {
 	// screens holds the create screen of each issue type asked for; the
 	// ids come from types, so there are at most as many as the project has.
 	screens map[string]screen
+	// me is the user's own account on the site (kept in the entry of
+	// project ""), for an assignee of "me".
+	me   tm.Account
+	meAt time.Time
 }
 
 type screen struct {
@@ -174,3 +180,57 @@ func (m *metaCache) len() int {
 	defer m.mu.Unlock()
 	return m.lru.Len()
 }
+
+// myself returns the account of k's user on k's site.
+func (m *metaCache) myself(ctx context.Context, k metaKey, fetch func(context.Context) (tm.Account, error)) (tm.Account, bool, error) {
+	k.project = ""
+	m.mu.Lock()
+	if e := m.entry(k, false); e != nil && m.fresh(e.meAt) {
+		me := e.me
+		m.mu.Unlock()
+		return me, true, nil
+	}
+	m.mu.Unlock()
+	v, err, _ := m.flight.Do("me\x00"+k.String(), func() (any, error) {
+		me, err := fetch(context.WithoutCancel(ctx))
+		if err != nil {
+			return nil, err
+		}
+		m.mu.Lock()
+		e := m.entry(k, true)
+		e.me, e.meAt = me, m.now()
+		m.mu.Unlock()
+		return me, nil
+	})
+	if err != nil {
+		return tm.Account{}, false, err
+	}
+	return v.(tm.Account), false, nil
+}
+
+// userMeta is one user's view of the cache on one site: the ticket
+// service's metadata cache for that user.
+type userMeta struct {
+	m           *metaCache
+	user, cloud string
+}
+
+func (u userMeta) key(project string) metaKey {
+	return metaKey{user: u.user, cloud: u.cloud, project: project}
+}
+
+func (u userMeta) IssueTypes(ctx context.Context, project string, fetch func(context.Context) ([]jira.IssueTypeMeta, error)) ([]jira.IssueTypeMeta, bool, error) {
+	return u.m.issueTypes(ctx, u.key(project), fetch)
+}
+
+func (u userMeta) Screen(ctx context.Context, project, typeID string, fetch func(context.Context) ([]jira.FieldMeta, error)) ([]jira.FieldMeta, bool, error) {
+	return u.m.screen(ctx, u.key(project), typeID, fetch)
+}
+
+func (u userMeta) Myself(ctx context.Context, fetch func(context.Context) (tm.Account, error)) (tm.Account, bool, error) {
+	return u.m.myself(ctx, u.key(""), fetch)
+}
+
+func (u userMeta) Forget(project string) { u.m.drop(u.key(project)) }
+
+var _ ticket.MetaCache = userMeta{}

@@ -3,12 +3,10 @@ package server
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ticket-mate/tm/internal/jira"
 )
@@ -121,103 +119,4 @@ func TestMetaCacheSharesConcurrentMisses(t *testing.T) {
 	if _, cached, err := m.screen(context.Background(), k, "1", func(context.Context) ([]jira.FieldMeta, error) { return nil, nil }); err != nil || cached {
 		t.Errorf("after a failure: cached=%v err=%v", cached, err)
 	}
-}
-
-var teamTypes = []jira.IssueTypeMeta{
-	{ID: "10010", Name: "Task"}, {ID: "10011", Name: "Epic"},
-	{ID: "10012", Name: "Subtask", Subtask: true}, {ID: "10013", Name: "Bug"}, {ID: "10099", Name: "bug"},
-}
-
-func TestPickType(t *testing.T) {
-	for _, tc := range []struct {
-		name, parent, wantID, wantErr string
-	}{
-		{"", "", "10010", ""},
-		{"bug", "", "10013", ""}, // a name Jira repeats: the first stands for it
-		{"BUG", "", "10013", ""},
-		{"10011", "", "10011", ""},
-		{"Subtask", "TEAM-1", "10012", ""},
-		{"subtask", "", "", "Subtask is a sub-task type: give the parent issue's key (parent), or choose another type; valid: Task, Epic, Bug."},
-		{"Spaceship", "", "", `TEAM has no issue type "Spaceship"; valid: Task, Epic, Bug.`},
-		{"Spaceship", "TEAM-1", "", `TEAM has no issue type "Spaceship"; valid: Task, Epic, Subtask, Bug.`},
-	} {
-		got, err := pickType(teamTypes, "TEAM", tc.name, tc.parent)
-		if tc.wantErr != "" {
-			var ce *choiceError
-			if !errors.As(err, &ce) || err.Error() != tc.wantErr || ce.Field != "type" {
-				t.Errorf("pickType(%q, parent %q): %v, want %q", tc.name, tc.parent, err, tc.wantErr)
-			}
-			continue
-		}
-		if err != nil || got.ID != tc.wantID {
-			t.Errorf("pickType(%q, parent %q) = %s, %v; want %s", tc.name, tc.parent, got.ID, err, tc.wantID)
-		}
-	}
-	// Default: the first type when there is no Task; none at all is a
-	// permission problem, not a choice.
-	if got, _ := pickType(teamTypes[1:], "TEAM", "", ""); got.ID != "10011" {
-		t.Errorf("default without Task: %s", got.ID)
-	}
-	if _, err := pickType(nil, "OPS", "Task", ""); err == nil || !strings.Contains(err.Error(), "Jira offers you no issue types in OPS") {
-		t.Errorf("no types: %v", err)
-	}
-}
-
-func TestPickPriority(t *testing.T) {
-	screen := []jira.FieldMeta{{FieldID: "summary"}, {FieldID: "priority", Name: "Priority",
-		AllowedValues: []jira.AllowedValue{{ID: "1", Name: "Highest"}, {ID: "2", Name: "High"}}}}
-	bug := jira.IssueTypeMeta{ID: "10013", Name: "Bug"}
-	if v, err := pickPriority(screen, "TEAM", bug, "high"); err != nil || v.ID != "2" {
-		t.Errorf("high: %v %v", v, err)
-	}
-	_, err := pickPriority(screen, "TEAM", bug, "Urgent")
-	if want := `"Urgent" is not a priority of Bug issues in TEAM; valid: Highest, High.`; err == nil || err.Error() != want {
-		t.Errorf("Urgent: %v, want %q", err, want)
-	}
-	_, err = pickPriority(screen[:1], "TEAM", bug, "High")
-	if want := "Bug issues in TEAM have no priority on their create screen: leave the priority out"; err == nil || err.Error() != want {
-		t.Errorf("no priority field: %v, want %q", err, want)
-	}
-}
-
-// FuzzPickType: whatever the name, the answer is a selectable type that
-// matches it, or an error that lists every selectable type.
-func FuzzPickType(f *testing.F) {
-	for _, s := range []string{"", "Task", "tASK", "Subtask", "10012", "ß", "bug\x00", strings.Repeat("x", 300)} {
-		f.Add(s, false)
-		f.Add(s, true)
-	}
-	f.Fuzz(func(t *testing.T, name string, withParent bool) {
-		parent := ""
-		if withParent {
-			parent = "TEAM-1"
-		}
-		ok := selectableTypes(teamTypes, withParent)
-		got, err := pickType(teamTypes, "TEAM", name, parent)
-		if err != nil {
-			var ce *choiceError
-			if !errors.As(err, &ce) || len(ce.Valid) != len(ok) {
-				t.Fatalf("%q: %v does not list the %d valid types", name, err, len(ok))
-			}
-			if utf8.ValidString(name) && len(ce.Message) > 200 {
-				t.Fatalf("%q: message of %d bytes", name, len(ce.Message))
-			}
-			return
-		}
-		if !containsType(ok, got) {
-			t.Fatalf("%q: picked %+v, not selectable", name, got)
-		}
-		if name != "" && !strings.EqualFold(got.Name, name) && got.ID != name {
-			t.Fatalf("%q: picked %+v", name, got)
-		}
-	})
-}
-
-func containsType(ts []jira.IssueTypeMeta, t jira.IssueTypeMeta) bool {
-	for _, x := range ts {
-		if x == t {
-			return true
-		}
-	}
-	return false
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -133,48 +132,21 @@ type priorityView struct {
 // come from the cache when the user looked lately, so the create that
 // follows needs no metadata request.
 func (s *Server) createView(ctx context.Context, userID string, c *conn, f ticketInputForm) createView {
-	m := s.projectMeta(userID, c, f.Project)
+	ch, err := s.tickets(userID, c).Choices(ctx, f.Project, f.Type, strings.TrimSpace(f.Parent) != "")
 	var v createView
-	err := retryStale(ctx, s, m, func() (err error) {
-		v, err = loadCreateView(ctx, m, f)
-		return err
-	})
+	for _, t := range ch.Types {
+		v.Types = append(v.Types, choice{Value: t, Selected: t == ch.Type})
+	}
+	if ch.HasPriority {
+		v.Priority = &priorityView{Required: ch.PriorityRequired}
+		for _, p := range ch.Priorities {
+			v.Priority.Options = append(v.Priority.Options, choice{Value: p, Selected: strings.EqualFold(p, strings.TrimSpace(f.Priority))})
+		}
+	}
 	if err != nil {
 		v.Error = classify(err).Message
 	}
 	return v
-}
-
-func loadCreateView(ctx context.Context, m *projectMeta, f ticketInputForm) (createView, error) {
-	types, err := m.issueTypes(ctx)
-	if err != nil {
-		return createView{}, err
-	}
-	parent := strings.TrimSpace(f.Parent) != ""
-	it, err := pickType(types, f.Project, strings.TrimSpace(f.Type), f.Parent)
-	var ce *choiceError
-	if errors.As(err, &ce) {
-		// A name from another project: start from this one's default.
-		it, err = pickType(types, f.Project, "", f.Parent)
-	}
-	if err != nil {
-		return createView{}, err
-	}
-	var v createView
-	for _, t := range selectableTypes(types, parent) {
-		v.Types = append(v.Types, choice{Value: t.Name, Selected: t.ID == it.ID})
-	}
-	fields, err := m.screen(ctx, it.ID)
-	if err != nil {
-		return v, fmt.Errorf("reading the create screen of %s: %w", it.Name, err)
-	}
-	if pf, ok := priorityField(fields); ok {
-		v.Priority = &priorityView{Required: pf.Required}
-		for _, a := range pf.AllowedValues {
-			v.Priority.Options = append(v.Priority.Options, choice{Value: a.Label(), Selected: strings.EqualFold(a.Label(), strings.TrimSpace(f.Priority))})
-		}
-	}
-	return v, nil
 }
 
 // formProject is the project the create form starts on when none is

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/jira"
+	"github.com/ticket-mate/tm/internal/ticket"
 )
 
 // Jira is an authenticated Jira client built from the configuration, with
@@ -304,12 +304,17 @@ func (j *Jira) notifier(f *Factory) func(jira.Notice) {
 // About is what a failed call was for, so its advice can be specific.
 type About struct {
 	Project        string // the project key the call was about
+	Issue          string // the issue key the call was about
+	User           string // the user asked for
 	ListingProject bool   // the call listed projects
 }
 
 // Explain turns a failed Jira call into a *tm.Error that says what
-// happened, why it probably happened and what to do next. Errors that are
-// not from the client pass through.
+// happened, why it probably happened and what to do next. Refused
+// credentials and an unreachable Jira are explained here, in the
+// configuration's terms; every other refusal by the ticket service's one
+// explanation, with the command to run next. Errors that are not from the
+// client pass through.
 func (j *Jira) Explain(err error, about About) error {
 	var je *jira.Error
 	if err == nil || !errors.As(err, &je) {
@@ -344,23 +349,10 @@ func (j *Jira) Explain(err error, about About) error {
 				j.Config.BaseURL + " to clear it, check the credentials, then run: tm check-permissions"}
 	case je.AuthFailed():
 		return &tm.Error{Code: tm.EUNAUTHORIZED, Err: err, Message: j.authMessage(je), Hint: j.authHint(je)}
-	case je.Uncertain:
+	case je.StatusCode == 0 && !je.Uncertain:
 		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
-			Message: fmt.Sprintf("Jira did not confirm the create (%s), and no ticket carrying this request's marker has appeared in %s", errText(je), about.Project),
-			Hint: fmt.Sprintf("Search can lag behind a create. Look at the newest issues before running the command again, so the ticket is not made twice:\n  %s/issues/?jql=%s",
-				j.SiteURL(), url.QueryEscape(fmt.Sprintf("project = %q ORDER BY created DESC", about.Project)))}
-	case je.StatusCode == 0:
-		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
-			Message: fmt.Sprintf("Could not reach Jira at %s: %s", j.Endpoint(), errText(je)),
+			Message: fmt.Sprintf("Could not reach Jira at %s: %s", j.Endpoint(), je.Status()),
 			Hint:    "Check ATLASSIAN_BASE_URL (tm env-check), your network and any proxy (HTTPS_PROXY), then try again."}
-	case je.RateLimited():
-		reason := je.RateLimitReason
-		if reason == "" {
-			reason = "none given"
-		}
-		return &tm.Error{Code: tm.ERATELIMIT, Err: err,
-			Message: fmt.Sprintf("Jira is still rate-limiting after tm waited (RateLimit-Reason: %s; Retry-After: %s)", reason, je.RetryAfter),
-			Hint:    "Wait a little and run the command again. API-token traffic has only short burst limits, so this clears within minutes."}
 	case je.OAuthError == "invalid_client":
 		return &tm.Error{Code: tm.EUNAUTHORIZED, Err: err,
 			Message: "Atlassian refused the OAuth app (invalid_client): " + detail,
@@ -368,25 +360,37 @@ func (j *Jira) Explain(err error, about About) error {
 				"check that ATLASSIAN_REDIRECT_URI (" + j.Config.RedirectURI + ") is the app's callback URL,\n" +
 				"ask your Atlassian admin to approve the app if it is company-managed, and check its scopes."}
 	case (je.StatusCode == http.StatusNotFound || je.StatusCode == http.StatusForbidden) && about.ListingProject:
-		return &tm.Error{Code: codeFor(je.StatusCode), Err: err,
+		return &tm.Error{Code: je.Code(), Err: err,
 			Message: fmt.Sprintf("Jira refused to list projects (%d %s)", je.StatusCode, http.StatusText(je.StatusCode)),
 			Hint:    cloudAPIHint(j.Config)}
-	case je.StatusCode == http.StatusNotFound && about.Project != "":
-		return &tm.Error{Code: tm.ENOTFOUND, Err: err,
-			Message: fmt.Sprintf("Project %q was not found, or you cannot see it", about.Project),
-			Hint:    ProjectNotFoundHint(about.Project)}
-	case je.StatusCode == http.StatusForbidden:
-		return &tm.Error{Code: tm.EFORBIDDEN, Err: err,
-			Message: "Jira refused: you do not have permission (" + detail + ")",
-			Hint:    "Run: tm check-permissions -p " + firstNonEmpty(about.Project, j.Config.ProjectKey) + " — it shows which permission is missing."}
 	}
-	return &tm.Error{Code: codeFor(je.StatusCode), Err: err, Message: "Jira: " + je.Error()}
+	return j.Advise(ticket.Explain(err, ticket.About{Project: about.Project, Issue: about.Issue, User: about.User, Site: j.SiteURL()}))
 }
 
-// ProjectNotFoundHint is the advice for a project key Jira does not know.
-func ProjectNotFoundHint(key string) string {
-	return "Project keys are case-sensitive: check " + key + " letter by letter (the key, not the project's name).\n" +
-		"Check you have access to the project, and list the ones you can see with: tm ls-projects"
+// Advise adds the command to run next to an explained refusal: the
+// permission check for a refusal, the project list for an unknown project.
+func (j *Jira) Advise(err error) error {
+	var te *tm.Error
+	var d *ticket.Detail
+	if !errors.As(err, &te) || !errors.As(err, &d) {
+		return err
+	}
+	project := firstNonEmpty(d.Project, j.Config.ProjectKey)
+	var next string
+	switch {
+	case te.Code == tm.EFORBIDDEN:
+		next = "Run: tm check-permissions -p " + project + " — it shows which permission is missing."
+	case te.Code == tm.ENOTFOUND && d.Field == "project":
+		next = "List the projects you can see with: tm ls-projects"
+	default:
+		return err
+	}
+	if strings.Contains(te.Hint, next) {
+		return err
+	}
+	out := *te
+	out.Hint = strings.TrimLeft(te.Hint+"\n"+next, "\n")
+	return &out
 }
 
 // ProjectKey returns the configured project key as Jira spells keys —
@@ -423,36 +427,6 @@ func pathOf(u string) string {
 		u = u[:i]
 	}
 	return u
-}
-
-func codeFor(status int) string {
-	switch {
-	case status == http.StatusBadRequest, status == http.StatusUnprocessableEntity:
-		return tm.EINVALID
-	case status == http.StatusUnauthorized:
-		return tm.EUNAUTHORIZED
-	case status == http.StatusForbidden:
-		return tm.EFORBIDDEN
-	case status == http.StatusNotFound, status == http.StatusGone:
-		return tm.ENOTFOUND
-	case status == http.StatusConflict:
-		return tm.ECONFLICT
-	case status == http.StatusTooManyRequests:
-		return tm.ERATELIMIT
-	case status >= 500:
-		return tm.EUNAVAILABLE
-	}
-	return tm.EINTERNAL
-}
-
-func errText(je *jira.Error) string {
-	if je.Err != nil {
-		return je.Err.Error()
-	}
-	if je.StatusCode != 0 {
-		return fmt.Sprintf("%d %s", je.StatusCode, http.StatusText(je.StatusCode))
-	}
-	return "no answer"
 }
 
 func firstNonEmpty(s ...string) string {

@@ -14,31 +14,23 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/cli/browser"
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm"
-	"github.com/ticket-mate/tm/internal/adf"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/jira"
+	"github.com/ticket-mate/tm/internal/ticket"
 )
-
-// Cache is where create metadata is kept between runs (the factory).
-type Cache interface {
-	ReadCache(name string, maxAge time.Duration, v any) bool
-	WriteCache(name string, v any) error
-	DropCache(name string)
-}
 
 // Options are the command's inputs.
 type Options struct {
 	IO      *iostreams.IOStreams
 	Connect func(ctx context.Context, flags ...config.Flag) (*factory.Jira, error)
-	Cache   Cache
+	Cache   factory.Cache
 	WorkDir string                 // @file paths are relative to it
 	Browser func(url string) error // --open
 
@@ -116,51 +108,69 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	labels, err := checkLabels(opts.Labels)
-	if err != nil {
-		return err
-	}
 	j, err := opts.Connect(ctx, config.Flag{Name: "project", Key: config.KeyProjectKey, Value: opts.Project})
 	if err != nil {
 		return err
 	}
 	draft := tm.TicketDraft{
-		ProjectKey: j.ProjectKey(opts.IO.ErrOut), Summary: strings.TrimSpace(opts.Title), Description: desc,
-		IssueType: opts.Type, Priority: opts.Priority, Labels: labels, Assignee: opts.Assignee,
+		ProjectKey: j.ProjectKey(opts.IO.ErrOut), Summary: opts.Title, Description: desc,
+		IssueType: opts.Type, Priority: opts.Priority, Labels: opts.Labels, Assignee: opts.Assignee,
 		Components: opts.Components, Parent: opts.Parent,
-	}
-	if draft.IssueType == "" {
-		draft.IssueType = tm.DefaultIssueType
 	}
 	for _, fv := range opts.Fields {
 		k, v, _ := strings.Cut(fv, "=")
-		draft.Fields = append(draft.Fields, tm.FieldValue{Name: strings.TrimSpace(k), Value: strings.TrimSpace(v)})
+		draft.Fields = append(draft.Fields, tm.FieldValue{Name: k, Value: v})
 	}
-
-	r := &resolver{j: j, cache: opts.Cache, project: draft.ProjectKey, offline: opts.DryRun}
-	fields, err := r.build(ctx, draft)
-	if err != nil {
-		return err
-	}
-	req := jira.CreateRequest{ProjectKey: draft.ProjectKey, Fields: fields}
+	svc := ticket.New(j.Client, factory.MetaCache(opts.Cache, j))
 	if opts.DryRun {
-		return printDryRun(opts, j.PrepareCreate(req), r.unresolved)
-	}
-
-	t, err := j.CreateIssue(ctx, req)
-	if je := (*jira.Error)(nil); errors.As(err, &je) && je.StatusCode == 400 && r.fromCache && r.rejectedCached(je) {
-		// Jira refused an id tm took from its cache: the project's
-		// configuration changed. Drop the cache, resolve afresh, try once more.
-		r.dropCache()
-		if fields, err = r.build(ctx, draft); err != nil {
-			return err
+		p, err := svc.PrepareCreate(ctx, draft)
+		if err != nil {
+			return advise(j, err)
 		}
-		t, err = j.CreateIssue(ctx, jira.CreateRequest{ProjectKey: draft.ProjectKey, Fields: fields})
+		return printDryRun(opts, p.Request, p.Unresolved)
 	}
+	t, err := svc.Create(ctx, draft)
 	if err != nil {
-		return r.explainCreate(err)
+		return advise(j, err)
 	}
 	return printCreated(opts, t)
+}
+
+// advise explains what the service could not (refused credentials) and adds
+// the flag that fixes a refused value.
+func advise(j *factory.Jira, err error) error {
+	err = j.Advise(j.Explain(err, factory.About{}))
+	var te *tm.Error
+	var d *ticket.Detail
+	if !errors.As(err, &te) || !errors.As(err, &d) {
+		return err
+	}
+	ex := d.Example
+	if ex == "" {
+		ex = "…"
+	}
+	var flag string
+	switch d.Field {
+	case "", "project", "issue", "summary", "description", "fields":
+		return err
+	case "type":
+		flag = fmt.Sprintf("--type %q", ex)
+	case "priority":
+		flag = fmt.Sprintf("--priority %q", ex)
+	case "labels":
+		flag = "--label " + ex
+	case "assignee":
+		flag = "--assignee EMAIL (or an account id, or me)"
+	case "parent":
+		flag = "--parent KEY"
+	case "components":
+		flag = fmt.Sprintf("--component %q", ex)
+	default:
+		flag = fmt.Sprintf("--field %q", d.Field+"="+ex)
+	}
+	out := *te
+	out.Hint = strings.TrimLeft(te.Hint+"\nWith tm: "+flag, "\n")
+	return &out
 }
 
 // readDescription reads -d: the text itself, "-" for stdin, "@path" for a file.
@@ -199,38 +209,12 @@ func readDescription(opts *Options) (string, error) {
 }
 
 // maxDescription is well above what Jira stores in a description (32767
-// characters); anything larger is not meant as one.
+// characters); anything larger is not meant as one and is not read whole.
 const maxDescription = 1 << 20
 
 func tooLong() error {
 	return &tm.Error{Code: tm.EINVALID, Message: "the description is larger than 1 MiB",
 		Hint: "Jira keeps at most 32,767 characters in a description: attach long logs to the ticket instead."}
-}
-
-// checkLabels refuses labels Jira would refuse, before any request.
-func checkLabels(labels []string) ([]string, error) {
-	var out []string
-	for _, l := range labels {
-		l = strings.TrimSpace(l)
-		if l == "" {
-			continue
-		}
-		if strings.ContainsAny(l, " \t") {
-			return nil, &tm.Error{Code: tm.EINVALID, Message: fmt.Sprintf("label %q contains a space; Jira labels cannot", l),
-				Hint: fmt.Sprintf("Use a dash or underscore instead: --label %s", strings.Join(strings.Fields(l), "-"))}
-		}
-		out = append(out, l)
-	}
-	return out, nil
-}
-
-// description renders the Markdown for the instance: ADF for Cloud's v3,
-// wiki markup for Data Center's v2.
-func description(j *factory.Jira, md string) (any, error) {
-	if j.DataCenter() {
-		return adf.ToWiki([]byte(md))
-	}
-	return adf.FromMarkdown([]byte(md))
 }
 
 func printDryRun(opts *Options, p jira.PreparedRequest, unresolved []string) error {

@@ -234,7 +234,7 @@ func TestUnknownNames(t *testing.T) {
 	s := emulatortest.Start(t, emulator.Options{})
 	w := newWorld(t, s, nil)
 	err := w.create(createticket.Options{Title: "x", Type: "Bgu"})
-	clitest.WantError(t, err, tm.EINVALID, `SPACE2 has no issue type "Bgu"`, "Valid types in SPACE2: Task, Bug, Story, Epic, Subtask")
+	clitest.WantError(t, err, tm.EINVALID, `SPACE2 has no issue type "Bgu"`, "Valid types in SPACE2: Task, Bug, Story, Epic.")
 	err = w.create(createticket.Options{Title: "x", Priority: "Urgent"})
 	clitest.WantError(t, err, tm.EINVALID, `"Urgent" is not a valid Priority`, "Valid values: Highest, High, Medium, Low, Lowest", `--priority "Highest"`)
 	err = w.create(createticket.Options{Title: "x", Fields: []string{"Sevrity=Major"}})
@@ -255,9 +255,9 @@ func TestJiraRefuses(t *testing.T) {
 	s := emulatortest.Start(t, emulator.Options{})
 	w := newWorld(t, s, nil)
 	err := w.create(createticket.Options{Project: "TEAM", Title: "no priority"})
-	clitest.WantError(t, err, tm.EINVALID, "Jira refused the ticket:", "Field 'priority' is required", "add --priority")
+	clitest.WantError(t, err, tm.EINVALID, "Task issues in TEAM need a priority", "Valid priorities: Highest, High, Medium, Low, Lowest", `--priority "Highest"`)
 	err = w.create(createticket.Options{Project: "OPS", Title: "not allowed"})
-	clitest.WantError(t, err, tm.EFORBIDDEN, "You do not have permission to create issues in this project.", "tm check-permissions -p OPS")
+	clitest.WantError(t, err, tm.EFORBIDDEN, "Jira offers you no issue types in OPS", "tm check-permissions -p OPS")
 	err = w.create(createticket.Options{Project: "NOPE", Title: "nowhere"})
 	clitest.WantError(t, err, tm.ENOTFOUND, `Project "NOPE" was not found`, "case-sensitive", "tm ls-projects")
 	err = w.create(createticket.Options{Project: "space2", Title: "lower case key"})
@@ -347,7 +347,7 @@ func TestAssignee(t *testing.T) {
 		t.Errorf("--assignee me with a warm cache: %d requests %v, want 1", n, s.E.Requests())
 	}
 	err := w.create(createticket.Options{Title: "nobody", Assignee: "nobody@sandbox.example"})
-	clitest.WantError(t, err, tm.EINVALID, "no Jira user with the email nobody@sandbox.example", "Browse users and groups")
+	clitest.WantError(t, err, tm.EINVALID, `no Jira user matches "nobody@sandbox.example"`, "Browse users and groups", "--assignee")
 }
 
 // TestDescriptionSources: -d - reads stdin, -d @file a file.
@@ -387,7 +387,7 @@ func TestCreateNotRepeated(t *testing.T) {
 		t.Errorf("exit %d, want 1", code)
 	}
 	for _, want := range []string{"Jira did not confirm the create (503 Service Unavailable)", "no ticket carrying this request's marker",
-		"before running the command again", s.URL + "/issues/?jql=project+%3D+%22SPACE2%22+ORDER+BY+created+DESC", "checking whether the ticket was made"} {
+		"before trying again", s.URL + "/issues/?jql=project+%3D+%22SPACE2%22+ORDER+BY+created+DESC", "checking whether the ticket was made"} {
 		if !strings.Contains(w.err.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, w.err)
 		}
@@ -397,6 +397,27 @@ func TestCreateNotRepeated(t *testing.T) {
 		t.Errorf("requests %v; want one create and the lookup", got)
 	}
 	t.Logf("lookup took %v", time.Since(start))
+}
+
+// TestCreateUncheckable: when the search that would confirm a lost create
+// fails too, tm says it could not check, and why — not that no ticket
+// appeared.
+func TestCreateUncheckable(t *testing.T) {
+	s := emulatortest.Start(t, emulator.Options{})
+	w := newWorld(t, s, nil)
+	if err := w.create(createticket.Options{Title: "warm"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range []string{"POST /rest/api/3/issue=503x1", "GET /rest/api/3/search/jql=400"} {
+		f, _ := emulator.ParseFault(spec)
+		s.E.AddFault(f)
+	}
+	err := w.create(createticket.Options{Title: "Lost answer, search down"})
+	clitest.WantError(t, err, tm.EUNAVAILABLE, "Jira did not confirm the create (503 Service Unavailable)",
+		"could not be checked: the search for it failed (400 Bad Request", "before trying again")
+	if strings.Contains(err.Error(), "no ticket carrying this request's marker") {
+		t.Errorf("claims nothing appeared though it could not look: %v", err)
+	}
 }
 
 // TestScopeMissing: a scoped token without write:jira-work is told so.
@@ -459,6 +480,10 @@ func TestSubtask(t *testing.T) {
 	if p.Key != parent {
 		t.Errorf("parent %q, want %s", p.Key, parent)
 	}
+	s.E.ResetRequests()
 	err := w.create(createticket.Options{Title: "orphan", Type: "Subtask"})
-	clitest.WantError(t, err, tm.EINVALID, "Jira refused the ticket:", "sub-task but parent")
+	clitest.WantError(t, err, tm.EINVALID, "Subtask is a sub-task type: give the parent issue's key", "Other types in SPACE2: Task, Bug", `--type "Task"`)
+	if n := s.E.Requests()["POST /rest/api/3/issue"]; n != 0 {
+		t.Errorf("%d creates sent for a sub-task without a parent", n)
+	}
 }
