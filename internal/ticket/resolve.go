@@ -23,7 +23,8 @@ type resolver struct {
 	c       *jira.Client
 	cache   MetaCache
 	project string
-	offline bool // a dry run: only the cache is used, nothing is sent
+	offline bool      // a dry run: only the cache is used, nothing is sent
+	users   *userMemo // users found by email, shared by the rows of a bulk create
 
 	fromCache  bool     // some id came from the cache
 	unresolved []string // names a dry run could not resolve
@@ -442,7 +443,11 @@ func (r *resolver) assignee(ctx context.Context, a string) (map[string]string, e
 			r.unresolved = append(r.unresolved, "assignee "+a)
 			return map[string]string{"accountId": "(" + a + ")"}, nil
 		}
-		acc, err := findUser(ctx, r.c, a)
+		find := findUser
+		if r.users != nil {
+			find = r.users.find
+		}
+		acc, err := find(ctx, r.c, a)
 		if err != nil {
 			return nil, err
 		}
