@@ -146,10 +146,17 @@ func (s *Service) Assign(ctx context.Context, key, who string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.jira.Assign(ctx, key, user); err != nil {
-		return explainIssue(Explain(err, About{Issue: key, User: who}), key, "assign")
+	if strings.EqualFold(strings.TrimSpace(who), "none") {
+		// Unassigning is an edit: the assignee endpoint names a user.
+		err = s.jira.EditIssue(ctx, key, map[string]any{"assignee": nil}, nil)
+	} else {
+		err = s.jira.Assign(ctx, key, user)
 	}
-	return nil
+	var je *jira.Error
+	if errors.As(err, &je) && je.StatusCode == http.StatusBadRequest && userMissing(je) {
+		return noSuchUser(err, About{User: who})
+	}
+	return explainIssue(err, key, "assign")
 }
 
 // userField is who as the assignee endpoint takes a user.
@@ -164,7 +171,7 @@ func (s *Service) userField(ctx context.Context, who string) (map[string]any, er
 	case who == "":
 		return nil, detailed(&tm.Error{Code: tm.EINVALID, Message: "name the assignee: me, none, an email address or an account id"}, &Detail{Field: "assignee"})
 	case strings.EqualFold(who, "none"):
-		return map[string]any{idKey: nil}, nil
+		return nil, nil
 	case strings.EqualFold(who, "me"):
 		me, _, err := s.cache.Myself(ctx, s.jira.Myself)
 		if err != nil {
@@ -297,6 +304,9 @@ func (s *Service) editFields(ctx context.Context, key string, fvs []tm.FieldValu
 // explainIssue explains a refusal of an operation (what: "comment",
 // "transition", "assign", "edit") on an issue.
 func explainIssue(err error, key, what string) error {
+	if err == nil {
+		return nil
+	}
 	var je *jira.Error
 	var te *tm.Error
 	if errors.As(err, &te) || !errors.As(err, &je) {

@@ -23,6 +23,7 @@ type Query struct {
 	Fields   []string // the fields to read; nil: ListFields
 	Limit    int      // at most this many issues; 0: DefaultLimit
 	All      bool     // every match, whatever Limit says
+	PageSize int      // issues per request; 0: as many as Jira allows
 }
 
 // DefaultLimit is how many issues a search returns unless asked otherwise.
@@ -114,10 +115,14 @@ func (s *Service) Search(ctx context.Context, q Query, each func(tm.Issue) error
 	if q.All {
 		limit = -1
 	}
-	if (q.All || limit > jira.BulkFetchMax) && !s.jira.DataCenter() {
+	if (q.All || limit > jira.BulkFetchMax) && !s.jira.DataCenter() && q.PageSize == 0 {
 		return explainSearch(s.searchByIDs(ctx, j, fields, limit, each))
 	}
-	return explainSearch(s.pages(ctx, jira.SearchQuery{JQL: j, Fields: fields, MaxResults: pageSize(limit, 100)}, limit, func(raw []jira.Issue) error {
+	size := pageSize(limit, 100)
+	if q.PageSize > 0 {
+		size = min(size, q.PageSize)
+	}
+	return explainSearch(s.pages(ctx, jira.SearchQuery{JQL: j, Fields: fields, MaxResults: size}, limit, func(raw []jira.Issue) error {
 		for _, r := range raw {
 			if err := each(s.issue(r)); err != nil {
 				return err
@@ -229,6 +234,33 @@ func (s *Service) fetchInOrder(ctx context.Context, ids, fields []string) ([]jir
 		}
 	}
 	return out, nil
+}
+
+// Page reads one page of the query's issues: the first with cursor "",
+// the next with the cursor it returns; "" means there is no next page.
+// It suits a front end that pages on request.
+func (s *Service) Page(ctx context.Context, q Query, cursor string) ([]tm.Issue, string, error) {
+	j, err := s.JQL(ctx, q)
+	if err != nil {
+		return nil, "", err
+	}
+	fields := q.Fields
+	if len(fields) == 0 {
+		fields = ListFields
+	}
+	size := q.PageSize
+	if size <= 0 {
+		size = DefaultLimit
+	}
+	p, err := s.jira.SearchJQL(ctx, jira.SearchQuery{JQL: j, Fields: fields, MaxResults: size, NextPageToken: cursor})
+	if err != nil {
+		return nil, "", explainSearch(err)
+	}
+	out := make([]tm.Issue, len(p.Issues))
+	for i, r := range p.Issues {
+		out[i] = s.issue(r)
+	}
+	return out, p.NextPageToken, nil
 }
 
 // Count is about how many issues the query matches (Jira's approximate

@@ -19,21 +19,29 @@ import (
 // every request and response checked against the OpenAPI document.
 type sandbox struct {
 	s   *emulatortest.Server
+	t   testing.TB
+	dc  bool
 	c   *jira.Client
 	svc *ticket.Service
 }
 
 func newSandbox(t *testing.T, o emulator.Options) *sandbox {
 	t.Helper()
-	s := emulatortest.Start(t, o)
-	hc := &http.Client{Transport: openapitest.Transport(t, http.DefaultTransport)}
-	var c *jira.Client
-	if o.DataCenter {
-		c = jira.NewClient(hc, s.URL, jira.BearerAuth{Token: tm.Secret(s.You().PAT)}, jira.WithDataCenter())
+	sb := &sandbox{s: emulatortest.Start(t, o), t: t, dc: o.DataCenter}
+	return sb.with(http.DefaultTransport)
+}
+
+// with is the same sandbox reached through base.
+func (sb *sandbox) with(base http.RoundTripper) *sandbox {
+	hc := &http.Client{Transport: openapitest.Transport(sb.t, base)}
+	out := *sb
+	if sb.dc {
+		out.c = jira.NewClient(hc, sb.s.URL, jira.BearerAuth{Token: tm.Secret(sb.s.You().PAT)}, jira.WithDataCenter())
 	} else {
-		c = jira.NewClient(hc, s.URL, jira.BasicAuth{Email: s.You().Email, Token: tm.Secret(s.You().ClassicToken)})
+		out.c = jira.NewClient(hc, sb.s.URL, jira.BasicAuth{Email: sb.s.You().Email, Token: tm.Secret(sb.s.You().ClassicToken)})
 	}
-	return &sandbox{s: s, c: c, svc: ticket.New(c, nil)}
+	out.svc = ticket.New(out.c, nil)
+	return &out
 }
 
 // wantErr checks err is a *tm.Error with code whose text has every part.
