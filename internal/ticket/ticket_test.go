@@ -1,9 +1,13 @@
 package ticket_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -147,5 +151,50 @@ func TestCreateDataCenter(t *testing.T) {
 	}
 	if sb.s.E.Requests()["POST /rest/api/2/issue"] != 1 {
 		t.Errorf("requests %v; want one create on REST v2", sb.s.E.Requests())
+	}
+}
+
+// screened adds a required field without a default to the screen of the
+// "Done" transition, as a workflow with a transition screen has.
+type screened struct{ base http.RoundTripper }
+
+func (s screened) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := s.base.RoundTrip(req)
+	if err != nil || req.Method != http.MethodGet || !strings.HasSuffix(req.URL.Path, "/transitions") || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var m struct {
+		Expand      string           `json:"expand"`
+		Transitions []map[string]any `json:"transitions"`
+	}
+	_ = json.Unmarshal(body, &m)
+	for _, t := range m.Transitions {
+		if t["name"] == "Done" {
+			t["hasScreen"] = true
+			t["fields"] = map[string]any{"customfield_10050": map[string]any{"key": "customfield_10050", "name": "Root cause",
+				"required": true, "hasDefaultValue": false, "operations": []string{"set"}, "schema": map[string]any{"type": "string"}}}
+		}
+	}
+	body, _ = json.Marshal(m)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// TestTransitionNeedsField: a transition whose screen needs a field tm
+// cannot fill is not attempted; tm names the field and where to do it.
+func TestTransitionNeedsField(t *testing.T) {
+	sb := newSandbox(t, emulator.Options{}).with(screened{http.DefaultTransport})
+	ts, err := sb.svc.Transitions(context.Background(), "SPACE2-4")
+	if err != nil || len(ts) != 2 || !slices.Equal(ts[1].Required, []string{"Root cause"}) {
+		t.Fatalf("transitions %+v %v", ts, err)
+	}
+	_, err = sb.svc.Transition(context.Background(), "SPACE2-4", ticket.Move{To: "done"})
+	wantErr(t, err, tm.EINVALID, `"Done" on SPACE2-4 needs Root cause`, sb.s.URL+"/browse/SPACE2-4")
+	if n := sb.s.E.Requests()["POST /rest/api/3/issue/{issueIdOrKey}/transitions"]; n != 0 {
+		t.Errorf("%d transitions sent", n)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cli/browser"
+
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 )
 
@@ -29,6 +31,8 @@ type Factory struct {
 	HTTPClient func() *http.Client
 	// Now is the clock.
 	Now func() time.Time
+	// Browser opens a URL for a person (nil: print it only).
+	Browser func(url string) error
 
 	// ConfigFile is --config: one JSON config file instead of
 	// ticket-mate.json and jira.json ("" falls back to $TM_CONFIG).
@@ -59,5 +63,6 @@ func New() *Factory {
 		CacheDir:   cacheDir,
 		HTTPClient: func() *http.Client { return client },
 		Now:        time.Now,
+		Browser:    browser.OpenURL,
 	}
 }

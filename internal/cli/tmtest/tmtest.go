@@ -46,6 +46,7 @@ func New(t *testing.T, o emulator.Options) *World {
 	w.F = &factory.Factory{IO: ios, WorkDir: t.TempDir(), CacheDir: t.TempDir(), Now: time.Now,
 		LookupEnv:  func(k string) (string, bool) { v, ok := w.Env[k]; return v, ok },
 		HTTPClient: func() *http.Client { return hc }}
+	w.F.Browser = func(u string) error { w.Opened = append(w.Opened, u); return nil }
 	return w
 }
 

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/cli/browser"
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm/internal/cli/factory"
@@ -28,7 +27,7 @@ type Options struct {
 
 // NewCmd builds the command; runF replaces Run in tests of flag parsing.
 func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f, Browser: browser.OpenURL}
+	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f, Browser: f.Browser}
 	return &cobra.Command{
 		Use:               "open KEY",
 		Short:             "Open a ticket in the browser",

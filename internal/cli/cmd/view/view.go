@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cli/browser"
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm"
@@ -35,7 +34,7 @@ type Options struct {
 
 // NewCmd builds the command; runF replaces Run in tests of flag parsing.
 func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f, Browser: browser.OpenURL}
+	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f, Browser: f.Browser}
 	cmd := &cobra.Command{
 		Use:   "view KEY",
 		Short: "Show a ticket",
