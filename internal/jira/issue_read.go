@@ -31,7 +31,7 @@ func (c *Client) BulkFetch(ctx context.Context, idsOrKeys, fields []string) ([]I
 	var res struct {
 		Issues []Issue `json:"issues"`
 	}
-	err := c.do(ctx, call{method: http.MethodPost, path: "issue/bulkfetch", body: body}, &res)
+	err := c.do(ctx, call{method: http.MethodPost, path: "issue/bulkfetch", body: body, read: true}, &res)
 	return res.Issues, err
 }
 

@@ -34,7 +34,7 @@ func (c *Client) SearchJQL(ctx context.Context, q SearchQuery) (SearchPage, erro
 			Total   int     `json:"total"`
 			Issues  []Issue `json:"issues"`
 		}
-		if err := c.do(ctx, call{method: http.MethodPost, path: "search", body: body}, &page); err != nil {
+		if err := c.do(ctx, call{method: http.MethodPost, path: "search", body: body, read: true}, &page); err != nil {
 			return SearchPage{}, err
 		}
 		out := SearchPage{Issues: page.Issues, Total: page.Total}
@@ -51,7 +51,7 @@ func (c *Client) SearchJQL(ctx context.Context, q SearchQuery) (SearchPage, erro
 		NextPageToken string  `json:"nextPageToken"`
 		IsLast        bool    `json:"isLast"`
 	}
-	if err := c.do(ctx, call{method: http.MethodPost, path: "search/jql", body: body}, &page); err != nil {
+	if err := c.do(ctx, call{method: http.MethodPost, path: "search/jql", body: body, read: true}, &page); err != nil {
 		return SearchPage{}, err
 	}
 	out := SearchPage{Issues: page.Issues, NextPageToken: page.NextPageToken, Total: -1}
@@ -69,12 +69,12 @@ func (c *Client) ApproximateCount(ctx context.Context, jql string) (int, error) 
 		var page struct {
 			Total int `json:"total"`
 		}
-		err := c.do(ctx, call{method: http.MethodPost, path: "search", body: map[string]any{"jql": jql, "maxResults": 0}}, &page)
+		err := c.do(ctx, call{method: http.MethodPost, path: "search", body: map[string]any{"jql": jql, "maxResults": 0}, read: true}, &page)
 		return page.Total, err
 	}
 	var res struct {
 		Count int `json:"count"`
 	}
-	err := c.do(ctx, call{method: http.MethodPost, path: "search/approximate-count", body: map[string]any{"jql": jql}}, &res)
+	err := c.do(ctx, call{method: http.MethodPost, path: "search/approximate-count", body: map[string]any{"jql": jql}, read: true}, &res)
 	return res.Count, err
 }

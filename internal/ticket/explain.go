@@ -70,8 +70,12 @@ func Explain(err error, about About) error {
 	}
 	detail := strings.Join(je.Messages(), "; ")
 	switch {
-	case je.Uncertain:
+	case je.Uncertain && strings.HasSuffix(je.Path(), "/issue"):
 		return uncertain(err, je, about)
+	case je.Uncertain:
+		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("Jira did not confirm %s %s (%s): it may or may not have been done", je.Method, je.Path(), je.Status()),
+			Hint:    "Look before trying again, so that nothing is done twice."}
 	case je.StatusCode == 0:
 		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
 			Message: fmt.Sprintf("Could not reach Jira at %s: %s", origin(je.URL), je.Status()),

@@ -10,9 +10,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/emulator"
+	"github.com/ticket-mate/tm/internal/jira"
 	"github.com/ticket-mate/tm/internal/ticket"
 )
 
@@ -169,5 +171,18 @@ func TestJQL(t *testing.T) {
 	want := `project = SPACE2 AND (priority = High OR labels = x) AND assignee = currentUser() AND status in ("In Progress", "To Do") AND text ~ "say \\\"hi\\\" and go" ORDER BY created ASC`
 	if err != nil || got != want {
 		t.Errorf("JQL:\n got %s\nwant %s (%v)", got, want, err)
+	}
+}
+
+// TestSearchRetried: a search is a read, so a 503 on its POST is retried
+// like a GET's, not reported as an unconfirmed write.
+func TestSearchRetried(t *testing.T) {
+	sb := newSandbox(t, emulator.Options{})
+	sb = sb.with(http.DefaultTransport, jira.WithSleep(func(context.Context, time.Duration) error { return nil }))
+	f, _ := emulator.ParseFault("POST /rest/api/3/search/jql=503x1")
+	sb.s.E.AddFault(f)
+	got := collect(t, sb, ticket.Query{Project: "SPACE2"})
+	if len(got) != 5 || sb.s.E.Requests()["POST /rest/api/3/search/jql"] != 2 {
+		t.Errorf("%d issues with %v; want the search retried once", len(got), sb.s.E.Requests())
 	}
 }

@@ -36,13 +36,13 @@ func newSandbox(t *testing.T, o emulator.Options) *sandbox {
 }
 
 // with is the same sandbox reached through base.
-func (sb *sandbox) with(base http.RoundTripper) *sandbox {
+func (sb *sandbox) with(base http.RoundTripper, opts ...jira.Option) *sandbox {
 	hc := &http.Client{Transport: openapitest.Transport(sb.t, base)}
 	out := *sb
 	if sb.dc {
-		out.c = jira.NewClient(hc, sb.s.URL, jira.BearerAuth{Token: tm.Secret(sb.s.You().PAT)}, jira.WithDataCenter())
+		out.c = jira.NewClient(hc, sb.s.URL, jira.BearerAuth{Token: tm.Secret(sb.s.You().PAT)}, append(opts, jira.WithDataCenter())...)
 	} else {
-		out.c = jira.NewClient(hc, sb.s.URL, jira.BasicAuth{Email: sb.s.You().Email, Token: tm.Secret(sb.s.You().ClassicToken)})
+		out.c = jira.NewClient(hc, sb.s.URL, jira.BasicAuth{Email: sb.s.You().Email, Token: tm.Secret(sb.s.You().ClassicToken)}, opts...)
 	}
 	out.svc = ticket.New(out.c, nil)
 	return &out
