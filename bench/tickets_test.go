@@ -74,4 +74,3 @@ func BenchmarkCLIView(b *testing.B) {
 	w := newCLIWorld(b, s, &http.Client{}, siteEnv(s))
 	benchCommand(b, w, 1, nil, "view", "SPACE2-2", "--comments", "5")
 }
-
