@@ -71,7 +71,6 @@ func (s *Service) JQL(ctx context.Context, q Query) (string, error) {
 // splitOrderBy separates a query's ORDER BY (outside quotes) from its
 // where clause.
 func splitOrderBy(q string) (where, order string) {
-	upper := strings.ToUpper(q)
 	inQuote := byte(0)
 	for i := 0; i < len(q); i++ {
 		switch c := q[i]; {
@@ -83,7 +82,7 @@ func splitOrderBy(q string) (where, order string) {
 			}
 		case c == '"' || c == '\'':
 			inQuote = c
-		case strings.HasPrefix(upper[i:], "ORDER BY") && (i == 0 || q[i-1] == ' ' || q[i-1] == ')'):
+		case len(q)-i >= 8 && strings.EqualFold(q[i:i+8], "ORDER BY") && (i == 0 || q[i-1] == ' ' || q[i-1] == ')'):
 			return strings.TrimSpace(q[:i]), strings.TrimSpace(q[i:])
 		}
 	}
