@@ -94,30 +94,22 @@ func (s *Service) sendChunk(ctx context.Context, rows []Row, reqs []jira.CreateR
 		out[i].Line = r.Line
 	}
 	res, err := s.jira.BulkCreate(ctx, reqs)
-	if err != nil {
-		e := explainBulk(err, rows)
-		for i := range out {
-			out[i].Err = e
+	for _, c := range res.Created {
+		if c.Element >= 0 && c.Element < len(rows) {
+			out[c.Element].Ticket = tm.Ticket{ID: c.ID, Key: c.Key, URL: s.jira.BrowseURL(c.Key), Summary: rows[c.Element].Draft.Summary}
 		}
-		return out
 	}
-	failed := map[int]error{}
 	for _, f := range res.Failed {
 		if f.Element >= 0 && f.Element < len(rows) {
-			failed[f.Element] = explainCreate(f.Error, rows[f.Element].Draft.ProjectKey, nil)
+			out[f.Element].Err = explainCreate(f.Error, rows[f.Element].Draft.ProjectKey, nil)
 		}
 	}
-	// Jira lists the created issues in the order of the elements it made.
-	next := 0
 	for i := range out {
-		if e, ok := failed[i]; ok {
-			out[i].Err = e
+		if out[i].Ticket.Key != "" || out[i].Err != nil {
 			continue
 		}
-		if next < len(res.Created) {
-			c := res.Created[next]
-			out[i].Ticket = tm.Ticket{ID: c.ID, Key: c.Key, URL: s.jira.BrowseURL(c.Key), Summary: rows[i].Draft.Summary}
-			next++
+		if err != nil {
+			out[i].Err = explainBulk(err, rows[i])
 		} else {
 			out[i].Err = &tm.Error{Code: tm.EUNAVAILABLE, Message: "Jira's answer did not account for this row; check whether it was created before sending it again"}
 		}
@@ -125,14 +117,19 @@ func (s *Service) sendChunk(ctx context.Context, rows []Row, reqs []jira.CreateR
 	return out
 }
 
-func explainBulk(err error, rows []Row) error {
+// explainBulk says what became of a row whose request failed as a whole.
+func explainBulk(err error, row Row) error {
 	var je *jira.Error
 	if errors.As(err, &je) && je.Uncertain {
+		why := "and it was not found among your newest tickets"
+		if je.LookupErr != nil {
+			why = "and whether Jira made it could not be checked: " + je.LookupErr.Error()
+		}
 		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
-			Message: fmt.Sprintf("Jira did not confirm the bulk create of lines %d–%d (%s): some of them may exist", rows[0].Line, rows[len(rows)-1].Line, je.Status()),
-			Hint:    "Search for them before sending these lines again, so no ticket is made twice."}
+			Message: fmt.Sprintf("Jira did not confirm the bulk create (%s), %s", je.Status(), why),
+			Hint:    "Look at the newest tickets of " + row.Draft.ProjectKey + " before sending this line again, so it is not made twice."}
 	}
-	return Explain(err, About{Project: rows[0].Draft.ProjectKey})
+	return Explain(err, About{Project: row.Draft.ProjectKey})
 }
 
 // resolveRows checks and resolves every row before anything is created.

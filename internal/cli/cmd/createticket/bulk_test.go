@@ -143,3 +143,33 @@ func TestBulkDataCenter(t *testing.T) {
 		t.Errorf("requests %v, stderr %s", w.S.E.Requests(), w.Err)
 	}
 }
+
+// TestBulkLostAnswer: a bulk create whose answer is cut off is not sent
+// again: tm looks for its tickets first, reports each line it cannot find,
+// and the next run sends those lines once. A 503 is reported the same way.
+func TestBulkLostAnswer(t *testing.T) {
+	w := tmtest.New(t, emulator.Options{})
+	for _, fault := range []string{"truncate", "503"} {
+		name := fault + ".csv"
+		file := writeFile(t, w, name, "summary\nLost "+fault+" one\nLost "+fault+" two\n")
+		f, _ := emulator.ParseFault("POST /rest/api/3/issue/bulk=" + fault + "x1")
+		w.S.E.AddFault(f)
+		w.S.E.ResetRequests()
+		w.Fails(t, cli.ExitError, []string{"create-ticket", "--from", file}, "checking whether the ticket was made", "Created 0, failed 2", "2 of 2 rows were refused")
+		if reqs := w.S.E.Requests(); reqs["POST /rest/api/3/issue/bulk"] != 1 || reqs["GET /rest/api/3/search/jql"] < 1 {
+			t.Errorf("%s: requests %v; want one bulk create, not repeated, and the lookup", fault, reqs)
+		}
+		recs := results(t, filepath.Join(w.F.WorkDir, name+".results.csv"))
+		if len(recs) != 3 || !strings.Contains(recs[1][4], "Jira did not confirm the bulk create") || !strings.Contains(recs[1][4], "not found among your newest tickets") {
+			t.Errorf("%s: results %v", fault, recs)
+		}
+		w.MustRun(t, "create-ticket", "--from", file)
+		if !strings.Contains(w.Err.String(), "Created 2, failed 0, skipped 0") {
+			t.Errorf("%s: second run: %s", fault, w.Err)
+		}
+		w.MustRun(t, "search", "--text", "Lost "+fault, "--count")
+		if strings.TrimSpace(w.Out.String()) != "2" {
+			t.Errorf("%s: %s tickets exist, want 2", fault, w.Out)
+		}
+	}
+}
