@@ -26,3 +26,15 @@ func TestAPI(t *testing.T) {
 	w.Fails(t, cli.ExitError, []string{"api", "POST", "issue", "--data", "{nope"}, "--data is not valid JSON")
 	w.Fails(t, cli.ExitUsage, []string{"api", "FETCH", "myself"}, `METHOD "FETCH"`)
 }
+
+// TestAPIDataCenter: the REST root is v2; offsets are followed.
+func TestAPIDataCenter(t *testing.T) {
+	w := tmtest.New(t, emulator.Options{DataCenter: true})
+	if out := w.MustRun(t, "api", "GET", "myself"); !strings.Contains(out, `"name":"alex"`) || w.S.E.Requests()["GET /rest/api/2/myself"] != 1 {
+		t.Errorf("GET myself: %s %v", out, w.S.E.Requests())
+	}
+	out := w.MustRun(t, "api", "POST", "search", "--data", `{"jql":"project = SPACE2","maxResults":2}`, "--paginate")
+	if n := strings.Count(out, "\n"); n != 3 {
+		t.Errorf("--paginate: %d pages:\n%s", n, out)
+	}
+}

@@ -137,8 +137,12 @@ func TestBulkPartial(t *testing.T) {
 // TestBulkDataCenter: the same file on Data Center.
 func TestBulkDataCenter(t *testing.T) {
 	w := tmtest.New(t, emulator.Options{DataCenter: true})
+	w.F.IO.SetTTY(false, false, true)
 	file := writeFile(t, w, "in.csv", "summary,description,assignee\nOne,**bold**,me\nTwo,,\n")
 	w.MustRun(t, "create-ticket", "--from", file)
+	if !strings.Contains(w.Err.String(), "\r["+strings.Repeat("#", 30)+"] 2/2") {
+		t.Errorf("no progress bar on a terminal:\n%q", w.Err)
+	}
 	if w.S.E.Requests()["POST /rest/api/2/issue/bulk"] != 1 || !strings.Contains(w.Err.String(), "Created 2") {
 		t.Errorf("requests %v, stderr %s", w.S.E.Requests(), w.Err)
 	}
