@@ -1,6 +1,9 @@
 package tm
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // TicketDraft is what a person asks for when creating a ticket: names as
 // they know them (issue type "Bug", priority "High", custom field "Story
@@ -58,6 +61,9 @@ type Issue struct {
 	// CommentCount is how many the issue has in all.
 	Comments     []Comment `json:"comments,omitempty"`
 	CommentCount int       `json:"commentCount,omitempty"`
+	// Fields holds the other fields a search asked for by id (custom
+	// fields, …), as Jira sent them.
+	Fields map[string]json.RawMessage `json:"fields,omitempty"`
 }
 
 // Person is someone named on an issue.

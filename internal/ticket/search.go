@@ -2,8 +2,10 @@ package ticket
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/ticket-mate/tm"
@@ -123,7 +125,7 @@ func (s *Service) Search(ctx context.Context, q Query, each func(tm.Issue) error
 	}
 	return explainSearch(s.pages(ctx, jira.SearchQuery{JQL: j, Fields: fields, MaxResults: size}, limit, func(raw []jira.Issue) error {
 		for _, r := range raw {
-			if err := each(s.issue(r)); err != nil {
+			if err := each(s.listed(r, q.Fields)); err != nil {
 				return err
 			}
 		}
@@ -206,7 +208,7 @@ func (s *Service) searchByIDs(ctx context.Context, j string, fields []string, li
 			return c.err
 		}
 		for _, r := range c.issues {
-			if err := each(s.issue(r)); err != nil {
+			if err := each(s.listed(r, fields)); err != nil {
 				cancel()
 				return err
 			}
@@ -257,9 +259,24 @@ func (s *Service) Page(ctx context.Context, q Query, cursor string) ([]tm.Issue,
 	}
 	out := make([]tm.Issue, len(p.Issues))
 	for i, r := range p.Issues {
-		out[i] = s.issue(r)
+		out[i] = s.listed(r, q.Fields)
 	}
 	return out, p.NextPageToken, nil
+}
+
+// listed is a search's issue: the fields tm knows decoded, the others
+// asked for kept as Jira sent them.
+func (s *Service) listed(r jira.Issue, asked []string) tm.Issue {
+	is := s.issue(r)
+	for _, f := range asked {
+		if v, ok := r.Fields[f]; ok && !slices.Contains(viewFields, f) && !slices.Contains(ListFields, f) {
+			if is.Fields == nil {
+				is.Fields = map[string]json.RawMessage{}
+			}
+			is.Fields[f] = v
+		}
+	}
+	return is
 }
 
 // Count is about how many issues the query matches (Jira's approximate

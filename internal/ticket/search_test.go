@@ -82,9 +82,9 @@ func TestSearchPages(t *testing.T) {
 			t.Fatalf("row %d: %+v, want %s in the search's order with its fields", i, byIDs[i], got[i].Key)
 		}
 	}
-	got = collect(t, sb, ticket.Query{Label: []string{"paged"}, Limit: 7})
-	if len(got) != 7 {
-		t.Errorf("limit 7: %d issues", len(got))
+	got = collect(t, sb, ticket.Query{Label: []string{"paged"}, Limit: 7, Fields: []string{"summary", "labels", "customfield_10016"}})
+	if len(got) != 7 || got[0].Summary == "" || got[0].Labels[0] != "paged" || got[0].Fields["customfield_10016"] == nil {
+		t.Errorf("limit 7 with fields: %d issues, first %+v", len(got), got[0])
 	}
 	n, err := sb.svc.Count(context.Background(), ticket.Query{Label: []string{"paged"}})
 	if err != nil || n != 230 {
