@@ -49,30 +49,36 @@ func (NoCache) Forget(string) {}
 // the name stays unresolved and goes into the request as given.
 var errOffline = errors.New("ticket: not fetched in a dry run")
 
-// memo keeps what an inner cache answered for the length of one
-// operation over many rows, so that each row does not read it again.
+// memo keeps what an inner cache answered — a refusal too — for the
+// length of one operation over many rows, so that each row does not ask
+// again (a file of a thousand rows naming a missing project asks once).
 type memo struct {
 	inner   MetaCache
 	mu      sync.Mutex
-	types   map[string][]jira.IssueTypeMeta
+	types   map[string]typesAnswer
 	screens map[[2]string][]jira.FieldMeta
 }
 
+type typesAnswer struct {
+	types []jira.IssueTypeMeta
+	err   error
+}
+
 func newMemo(inner MetaCache) *memo {
-	return &memo{inner: inner, types: map[string][]jira.IssueTypeMeta{}, screens: map[[2]string][]jira.FieldMeta{}}
+	return &memo{inner: inner, types: map[string]typesAnswer{}, screens: map[[2]string][]jira.FieldMeta{}}
 }
 
 func (m *memo) IssueTypes(ctx context.Context, project string, fetch func(context.Context) ([]jira.IssueTypeMeta, error)) ([]jira.IssueTypeMeta, bool, error) {
 	m.mu.Lock()
-	ts, ok := m.types[project]
+	a, ok := m.types[project]
 	m.mu.Unlock()
 	if ok {
-		return ts, true, nil
+		return a.types, true, a.err
 	}
 	ts, cached, err := m.inner.IssueTypes(ctx, project, fetch)
-	if err == nil {
+	if !errors.Is(err, errOffline) {
 		m.mu.Lock()
-		m.types[project] = ts
+		m.types[project] = typesAnswer{ts, err}
 		m.mu.Unlock()
 	}
 	return ts, cached, err

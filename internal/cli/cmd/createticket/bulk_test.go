@@ -57,6 +57,19 @@ func TestBulkInvalidRows(t *testing.T) {
 	if strings.Contains(w.Err.String(), "line 2") || strings.Contains(w.Err.String(), "line 7") {
 		t.Errorf("good lines reported:\n%s", w.Err)
 	}
+
+	// A project that does not exist is asked about once, whatever the rows.
+	var b strings.Builder
+	b.WriteString("project,summary\n")
+	for i := range 200 {
+		fmt.Fprintf(&b, "NOPE,Row %d\n", i)
+	}
+	file = writeFile(t, w, "nope.csv", b.String())
+	w.S.E.ResetRequests()
+	w.Fails(t, cli.ExitError, []string{"create-ticket", "--from", file}, "200 of 200 rows cannot be created", `line 2: Project "NOPE" was not found`, "… and 180 more")
+	if n := w.Requests(); n != 1 {
+		t.Errorf("%d requests for 200 rows of a missing project, want 1: %v", n, w.S.E.Requests())
+	}
 }
 
 // TestBulkCreate: 120 rows in three requests, a 429 burst waited out, a
