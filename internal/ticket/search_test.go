@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -184,5 +185,31 @@ func TestSearchRetried(t *testing.T) {
 	got := collect(t, sb, ticket.Query{Project: "SPACE2"})
 	if len(got) != 5 || sb.s.E.Requests()["POST /rest/api/3/search/jql"] != 2 {
 		t.Errorf("%d issues with %v; want the search retried once", len(got), sb.s.E.Requests())
+	}
+}
+
+// TestPage: one page at a time, as a front end that pages on request
+// reads them, the cursor carrying on until there is no next page.
+func TestPage(t *testing.T) {
+	sb := newSandbox(t, emulator.Options{})
+	fill(t, sb, 5, "cursor")
+	q := ticket.Query{Label: []string{"cursor"}, PageSize: 2}
+	var keys []string
+	cursor := ""
+	for pages := 1; ; pages++ {
+		is, next, err := sb.svc.Page(context.Background(), q, cursor)
+		if err != nil || pages > 3 {
+			t.Fatalf("page %d: %v (or too many pages)", pages, err)
+		}
+		for _, i := range is {
+			keys = append(keys, i.Key)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(keys) != 5 || len(slices.Compact(slices.Sorted(slices.Values(keys)))) != 5 {
+		t.Errorf("keys %v", keys)
 	}
 }
