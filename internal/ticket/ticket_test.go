@@ -124,7 +124,7 @@ func TestCreateExplained(t *testing.T) {
 func TestExplain404(t *testing.T) {
 	je := &jira.Error{Method: "GET", URL: "https://x.example/rest/api/3/issue/SPACE2-1/remotelink?x=1", StatusCode: 404}
 	err := ticket.Explain(je, ticket.About{Project: "SPACE2"})
-	wantErr(t, err, tm.ENOTFOUND, "Jira has no GET /rest/api/3/issue/SPACE2-1/remotelink (404)")
+	wantErr(t, err, tm.ENOTFOUND, "Jira answered 404 Not Found to GET /rest/api/3/issue/SPACE2-1/remotelink")
 	if strings.Contains(err.Error(), "Project") {
 		t.Errorf("an endpoint's 404 reads as a missing project: %v", err)
 	}
@@ -134,6 +134,9 @@ func TestExplain404(t *testing.T) {
 	err = ticket.Explain(&jira.Error{Method: "GET", URL: "https://x.example/rest/api/3/project/NOPE", StatusCode: 404,
 		ErrorMessages: []string{"No project could be found with key 'NOPE'."}}, ticket.About{Project: "NOPE"})
 	wantErr(t, err, tm.ENOTFOUND, `Project "NOPE" was not found`)
+	err = ticket.Explain(&jira.Error{Method: "GET", URL: "https://x.example/rest/api/3/mypermissions?projectKey=NOPE", StatusCode: 404,
+		ErrorMessages: []string{"No project could be found with key 'NOPE'."}}, ticket.About{})
+	wantErr(t, err, tm.ENOTFOUND, "Jira found no such project (No project could be found with key 'NOPE'.)")
 	// Refused credentials are the front end's to explain.
 	auth := &jira.Error{Method: "GET", URL: "https://x.example/rest/api/3/myself", StatusCode: 401}
 	if got := ticket.Explain(auth, ticket.About{}); got != error(auth) {
