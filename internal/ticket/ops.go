@@ -43,15 +43,22 @@ func (s *Service) commentBody(markdown string) (any, error) {
 
 // Transitions lists the moves the issue's workflow offers now.
 func (s *Service) Transitions(ctx context.Context, key string) ([]tm.Transition, error) {
+	ts, _, err := s.transitions(ctx, key)
+	return ts, err
+}
+
+// transitions reads the moves, with each one's screen by transition id.
+func (s *Service) transitions(ctx context.Context, key string) ([]tm.Transition, map[string]map[string]jira.FieldMeta, error) {
 	key, err := CheckKey(key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ts, err := s.jira.Transitions(ctx, key)
 	if err != nil {
-		return nil, explainIssue(err, key, "transition")
+		return nil, nil, explainIssue(err, key, "transition")
 	}
 	out := make([]tm.Transition, len(ts))
+	screens := make(map[string]map[string]jira.FieldMeta, len(ts))
 	for i, t := range ts {
 		out[i] = tm.Transition{ID: t.ID, Name: t.Name, To: t.To.Name}
 		for id, f := range t.Fields {
@@ -60,8 +67,9 @@ func (s *Service) Transitions(ctx context.Context, key string) ([]tm.Transition,
 			}
 		}
 		sort.Strings(out[i].Required)
+		screens[t.ID] = t.Fields
 	}
-	return out, nil
+	return out, screens, nil
 }
 
 // Move is a transition asked for by name.
@@ -69,12 +77,16 @@ type Move struct {
 	To         string // a transition's name or its target status, any case
 	Comment    string // Markdown, added on the way
 	Resolution string // a resolution name, for transitions that set one
+	// Fields fill the transition's screen, by field name (any case) or id.
+	Fields []tm.FieldValue
 }
 
 // Transition moves an issue: m.To matches a transition's name first, then
-// a target status's (any case). It returns the transition made.
+// a target status's (any case). A field the transition's screen requires
+// must be among m.Fields: it is checked before anything is sent. It
+// returns the transition made.
 func (s *Service) Transition(ctx context.Context, key string, m Move) (tm.Transition, error) {
-	ts, err := s.Transitions(ctx, key)
+	ts, screens, err := s.transitions(ctx, key)
 	if err != nil {
 		return tm.Transition{}, err
 	}
@@ -83,15 +95,44 @@ func (s *Service) Transition(ctx context.Context, key string, m Move) (tm.Transi
 	if err != nil {
 		return tm.Transition{}, err
 	}
-	if len(t.Required) > 0 {
-		return tm.Transition{}, detailed(&tm.Error{Code: tm.EINVALID,
-			Message: fmt.Sprintf("%q on %s needs %s, which tm cannot fill in here", t.Name, key, strings.Join(t.Required, ", ")),
-			Hint:    "Make this transition in Jira itself: " + s.jira.BrowseURL(key)}, &Detail{Field: "status", Issue: key})
-	}
-	var fields, update map[string]any
+	fields := map[string]any{}
 	if r := strings.TrimSpace(m.Resolution); r != "" {
-		fields = map[string]any{"resolution": map[string]string{"name": r}}
+		fields["resolution"] = map[string]string{"name": r}
 	}
+	r := &resolver{c: s.jira, project: projectOf(key), where: fmt.Sprintf("the screen of %q on %s", t.Name, key)}
+	for id, f := range screens[t.ID] {
+		if f.FieldID == "" {
+			f.FieldID = id
+		}
+		r.screen = append(r.screen, f)
+	}
+	for _, fv := range m.Fields {
+		fv.Name, fv.Value = strings.TrimSpace(fv.Name), strings.TrimSpace(fv.Value)
+		f, err := r.customField(fv.Name)
+		if err != nil {
+			return tm.Transition{}, err
+		}
+		if err := CheckText(fv.Name, fv.Value); err != nil {
+			return tm.Transition{}, err
+		}
+		if fields[f.FieldID], err = r.fieldValue(f, fv); err != nil {
+			return tm.Transition{}, err
+		}
+	}
+	var missing []string
+	for _, f := range r.screen {
+		if _, set := fields[f.FieldID]; f.Required && !f.HasDefaultValue && f.FieldID != "resolution" && !set {
+			missing = append(missing, cmpOr(f.Name, f.FieldID))
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return tm.Transition{}, detailed(&tm.Error{Code: tm.EINVALID,
+			Message: fmt.Sprintf("%q on %s needs %s", t.Name, key, strings.Join(missing, ", ")),
+			Hint:    "Give a value for each, or make the transition in Jira itself: " + s.jira.BrowseURL(key)},
+			&Detail{Field: missing[0], Required: true, Issue: key})
+	}
+	var update map[string]any
 	if strings.TrimSpace(m.Comment) != "" {
 		body, err := s.commentBody(m.Comment)
 		if err != nil {

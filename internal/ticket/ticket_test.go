@@ -197,6 +197,12 @@ func TestTransitionNeedsField(t *testing.T) {
 	}
 	_, err = sb.svc.Transition(context.Background(), "SPACE2-4", ticket.Move{To: "done"})
 	wantErr(t, err, tm.EINVALID, `"Done" on SPACE2-4 needs Root cause`, sb.s.URL+"/browse/SPACE2-4")
+	var d *ticket.Detail
+	if !errors.As(err, &d) || d.Field != "Root cause" || !d.Required {
+		t.Errorf("detail %+v", d)
+	}
+	_, err = sb.svc.Transition(context.Background(), "SPACE2-4", ticket.Move{To: "done", Fields: []tm.FieldValue{{Name: "Rot cause", Value: "x"}}})
+	wantErr(t, err, tm.EINVALID, `the screen of "Done" on SPACE2-4 has no field "Rot cause"`, "Root cause")
 	if n := sb.s.E.Requests()["POST /rest/api/3/issue/{issueIdOrKey}/transitions"]; n != 0 {
 		t.Errorf("%d transitions sent", n)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/config"
@@ -27,6 +28,7 @@ type Options struct {
 	To         string // "": list the transitions
 	Comment    string
 	Resolution string
+	Fields     []string // "Name=value"
 	JSON       bool
 	Plain      bool
 }
@@ -39,7 +41,8 @@ func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cob
 		Short: "Move a ticket through its workflow",
 		Long: `Move a ticket to another status. STATUS is a transition's name or the
 status it leads to, in any case. Without STATUS, list the transitions
-available now, with the status each leads to.`,
+available now, with the status each leads to and the fields each needs
+(give them with --field "Name=value").`,
 		Example:           "  tm transition SPACE2-42\n  tm transition SPACE2-42 \"in progress\"\n  tm transition SPACE2-42 Done --resolution Fixed --comment \"Shipped in 1.4\"",
 		Args:              factory.Args(cobra.RangeArgs(1, 2)),
 		ValidArgsFunction: factory.CompleteIssueKeys(f),
@@ -47,8 +50,13 @@ available now, with the status each leads to.`,
 			opts.Key = args[0]
 			if len(args) == 2 {
 				opts.To = args[1]
-			} else if opts.Comment != "" || opts.Resolution != "" {
-				return factory.Usagef(fmt.Errorf("--comment and --resolution go with a STATUS to move to"))
+			} else if opts.Comment != "" || opts.Resolution != "" || len(opts.Fields) > 0 {
+				return factory.Usagef(fmt.Errorf("--comment, --resolution and --field go with a STATUS to move to"))
+			}
+			for _, fv := range opts.Fields {
+				if k, _, ok := strings.Cut(fv, "="); !ok || strings.TrimSpace(k) == "" {
+					return factory.Usagef(fmt.Errorf("--field %q: want \"Field name=value\"", fv))
+				}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -58,6 +66,7 @@ available now, with the status each leads to.`,
 	}
 	cmd.Flags().StringVar(&opts.Comment, "comment", "", "add a Markdown comment on the way")
 	cmd.Flags().StringVar(&opts.Resolution, "resolution", "", "set the resolution (e.g. Fixed, Won't Do)")
+	cmd.Flags().StringArrayVar(&opts.Fields, "field", nil, "fill a field of the transition's screen: \"Name=value\" (repeatable)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&opts.Plain, "plain", false, "print tab-separated lines, also on a terminal")
 	return cmd
@@ -102,7 +111,12 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		return nil
 	}
-	t, err := svc.Transition(ctx, opts.Key, ticket.Move{To: opts.To, Comment: opts.Comment, Resolution: opts.Resolution})
+	m := ticket.Move{To: opts.To, Comment: opts.Comment, Resolution: opts.Resolution}
+	for _, fv := range opts.Fields {
+		k, v, _ := strings.Cut(fv, "=")
+		m.Fields = append(m.Fields, tm.FieldValue{Name: k, Value: v})
+	}
+	t, err := svc.Transition(ctx, opts.Key, m)
 	if err != nil {
 		return j.Fail(err)
 	}

@@ -40,7 +40,7 @@ func TestTransition(t *testing.T) {
 		}
 		w.Fails(t, cli.ExitError, []string{"transition", "SPACE2-4", "Launch"}, `SPACE2-4 cannot move to "Launch"`, "Available: Reopen (→ To Do)")
 		w.Fails(t, cli.ExitError, []string{"transition", "SPACE2-999", "Done"}, "Issue SPACE2-999 does not exist")
-		w.Fails(t, cli.ExitUsage, []string{"transition", "SPACE2-4", "--comment", "x"}, "--comment and --resolution go with a STATUS")
+		w.Fails(t, cli.ExitUsage, []string{"transition", "SPACE2-4", "--comment", "x"}, "--comment, --resolution and --field go with a STATUS")
 	}
 }
 
