@@ -12,15 +12,23 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/cli/cmd/api"
+	"github.com/ticket-mate/tm/internal/cli/cmd/assign"
 	"github.com/ticket-mate/tm/internal/cli/cmd/auth"
 	"github.com/ticket-mate/tm/internal/cli/cmd/checkperms"
+	"github.com/ticket-mate/tm/internal/cli/cmd/comment"
 	"github.com/ticket-mate/tm/internal/cli/cmd/createticket"
+	"github.com/ticket-mate/tm/internal/cli/cmd/edit"
 	"github.com/ticket-mate/tm/internal/cli/cmd/envcheck"
 	"github.com/ticket-mate/tm/internal/cli/cmd/envdebug"
 	"github.com/ticket-mate/tm/internal/cli/cmd/login"
 	"github.com/ticket-mate/tm/internal/cli/cmd/lsprojects"
+	"github.com/ticket-mate/tm/internal/cli/cmd/open"
 	"github.com/ticket-mate/tm/internal/cli/cmd/sandbox"
+	"github.com/ticket-mate/tm/internal/cli/cmd/search"
 	"github.com/ticket-mate/tm/internal/cli/cmd/serve"
+	"github.com/ticket-mate/tm/internal/cli/cmd/transition"
+	"github.com/ticket-mate/tm/internal/cli/cmd/view"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 )
 
@@ -103,6 +111,14 @@ func commands(f *factory.Factory) []groupedCmd {
 		{groupSetup, auth.NewCmd(f, nil)},
 		{groupTickets, lsprojects.NewCmd(f, nil)},
 		{groupTickets, createticket.NewCmd(f, nil)},
+		{groupTickets, view.NewCmd(f, nil)},
+		{groupTickets, search.NewCmd(f, nil)},
+		{groupTickets, comment.NewCmd(f, nil)},
+		{groupTickets, transition.NewCmd(f, nil)},
+		{groupTickets, assign.NewCmd(f, nil)},
+		{groupTickets, edit.NewCmd(f, nil)},
+		{groupTickets, open.NewCmd(f, nil)},
+		{groupTickets, api.NewCmd(f, nil)},
 		{groupServer, serve.NewCmd(f, nil)},
 		{groupServer, sandbox.NewCmd(f, nil)},
 	}

@@ -164,6 +164,7 @@ type call struct {
 	body   any
 	site   bool // send to the site host whatever the route (tenant_info)
 	noAuth bool
+	read   bool // a POST that only reads (search): safe to repeat like a GET
 }
 
 // Trace is one attempt of a request, for --debug. It never holds headers.
@@ -213,7 +214,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			return fmt.Errorf("jira: encoding %s %s: %w", cl.method, cl.path, err)
 		}
 	}
-	idempotent := cl.method == http.MethodGet || cl.method == http.MethodHead
+	idempotent := cl.method == http.MethodGet || cl.method == http.MethodHead || cl.read
 	var waited time.Duration
 	triedGateway := false
 	for attempt := 1; ; attempt++ {

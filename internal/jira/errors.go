@@ -64,7 +64,8 @@ type Error struct {
 	// Err is the transport or decoding error, if any.
 	Err error
 
-	permanent bool // a failure before sending that no retry can fix
+	permanent bool   // a failure before sending that no retry can fix
+	raw       []byte // the error body as read, for answers with their own shape (bulk create)
 }
 
 func (e *Error) Error() string {
@@ -158,6 +159,7 @@ const maxErrorBody = 64 << 10
 // parseBody fills e from an error response body, whatever its shape. HTML
 // (proxies, maintenance pages) is not shown: the status says enough.
 func (e *Error) parseBody(contentType string, body []byte) {
+	e.raw = body
 	text := strings.TrimSpace(string(body))
 	if text == "" {
 		return

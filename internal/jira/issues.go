@@ -7,10 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/jql"
 )
 
 // CreateMarkerProperty is the issue property every create carries: a random
@@ -102,8 +102,8 @@ const lookupWindow = "-15m"
 // in search is matched on the exact summary instead.
 func (c *Client) findCreated(ctx context.Context, projectKey, marker, summary string) (tm.Ticket, error) {
 	q := SearchQuery{
-		JQL: "project = " + quoteJQL(projectKey) + " AND reporter = currentUser() AND created >= " +
-			quoteJQL(lookupWindow) + " ORDER BY created DESC",
+		JQL: jql.Query(jql.And(jql.Eq("project", projectKey), "reporter = currentUser()", "created >= "+jql.Quote(lookupWindow)),
+			jql.OrderBy("created DESC")),
 		Fields:     []string{"summary"},
 		Properties: []string{CreateMarkerProperty},
 		MaxResults: 50,
@@ -158,11 +158,6 @@ func newMarker() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// quoteJQL quotes a value as a JQL string.
-func quoteJQL(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
 // CanWrite reports whether the credentials carry the write scope

@@ -22,6 +22,7 @@ type SearchQuery struct {
 type SearchPage struct {
 	Issues        []Issue
 	NextPageToken string
+	Total         int // Data Center's total; -1 when Jira does not say (Cloud)
 }
 
 // Issue is an issue as search returns it: the fields and properties asked

@@ -31,9 +31,11 @@ func classify(err error) problem {
 		return problem{Status: http.StatusUnauthorized, Message: "Your Jira connection has expired or was revoked. Reconnect Jira.", Reconnect: true}
 	}
 	var je *jira.Error
-	if errors.As(err, &je) && (je.AuthFailed() || je.StatusCode == 0 && !je.Uncertain) {
+	if errors.As(err, &je) && (je.AuthFailed() || je.OAuthError != "" || je.StatusCode == 0 && !je.Uncertain) {
 		return jiraProblem(je)
 	}
+	// Any other refusal is explained once, by the ticket service.
+	err = ticket.Explain(err, ticket.About{})
 	var e *tm.Error
 	if errors.As(err, &e) {
 		var d *ticket.Detail
@@ -50,9 +52,6 @@ func classify(err error) problem {
 			p.Field = d.Field
 		}
 		return p
-	}
-	if je != nil {
-		return jiraProblem(je)
 	}
 	var te *atlassian.TokenError
 	if errors.As(err, &te) {
@@ -81,25 +80,17 @@ func codeStatus(code string) int {
 	return http.StatusInternalServerError
 }
 
-// jiraProblem reports what Jira said, not where: the messages of its error
-// body, under a status that keeps its meaning for our caller.
+// jiraProblem answers what only the server can explain: a refused or
+// expired connection (the remedy is to reconnect), or a Jira it cannot
+// reach.
 func jiraProblem(je *jira.Error) problem {
-	msgs := strings.Join(je.Messages(), "; ")
 	switch {
 	case je.StatusCode == 0:
 		return problem{Status: http.StatusBadGateway, Message: "Jira could not be reached; try again in a minute."}
 	case je.ScopeMismatch():
 		return problem{Status: http.StatusForbidden, Message: "The Jira connection lacks a scope this needs. Reconnect Jira to grant it.", Reconnect: true}
-	case je.AuthFailed():
-		return problem{Status: http.StatusUnauthorized, Message: "Jira refused your connection. Reconnect Jira.", Reconnect: true}
-	case je.RateLimited():
-		return problem{Status: http.StatusTooManyRequests, Message: "Jira asked us to slow down; try again shortly."}
-	case je.StatusCode >= 500:
-		return problem{Status: http.StatusBadGateway, Message: "Jira failed (HTTP " + http.StatusText(je.StatusCode) + "); try again in a minute."}
-	case msgs == "":
-		msgs = "Jira answered " + http.StatusText(je.StatusCode) + "."
 	}
-	return problem{Status: je.StatusCode, Message: "Jira: " + msgs}
+	return problem{Status: http.StatusUnauthorized, Message: "Jira refused your connection. Reconnect Jira.", Reconnect: true}
 }
 
 // fail answers a failed request: JSON for the API, an HTML page otherwise.

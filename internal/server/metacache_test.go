@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/jira"
 )
 
@@ -118,5 +119,30 @@ func TestMetaCacheSharesConcurrentMisses(t *testing.T) {
 	}
 	if _, cached, err := m.screen(context.Background(), k, "1", func(context.Context) ([]jira.FieldMeta, error) { return nil, nil }); err != nil || cached {
 		t.Errorf("after a failure: cached=%v err=%v", cached, err)
+	}
+}
+
+// TestMetaCacheMyself: the user's own account is asked for once per user
+// and site, kept apart from every project's metadata.
+func TestMetaCacheMyself(t *testing.T) {
+	m := newMetaCache(time.Minute, 10, time.Now)
+	var n atomic.Int32
+	fetch := func(context.Context) (tm.Account, error) {
+		n.Add(1)
+		return tm.Account{AccountID: "acc-1"}, nil
+	}
+	u := userMeta{m: m, user: "u", cloud: "c"}
+	for i := range 3 {
+		me, cached, err := u.Myself(context.Background(), fetch)
+		if err != nil || me.AccountID != "acc-1" || cached != (i > 0) {
+			t.Fatalf("read %d: %+v cached=%v %v", i, me, cached, err)
+		}
+	}
+	u.Forget("SPACE2")
+	if _, cached, _ := u.Myself(context.Background(), fetch); !cached || n.Load() != 1 {
+		t.Errorf("forgetting a project dropped the account (cached=%v, %d fetches)", cached, n.Load())
+	}
+	if _, cached, _ := (userMeta{m: m, user: "other", cloud: "c"}).Myself(context.Background(), fetch); cached {
+		t.Error("another user was served u's account")
 	}
 }

@@ -3,6 +3,7 @@ package ticket
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/jira"
@@ -47,3 +48,71 @@ func (NoCache) Forget(string) {}
 // errOffline is what a fetch answers in a dry run, where nothing is sent:
 // the name stays unresolved and goes into the request as given.
 var errOffline = errors.New("ticket: not fetched in a dry run")
+
+// memo keeps what an inner cache answered — a refusal too — for the
+// length of one operation over many rows, so that each row does not ask
+// again (a file of a thousand rows naming a missing project asks once).
+type memo struct {
+	inner   MetaCache
+	mu      sync.Mutex
+	types   map[string]typesAnswer
+	screens map[[2]string][]jira.FieldMeta
+}
+
+type typesAnswer struct {
+	types []jira.IssueTypeMeta
+	err   error
+}
+
+func newMemo(inner MetaCache) *memo {
+	return &memo{inner: inner, types: map[string]typesAnswer{}, screens: map[[2]string][]jira.FieldMeta{}}
+}
+
+func (m *memo) IssueTypes(ctx context.Context, project string, fetch func(context.Context) ([]jira.IssueTypeMeta, error)) ([]jira.IssueTypeMeta, bool, error) {
+	m.mu.Lock()
+	a, ok := m.types[project]
+	m.mu.Unlock()
+	if ok {
+		return a.types, true, a.err
+	}
+	ts, cached, err := m.inner.IssueTypes(ctx, project, fetch)
+	if !errors.Is(err, errOffline) {
+		m.mu.Lock()
+		m.types[project] = typesAnswer{ts, err}
+		m.mu.Unlock()
+	}
+	return ts, cached, err
+}
+
+func (m *memo) Screen(ctx context.Context, project, typeID string, fetch func(context.Context) ([]jira.FieldMeta, error)) ([]jira.FieldMeta, bool, error) {
+	k := [2]string{project, typeID}
+	m.mu.Lock()
+	fs, ok := m.screens[k]
+	m.mu.Unlock()
+	if ok {
+		return fs, true, nil
+	}
+	fs, cached, err := m.inner.Screen(ctx, project, typeID, fetch)
+	if err == nil {
+		m.mu.Lock()
+		m.screens[k] = fs
+		m.mu.Unlock()
+	}
+	return fs, cached, err
+}
+
+func (m *memo) Myself(ctx context.Context, fetch func(context.Context) (tm.Account, error)) (tm.Account, bool, error) {
+	return m.inner.Myself(ctx, fetch)
+}
+
+func (m *memo) Forget(project string) {
+	m.mu.Lock()
+	delete(m.types, project)
+	for k := range m.screens {
+		if k[0] == project {
+			delete(m.screens, k)
+		}
+	}
+	m.mu.Unlock()
+	m.inner.Forget(project)
+}

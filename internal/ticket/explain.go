@@ -70,8 +70,12 @@ func Explain(err error, about About) error {
 	}
 	detail := strings.Join(je.Messages(), "; ")
 	switch {
-	case je.Uncertain:
+	case je.Uncertain && strings.HasSuffix(je.Path(), "/issue"):
 		return uncertain(err, je, about)
+	case je.Uncertain:
+		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("Jira did not confirm %s %s (%s): it may or may not have been done", je.Method, je.Path(), je.Status()),
+			Hint:    "Look before trying again, so that nothing is done twice."}
 	case je.StatusCode == 0:
 		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
 			Message: fmt.Sprintf("Could not reach Jira at %s: %s", origin(je.URL), je.Status()),
@@ -137,25 +141,32 @@ func uncertain(err error, je *jira.Error, about About) error {
 // this Jira does not have: only Jira's project answer is "project not found".
 func notFound(err error, je *jira.Error, about About) error {
 	p := je.Path()
+	msg := strings.Join(je.Messages(), "; ")
 	switch {
-	case about.Project != "" && projectAnswer(je, p):
-		return detailed(&tm.Error{Code: tm.ENOTFOUND, Err: err,
-			Message: fmt.Sprintf("Project %q was not found, or you cannot see it", about.Project),
-			Hint: "Project keys are case-sensitive: check " + about.Project + " letter by letter (the key, not the project's name).\n" +
+	case projectAnswer(je, p, about.Project != ""):
+		what := fmt.Sprintf("Project %q was not found, or you cannot see it", about.Project)
+		if about.Project == "" {
+			what = "Jira found no such project (" + msg + ")"
+		}
+		key := cmpOr(about.Project, "the key")
+		return detailed(&tm.Error{Code: tm.ENOTFOUND, Err: err, Message: what,
+			Hint: "Project keys are case-sensitive: check " + key + " letter by letter (the key, not the project's name).\n" +
 				"Check you have access to the project."}, &Detail{Field: "project", Project: about.Project})
-	case about.Issue != "" && strings.Contains(p, "/issue/"):
-		return detailed(&tm.Error{Code: tm.ENOTFOUND, Err: err,
-			Message: fmt.Sprintf("Issue %s does not exist, or you cannot see it", about.Issue),
-			Hint:    "Check the key (project key, a dash, the number), and that you may browse its project."}, &Detail{Field: "issue", Issue: about.Issue})
+	case about.Issue != "" && strings.Contains(p, "/issue/"), strings.Contains(msg, "Issue does not exist"):
+		what := "Issue " + about.Issue + " does not exist, or you cannot see it"
+		if about.Issue == "" {
+			what = "Jira found no such issue (" + msg + ")"
+		}
+		return detailed(&tm.Error{Code: tm.ENOTFOUND, Err: err, Message: what,
+			Hint: "Check the key (project key, a dash, the number), and that you may browse its project."}, &Detail{Field: "issue", Issue: about.Issue})
 	case about.User != "" && strings.Contains(p, "/user"):
 		return noSuchUser(err, about)
 	}
-	msg := strings.Join(je.Messages(), "; ")
 	if msg != "" {
 		msg = ": " + msg
 	}
 	return &tm.Error{Code: tm.ENOTFOUND, Err: err,
-		Message: fmt.Sprintf("Jira has no %s %s (404)%s", je.Method, p, msg),
+		Message: fmt.Sprintf("Jira answered 404 Not Found to %s %s%s", je.Method, p, msg),
 		Hint:    "This Jira may not offer this operation (an older Data Center, or an app that is not installed)."}
 }
 
@@ -166,16 +177,16 @@ func noSuchUser(err error, about About) error {
 			"Give an email address, an account id (Data Center: a username), or me."}, &Detail{Field: "assignee"})
 }
 
-// projectAnswer reports whether a 404 is Jira saying the project is not
-// there (and not, say, an issue or an endpoint).
-func projectAnswer(je *jira.Error, path string) bool {
+// projectAnswer reports whether a 404 is Jira saying a project is not
+// there (and not, say, an issue or an endpoint): by its words, or, for a
+// call about a project, by the path.
+func projectAnswer(je *jira.Error, path string, aboutProject bool) bool {
 	for _, m := range je.Messages() {
-		if l := strings.ToLower(m); strings.Contains(l, "no project") || strings.Contains(l, "project is not found") ||
-			strings.Contains(l, "project") && strings.Contains(l, "not found") {
+		if l := strings.ToLower(m); strings.Contains(l, "no project") || strings.Contains(l, "project") && strings.Contains(l, "not found") {
 			return true
 		}
 	}
-	return strings.Contains(path, "/project/") || strings.Contains(path, "/createmeta/")
+	return aboutProject && (strings.Contains(path, "/project/") || strings.Contains(path, "/createmeta/"))
 }
 
 func userMissing(je *jira.Error) bool {

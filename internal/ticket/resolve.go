@@ -23,8 +23,10 @@ type resolver struct {
 	c       *jira.Client
 	cache   MetaCache
 	project string
-	offline bool // a dry run: only the cache is used, nothing is sent
+	offline bool      // a dry run: only the cache is used, nothing is sent
+	users   *userMemo // users found by email, shared by the rows of a bulk create
 
+	where      string   // the screen the fields are on, for messages; "": the chosen type's create screen
 	fromCache  bool     // some id came from the cache
 	unresolved []string // names a dry run could not resolve
 	types      []jira.IssueTypeMeta
@@ -273,6 +275,13 @@ func fieldByID(screen []jira.FieldMeta, id string) (jira.FieldMeta, bool) {
 	return jira.FieldMeta{}, false
 }
 
+func (r *resolver) screenName() string {
+	if r.where != "" {
+		return r.where
+	}
+	return fmt.Sprintf("the create screen of %s issues in %s", r.it.Name, r.project)
+}
+
 // customField finds a field of the create screen by name (any case) or id.
 // Names are not unique in Jira: two matches need the id.
 func (r *resolver) customField(name string) (jira.FieldMeta, error) {
@@ -297,12 +306,12 @@ func (r *resolver) customField(name string) (jira.FieldMeta, error) {
 		}
 		sort.Strings(fieldNames)
 		return jira.FieldMeta{}, detailed(&tm.Error{Code: tm.EINVALID,
-			Message: fmt.Sprintf("the create screen of %s issues in %s has no field %q", r.it.Name, r.project, clip(name, 60)),
+			Message: fmt.Sprintf("%s has no field %q", r.screenName(), clip(name, 60)),
 			Hint:    "Fields you can set there: " + strings.Join(fieldNames, ", ") + "."}, &Detail{Field: name, Valid: fieldNames, Project: r.project})
 	}
 	ids := names(hits, func(f jira.FieldMeta) string { return f.FieldID })
 	return jira.FieldMeta{}, detailed(&tm.Error{Code: tm.EINVALID,
-		Message: fmt.Sprintf("%d fields are called %q on the create screen: %s", len(hits), name, strings.Join(ids, ", ")),
+		Message: fmt.Sprintf("%d fields are called %q on %s: %s", len(hits), name, r.screenName(), strings.Join(ids, ", ")),
 		Hint:    "Name the one you mean by its id, e.g. " + ids[0] + "."}, &Detail{Field: name, Valid: ids, Example: ids[0], Project: r.project})
 }
 
@@ -442,7 +451,11 @@ func (r *resolver) assignee(ctx context.Context, a string) (map[string]string, e
 			r.unresolved = append(r.unresolved, "assignee "+a)
 			return map[string]string{"accountId": "(" + a + ")"}, nil
 		}
-		acc, err := findUser(ctx, r.c, a)
+		find := findUser
+		if r.users != nil {
+			find = r.users.find
+		}
+		acc, err := find(ctx, r.c, a)
 		if err != nil {
 			return nil, err
 		}

@@ -1,5 +1,7 @@
-// Package ticket owns the ticket operations every front end shares —
-// creating (names resolved to ids through cached create metadata), and the
+// Package ticket owns the ticket operations every front end shares:
+// Create (names resolved to ids through cached create metadata) and
+// CreateMany (bulk, every row checked first), Get, Search, Page and Count,
+// Comment, Transitions and Transition, Assign, Edit — and the one
 // explanation of Jira's refusals as *tm.Error values with a next step. The
 // CLI, the server's API and pages only parse input and present output.
 //

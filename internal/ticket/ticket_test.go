@@ -1,9 +1,13 @@
 package ticket_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -19,21 +23,29 @@ import (
 // every request and response checked against the OpenAPI document.
 type sandbox struct {
 	s   *emulatortest.Server
+	t   testing.TB
+	dc  bool
 	c   *jira.Client
 	svc *ticket.Service
 }
 
 func newSandbox(t *testing.T, o emulator.Options) *sandbox {
 	t.Helper()
-	s := emulatortest.Start(t, o)
-	hc := &http.Client{Transport: openapitest.Transport(t, http.DefaultTransport)}
-	var c *jira.Client
-	if o.DataCenter {
-		c = jira.NewClient(hc, s.URL, jira.BearerAuth{Token: tm.Secret(s.You().PAT)}, jira.WithDataCenter())
+	sb := &sandbox{s: emulatortest.Start(t, o), t: t, dc: o.DataCenter}
+	return sb.with(http.DefaultTransport)
+}
+
+// with is the same sandbox reached through base.
+func (sb *sandbox) with(base http.RoundTripper, opts ...jira.Option) *sandbox {
+	hc := &http.Client{Transport: openapitest.Transport(sb.t, base)}
+	out := *sb
+	if sb.dc {
+		out.c = jira.NewClient(hc, sb.s.URL, jira.BearerAuth{Token: tm.Secret(sb.s.You().PAT)}, append(opts, jira.WithDataCenter())...)
 	} else {
-		c = jira.NewClient(hc, s.URL, jira.BasicAuth{Email: s.You().Email, Token: tm.Secret(s.You().ClassicToken)})
+		out.c = jira.NewClient(hc, sb.s.URL, jira.BasicAuth{Email: sb.s.You().Email, Token: tm.Secret(sb.s.You().ClassicToken)}, opts...)
 	}
-	return &sandbox{s: s, c: c, svc: ticket.New(c, nil)}
+	out.svc = ticket.New(out.c, nil)
+	return &out
 }
 
 // wantErr checks err is a *tm.Error with code whose text has every part.
@@ -112,7 +124,7 @@ func TestCreateExplained(t *testing.T) {
 func TestExplain404(t *testing.T) {
 	je := &jira.Error{Method: "GET", URL: "https://x.example/rest/api/3/issue/SPACE2-1/remotelink?x=1", StatusCode: 404}
 	err := ticket.Explain(je, ticket.About{Project: "SPACE2"})
-	wantErr(t, err, tm.ENOTFOUND, "Jira has no GET /rest/api/3/issue/SPACE2-1/remotelink (404)")
+	wantErr(t, err, tm.ENOTFOUND, "Jira answered 404 Not Found to GET /rest/api/3/issue/SPACE2-1/remotelink")
 	if strings.Contains(err.Error(), "Project") {
 		t.Errorf("an endpoint's 404 reads as a missing project: %v", err)
 	}
@@ -122,6 +134,9 @@ func TestExplain404(t *testing.T) {
 	err = ticket.Explain(&jira.Error{Method: "GET", URL: "https://x.example/rest/api/3/project/NOPE", StatusCode: 404,
 		ErrorMessages: []string{"No project could be found with key 'NOPE'."}}, ticket.About{Project: "NOPE"})
 	wantErr(t, err, tm.ENOTFOUND, `Project "NOPE" was not found`)
+	err = ticket.Explain(&jira.Error{Method: "GET", URL: "https://x.example/rest/api/3/mypermissions?projectKey=NOPE", StatusCode: 404,
+		ErrorMessages: []string{"No project could be found with key 'NOPE'."}}, ticket.About{})
+	wantErr(t, err, tm.ENOTFOUND, "Jira found no such project (No project could be found with key 'NOPE'.)")
 	// Refused credentials are the front end's to explain.
 	auth := &jira.Error{Method: "GET", URL: "https://x.example/rest/api/3/myself", StatusCode: 401}
 	if got := ticket.Explain(auth, ticket.About{}); got != error(auth) {
@@ -139,5 +154,56 @@ func TestCreateDataCenter(t *testing.T) {
 	}
 	if sb.s.E.Requests()["POST /rest/api/2/issue"] != 1 {
 		t.Errorf("requests %v; want one create on REST v2", sb.s.E.Requests())
+	}
+}
+
+// screened adds a required field without a default to the screen of the
+// "Done" transition, as a workflow with a transition screen has.
+type screened struct{ base http.RoundTripper }
+
+func (s screened) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := s.base.RoundTrip(req)
+	if err != nil || req.Method != http.MethodGet || !strings.HasSuffix(req.URL.Path, "/transitions") || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var m struct {
+		Expand      string           `json:"expand"`
+		Transitions []map[string]any `json:"transitions"`
+	}
+	_ = json.Unmarshal(body, &m)
+	for _, t := range m.Transitions {
+		if t["name"] == "Done" {
+			t["hasScreen"] = true
+			t["fields"] = map[string]any{"customfield_10050": map[string]any{"key": "customfield_10050", "name": "Root cause",
+				"required": true, "hasDefaultValue": false, "operations": []string{"set"}, "schema": map[string]any{"type": "string"}}}
+		}
+	}
+	body, _ = json.Marshal(m)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// TestTransitionNeedsField: a transition whose screen needs a field tm
+// cannot fill is not attempted; tm names the field and where to do it.
+func TestTransitionNeedsField(t *testing.T) {
+	sb := newSandbox(t, emulator.Options{}).with(screened{http.DefaultTransport})
+	ts, err := sb.svc.Transitions(context.Background(), "SPACE2-4")
+	if err != nil || len(ts) != 2 || !slices.Equal(ts[1].Required, []string{"Root cause"}) {
+		t.Fatalf("transitions %+v %v", ts, err)
+	}
+	_, err = sb.svc.Transition(context.Background(), "SPACE2-4", ticket.Move{To: "done"})
+	wantErr(t, err, tm.EINVALID, `"Done" on SPACE2-4 needs Root cause`, sb.s.URL+"/browse/SPACE2-4")
+	var d *ticket.Detail
+	if !errors.As(err, &d) || d.Field != "Root cause" || !d.Required {
+		t.Errorf("detail %+v", d)
+	}
+	_, err = sb.svc.Transition(context.Background(), "SPACE2-4", ticket.Move{To: "done", Fields: []tm.FieldValue{{Name: "Rot cause", Value: "x"}}})
+	wantErr(t, err, tm.EINVALID, `the screen of "Done" on SPACE2-4 has no field "Rot cause"`, "Root cause")
+	if n := sb.s.E.Requests()["POST /rest/api/3/issue/{issueIdOrKey}/transitions"]; n != 0 {
+		t.Errorf("%d transitions sent", n)
 	}
 }

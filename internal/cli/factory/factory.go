@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/cli/browser"
+
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/oskeyring"
 )
@@ -34,6 +36,8 @@ type Factory struct {
 	// Keyring is the OS keyring for the server sign-in; nil: none (the
 	// credential file is used).
 	Keyring oskeyring.Keyring
+	// Browser opens a URL for a person (nil: print it only).
+	Browser func(url string) error
 
 	// ConfigFile is --config: one JSON config file instead of
 	// ticket-mate.json and jira.json ("" falls back to $TM_CONFIG).
@@ -65,6 +69,7 @@ func New() *Factory {
 		HTTPClient: func() *http.Client { return client },
 		Now:        time.Now,
 		Keyring:    systemKeyring(os.Getenv),
+		Browser:    browser.OpenURL,
 	}
 }
 

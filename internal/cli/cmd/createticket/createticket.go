@@ -10,9 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/cli/browser"
@@ -47,6 +44,8 @@ type Options struct {
 	DryRun      bool
 	JSON        bool
 	Open        bool
+	From        string // a CSV or JSON Lines file of tickets
+	Results     string // where --from records each line's outcome
 }
 
 // NewCmd builds the command; runF replaces Run in tests of flag parsing.
@@ -61,15 +60,27 @@ The description is Markdown (from the flag, from stdin with "-d -", or from a
 file with "-d @notes.md"); tm converts it to what the Jira instance takes.
 Issue type, priority and custom fields are given by name and checked against
 the project's create screen; a name Jira does not know gets the list of valid
-ones. --dry-run shows the request without sending it.`,
+ones. --dry-run shows the request without sending it.
+
+--from FILE creates one ticket per row of a CSV file with a header
+(summary required; project, description, type, priority, labels and
+components separated by ";", assignee, parent, and any field by name) or of
+a JSON Lines file with the same keys. Every row is checked before anything
+is sent; FILE.results.csv records each line's key or error, and running the
+same file again skips the lines already created.`,
 		Example: `  tm create-ticket -p SPACE2 -t "Fix login" -d "Steps: **open** the page"
   tm create-ticket -t "Crash on save" --type Bug --priority High --label mobile
   git log -1 --format=%B | tm create-ticket -t "Release notes" -d -
-  tm create-ticket -t "Estimate me" --field "Story Points=3" --dry-run`,
+  tm create-ticket -t "Estimate me" --field "Story Points=3" --dry-run
+  tm create-ticket --from backlog.csv -p SPACE2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if strings.TrimSpace(opts.Title) == "" {
-				return factory.Usagef(errors.New("a title is required: -t \"What needs doing\""))
+			if opts.From != "" {
+				if opts.Title != "" || opts.DryRun || opts.Open {
+					return factory.Usagef(errors.New("--from takes the tickets from the file: leave out -t, --dry-run and --open"))
+				}
+			} else if strings.TrimSpace(opts.Title) == "" {
+				return factory.Usagef(errors.New("a title is required: -t \"What needs doing\" (or --from FILE for many)"))
 			}
 			for _, fv := range opts.Fields {
 				if k, _, ok := strings.Cut(fv, "="); !ok || strings.TrimSpace(k) == "" {
@@ -96,6 +107,8 @@ ones. --dry-run shows the request without sending it.`,
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request instead of sending it")
 	fl.BoolVar(&opts.JSON, "json", false, "print the created ticket as JSON")
 	fl.BoolVar(&opts.Open, "open", false, "open the ticket in the browser")
+	fl.StringVar(&opts.From, "from", "", "create one ticket per row of a CSV (with a header) or JSON Lines `FILE`")
+	fl.StringVar(&opts.Results, "results", "", "with --from: the results `FILE` (default: FILE.results.csv)")
 	return cmd
 }
 
@@ -103,6 +116,13 @@ ones. --dry-run shows the request without sending it.`,
 func Run(ctx context.Context, opts *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if opts.From != "" {
+		j, err := opts.Connect(ctx, config.Flag{Name: "project", Key: config.KeyProjectKey, Value: opts.Project})
+		if err != nil {
+			return err
+		}
+		return runBulk(ctx, opts, j)
 	}
 	desc, err := readDescription(opts)
 	if err != nil {
@@ -133,6 +153,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return advise(j, err)
 	}
+	factory.Remember(opts.Cache, t.Key)
 	return printCreated(opts, t)
 }
 
@@ -175,46 +196,7 @@ func advise(j *factory.Jira, err error) error {
 
 // readDescription reads -d: the text itself, "-" for stdin, "@path" for a file.
 func readDescription(opts *Options) (string, error) {
-	d := opts.Description
-	switch {
-	case d == "-":
-		b, err := io.ReadAll(io.LimitReader(opts.IO.In, maxDescription+1))
-		if err != nil {
-			return "", fmt.Errorf("reading the description from stdin: %w", err)
-		}
-		if len(b) > maxDescription {
-			return "", tooLong()
-		}
-		return string(b), nil
-	case strings.HasPrefix(d, "@"):
-		p := d[1:]
-		if !filepath.IsAbs(p) && opts.WorkDir != "" {
-			p = filepath.Join(opts.WorkDir, p)
-		}
-		st, err := os.Stat(p)
-		if err != nil {
-			return "", &tm.Error{Code: tm.EINVALID, Message: fmt.Sprintf("cannot read the description file %s: %v", d[1:], errors.Unwrap(err)),
-				Hint: "Check the path (relative paths start in the current directory). For a description that starts with @, pass it through stdin: -d -"}
-		}
-		if st.Size() > maxDescription {
-			return "", tooLong()
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return "", &tm.Error{Code: tm.EINVALID, Message: fmt.Sprintf("cannot read the description file %s: %v", d[1:], errors.Unwrap(err))}
-		}
-		return string(b), nil
-	}
-	return d, nil
-}
-
-// maxDescription is well above what Jira stores in a description (32767
-// characters); anything larger is not meant as one and is not read whole.
-const maxDescription = 1 << 20
-
-func tooLong() error {
-	return &tm.Error{Code: tm.EINVALID, Message: "the description is larger than 1 MiB",
-		Hint: "Jira keeps at most 32,767 characters in a description: attach long logs to the ticket instead."}
+	return factory.ReadText(opts.IO.In, opts.WorkDir, opts.Description, "description", "-d")
 }
 
 func printDryRun(opts *Options, p jira.PreparedRequest, unresolved []string) error {

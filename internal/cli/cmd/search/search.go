@@ -1,0 +1,232 @@
+// Package search owns "tm search": issues by JQL or by filters that tm
+// turns into JQL, streamed as Jira's pages arrive — a table on a terminal,
+// tab-separated lines in a pipe, CSV, or JSON. It imports the CLI factory,
+// the config, the ticket service and the domain.
+package search
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/cli/factory"
+	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/config"
+	"github.com/ticket-mate/tm/internal/ticket"
+)
+
+// Options are the command's inputs.
+type Options struct {
+	IO      *iostreams.IOStreams
+	Connect func(ctx context.Context, flags ...config.Flag) (*factory.Jira, error)
+	Cache   factory.Cache
+
+	Query ticket.Query
+	JSON  bool
+	CSV   bool
+	Plain bool
+	Count bool
+}
+
+// NewCmd builds the command; runF replaces Run in tests of flag parsing.
+func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f}
+	q := &opts.Query
+	cmd := &cobra.Command{
+		Use:   "search [JQL] [flags]",
+		Short: "Find tickets by JQL or filters",
+		Long: `Find tickets. Give JQL, filters, or both: the filters are quoted as JQL
+needs and ANDed with the JQL. Without either, the configured project is
+searched. Rows appear as Jira's pages arrive; --all reads every match,
+--count asks Jira only for how many (approximately, on Cloud).
+
+Columns: key, status, type, priority, assignee, updated, summary. --json
+prints an array of the fields documented in the README.`,
+		Example: `  tm search --assignee me --status "In Progress"
+  tm search 'project = SPACE2 AND created >= -7d' --all --csv > week.csv
+  tm search --text "login page" --type Bug --count`,
+		Args: factory.Args(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				q.JQL = args[0]
+			}
+			n := 0
+			for _, on := range []bool{opts.JSON, opts.CSV, opts.Plain} {
+				if on {
+					n++
+				}
+			}
+			if n > 1 {
+				return factory.Usagef(fmt.Errorf("choose one of --json, --csv and --plain"))
+			}
+			if q.Limit < 0 {
+				return factory.Usagef(fmt.Errorf("--limit wants a number of tickets, 1 or more"))
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&q.Project, "project", "p", "", "only this project `KEY`")
+	fl.StringVarP(&q.Assignee, "assignee", "a", "", "me, none, an email address or an account id")
+	fl.StringSliceVarP(&q.Status, "status", "s", nil, "status `NAME`s, any of (comma-separated or repeated)")
+	fl.StringSliceVarP(&q.Type, "type", "t", nil, "issue type `NAME`s, any of")
+	fl.StringSliceVarP(&q.Label, "label", "l", nil, "labels, any of")
+	fl.StringVar(&q.Text, "text", "", "words to find in summary, description and comments")
+	fl.IntVarP(&q.Limit, "limit", "n", ticket.DefaultLimit, "show at most `N` tickets")
+	fl.BoolVar(&q.All, "all", false, "show every match (overrides --limit)")
+	fl.StringSliceVar(&q.Fields, "fields", nil, "Jira fields to read (with --json)")
+	fl.BoolVar(&opts.JSON, "json", false, "print a JSON array")
+	fl.BoolVar(&opts.CSV, "csv", false, "print CSV with a header")
+	fl.BoolVar(&opts.Plain, "plain", false, "print tab-separated lines, also on a terminal")
+	fl.BoolVar(&opts.Count, "count", false, "print only how many tickets match")
+	_ = cmd.RegisterFlagCompletionFunc("project", factory.CompleteProjects(f))
+	return cmd
+}
+
+// Run searches.
+func Run(ctx context.Context, opts *Options) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	j, err := opts.Connect(ctx, config.Flag{Name: "project", Key: config.KeyProjectKey, Value: opts.Query.Project})
+	if err != nil {
+		return err
+	}
+	q := opts.Query
+	if strings.TrimSpace(q.JQL) == "" && q.Project == "" && q.Assignee == "" && len(q.Status)+len(q.Type)+len(q.Label) == 0 && q.Text == "" {
+		q.Project = j.ProjectKey(opts.IO.ErrOut)
+	}
+	svc := factory.Tickets(opts.Cache, j)
+	if opts.Count {
+		n, err := svc.Count(ctx, q)
+		if err != nil {
+			return j.Fail(err)
+		}
+		if opts.JSON {
+			return factory.WriteJSON(opts.IO.Out, map[string]int{"count": n})
+		}
+		_, err = fmt.Fprintln(opts.IO.Out, n)
+		return err
+	}
+	out := newPrinter(opts)
+	var keys []string
+	err = svc.Search(ctx, q, func(is tm.Issue) error {
+		if len(keys) < 20 {
+			keys = append(keys, is.Key)
+		}
+		return out.row(is)
+	})
+	if cerr := out.close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return j.Fail(err)
+	}
+	factory.Remember(opts.Cache, keys...)
+	if out.n == 0 && !opts.JSON {
+		fmt.Fprintln(opts.IO.ErrOut, "No tickets match.")
+	} else if out.n == q.Limit && !q.All && opts.IO.IsStdoutTTY() {
+		fmt.Fprintf(opts.IO.ErrOut, "Showing the first %d; --all shows every match, --count how many there are.\n", out.n)
+	}
+	return nil
+}
+
+// printer writes rows as they come, in the chosen format.
+type printer struct {
+	format string // "json", "csv", "table" or "plain"
+	w      io.Writer
+	tw     *tabwriter.Writer
+	csv    *csv.Writer
+	n      int
+}
+
+func newPrinter(opts *Options) *printer {
+	p := &printer{w: opts.IO.Out, format: "plain"}
+	switch {
+	case opts.JSON:
+		p.format = "json"
+	case opts.CSV:
+		p.format = "csv"
+		p.csv = csv.NewWriter(opts.IO.Out)
+		_ = p.csv.Write(columns)
+	case opts.IO.IsStdoutTTY() && !opts.Plain:
+		p.format = "table"
+		p.tw = tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(p.tw, strings.ToUpper(strings.Join(columns, "\t")))
+	}
+	return p
+}
+
+var columns = []string{"key", "status", "type", "priority", "assignee", "updated", "summary"}
+
+func (p *printer) row(is tm.Issue) error {
+	p.n++
+	if p.format == "json" {
+		sep := ",\n"
+		if p.n == 1 {
+			sep = "[\n"
+		}
+		b, err := json.MarshalIndent(is, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(p.w, "%s  %s", sep, b)
+		return err
+	}
+	assignee := ""
+	if is.Assignee != nil {
+		assignee = is.Assignee.Name
+	}
+	updated := ""
+	if !is.Updated.IsZero() {
+		updated = is.Updated.Format(time.DateOnly)
+	}
+	cells := []string{is.Key, is.Status, is.Type, is.Priority, assignee, updated, is.Summary}
+	switch p.format {
+	case "csv":
+		return p.csv.Write(cells)
+	case "table":
+		for i, c := range cells {
+			cells[i] = strings.Join(strings.Fields(c), " ")
+		}
+		_, err := fmt.Fprintln(p.tw, strings.Join(cells, "\t"))
+		if p.n%50 == 0 {
+			return p.tw.Flush() // rows appear as pages arrive
+		}
+		return err
+	}
+	for i, c := range cells {
+		cells[i] = strings.Join(strings.Fields(c), " ")
+	}
+	_, err := fmt.Fprintln(p.w, strings.Join(cells, "\t"))
+	return err
+}
+
+func (p *printer) close() error {
+	switch p.format {
+	case "json":
+		end := "\n]\n"
+		if p.n == 0 {
+			end = "[]\n"
+		}
+		_, err := io.WriteString(p.w, end)
+		return err
+	case "csv":
+		p.csv.Flush()
+		return p.csv.Error()
+	case "table":
+		return p.tw.Flush()
+	}
+	return nil
+}

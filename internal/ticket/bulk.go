@@ -1,0 +1,206 @@
+package ticket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/jira"
+)
+
+// Row is one ticket of a bulk create and the line of the input it came
+// from, so that every answer can point back at it.
+type Row struct {
+	Line  int
+	Draft tm.TicketDraft
+}
+
+// RowResult is what became of one row: a ticket, or why not.
+type RowResult struct {
+	Line   int
+	Ticket tm.Ticket // Key is "" when the row was not created
+	Err    error
+}
+
+// BulkOptions tune CreateMany.
+type BulkOptions struct {
+	// Concurrency bounds the bulk requests in flight (default 4); the
+	// client waits out 429s as Jira asks.
+	Concurrency int
+	// Progress hears how many rows have an answer, of how many.
+	Progress func(done, total int)
+}
+
+// BulkConcurrency is how many bulk requests are in flight by default.
+const BulkConcurrency = 4
+
+// maxListed bounds the bad rows an invalid file's error lists.
+const maxListed = 20
+
+// CreateMany creates the rows' tickets, jira.BulkCreateMax to a request,
+// several requests at once. Every row is checked and resolved first; if
+// any is bad, nothing is sent and the error lists each bad row by line.
+// result hears about every row once, in no particular order.
+func (s *Service) CreateMany(ctx context.Context, rows []Row, o BulkOptions, result func(RowResult)) error {
+	reqs, err := s.resolveRows(ctx, rows)
+	if err != nil {
+		return err
+	}
+	n := o.Concurrency
+	if n <= 0 {
+		n = BulkConcurrency
+	}
+	var (
+		mu   sync.Mutex
+		done int
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, n)
+	)
+	report := func(rs []RowResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range rs {
+			result(r)
+		}
+		done += len(rs)
+		if o.Progress != nil {
+			o.Progress(done, len(rows))
+		}
+	}
+	for start := 0; start < len(rows); start += jira.BulkCreateMax {
+		end := min(start+jira.BulkCreateMax, len(rows))
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return ctx.Err()
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			report(s.sendChunk(ctx, rows[start:end], reqs[start:end]))
+		})
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// sendChunk sends one bulk request and maps its answer back to the rows.
+func (s *Service) sendChunk(ctx context.Context, rows []Row, reqs []jira.CreateRequest) []RowResult {
+	out := make([]RowResult, len(rows))
+	for i, r := range rows {
+		out[i].Line = r.Line
+	}
+	res, err := s.jira.BulkCreate(ctx, reqs)
+	for _, c := range res.Created {
+		if c.Element >= 0 && c.Element < len(rows) {
+			out[c.Element].Ticket = tm.Ticket{ID: c.ID, Key: c.Key, URL: s.jira.BrowseURL(c.Key), Summary: rows[c.Element].Draft.Summary}
+		}
+	}
+	for _, f := range res.Failed {
+		if f.Element >= 0 && f.Element < len(rows) {
+			out[f.Element].Err = explainCreate(f.Error, rows[f.Element].Draft.ProjectKey, nil)
+		}
+	}
+	for i := range out {
+		if out[i].Ticket.Key != "" || out[i].Err != nil {
+			continue
+		}
+		if err != nil {
+			out[i].Err = explainBulk(err, rows[i])
+		} else {
+			out[i].Err = &tm.Error{Code: tm.EUNAVAILABLE, Message: "Jira's answer did not account for this row; check whether it was created before sending it again"}
+		}
+	}
+	return out
+}
+
+// explainBulk says what became of a row whose request failed as a whole.
+func explainBulk(err error, row Row) error {
+	var je *jira.Error
+	if errors.As(err, &je) && je.Uncertain {
+		why := "and it was not found among your newest tickets"
+		if je.LookupErr != nil {
+			why = "and whether Jira made it could not be checked: " + je.LookupErr.Error()
+		}
+		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("Jira did not confirm the bulk create (%s), %s", je.Status(), why),
+			Hint:    "Look at the newest tickets of " + row.Draft.ProjectKey + " before sending this line again, so it is not made twice."}
+	}
+	return Explain(err, About{Project: row.Draft.ProjectKey})
+}
+
+// resolveRows checks and resolves every row before anything is created.
+// Metadata and user lookups are shared between rows.
+func (s *Service) resolveRows(ctx context.Context, rows []Row) ([]jira.CreateRequest, error) {
+	if len(rows) == 0 {
+		return nil, &tm.Error{Code: tm.EINVALID, Message: "no tickets to create: the input has no rows"}
+	}
+	users := &userMemo{m: map[string]userAnswer{}}
+	cache := newMemo(s.cache)
+	reqs := make([]jira.CreateRequest, len(rows))
+	var bad []string
+	nbad := 0
+	for i, r := range rows {
+		d, err := normalize(r.Draft)
+		if err == nil {
+			rs := &resolver{c: s.jira, cache: cache, project: d.ProjectKey, users: users}
+			var fields map[string]any
+			if fields, err = rs.build(ctx, d); err == nil {
+				reqs[i] = jira.CreateRequest{ProjectKey: d.ProjectKey, Fields: fields}
+				rows[i].Draft = d
+				continue
+			}
+		}
+		var te *tm.Error
+		if !errors.As(err, &te) {
+			return nil, err // not the row's fault: Jira or the network
+		}
+		if te.Code != tm.EINVALID && te.Code != tm.ENOTFOUND && te.Code != tm.EFORBIDDEN {
+			return nil, err
+		}
+		nbad++
+		if len(bad) < maxListed {
+			bad = append(bad, fmt.Sprintf("line %d: %s", r.Line, strings.ReplaceAll(te.Message, "\n", " ")))
+		}
+	}
+	if nbad > 0 {
+		more := ""
+		if nbad > len(bad) {
+			more = fmt.Sprintf("\n  … and %d more", nbad-len(bad))
+		}
+		return nil, &tm.Error{Code: tm.EINVALID,
+			Message: fmt.Sprintf("%d of %d rows cannot be created; nothing was sent:\n  %s%s", nbad, len(rows), strings.Join(bad, "\n  "), more),
+			Hint:    "Fix those lines and run again."}
+	}
+	return reqs, nil
+}
+
+// userMemo remembers the users found by email during one bulk create, so
+// that a file that names the same person on every row asks once.
+type userMemo struct {
+	mu sync.Mutex
+	m  map[string]userAnswer
+}
+
+type userAnswer struct {
+	acc tm.Account
+	err error
+}
+
+func (u *userMemo) find(ctx context.Context, c *jira.Client, email string) (tm.Account, error) {
+	k := strings.ToLower(email)
+	u.mu.Lock()
+	a, ok := u.m[k]
+	u.mu.Unlock()
+	if ok {
+		return a.acc, a.err
+	}
+	acc, err := findUser(ctx, c, email)
+	u.mu.Lock()
+	u.m[k] = userAnswer{acc, err}
+	u.mu.Unlock()
+	return acc, err
+}

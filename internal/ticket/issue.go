@@ -1,0 +1,181 @@
+package ticket
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/adf"
+	"github.com/ticket-mate/tm/internal/jira"
+)
+
+// viewFields are the fields Get reads: what a person reading a ticket
+// needs, and nothing else.
+var viewFields = []string{"summary", "status", "issuetype", "priority", "assignee", "reporter", "labels",
+	"created", "updated", "parent", "subtasks", "issuelinks", "description"}
+
+// ListFields are the fields a search row shows unless others are asked for.
+var ListFields = []string{"summary", "status", "issuetype", "priority", "assignee", "updated"}
+
+// Get reads one issue with its newest comments (up to comments; 0 for
+// none) in one round trip: the comments come as a field of the issue.
+func (s *Service) Get(ctx context.Context, key string, comments int) (tm.Issue, error) {
+	key, err := CheckKey(key)
+	if err != nil {
+		return tm.Issue{}, err
+	}
+	fields := viewFields
+	if comments > 0 {
+		fields = append(slices.Clip(viewFields), "comment")
+	}
+	raw, err := s.jira.GetIssue(ctx, key, fields)
+	if err != nil {
+		return tm.Issue{}, Explain(err, About{Issue: key})
+	}
+	is := s.issue(raw)
+	if comments > 0 {
+		var page struct {
+			Comments []jira.Comment `json:"comments"`
+			Total    int            `json:"total"`
+		}
+		_ = json.Unmarshal(raw.Fields["comment"], &page)
+		is.CommentCount = max(page.Total, len(page.Comments))
+		for _, c := range page.Comments[max(len(page.Comments)-comments, 0):] {
+			is.Comments = append(is.Comments, comment(c))
+		}
+	}
+	return is, nil
+}
+
+// CheckKey puts an issue key in the form Jira gives it (upper case) and
+// refuses what cannot be one.
+func CheckKey(key string) (string, error) {
+	k := strings.ToUpper(strings.TrimSpace(key))
+	p, n, ok := strings.Cut(k, "-")
+	valid := ok && p != "" && n != "" && strings.Trim(n, "0123456789") == "" && strings.IndexFunc(p, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
+	}) < 0
+	if !valid {
+		if strings.Trim(k, "0123456789") == "" && k != "" {
+			return k, nil // an issue id
+		}
+		return "", detailed(&tm.Error{Code: tm.EINVALID, Message: "not an issue key: " + clip(key, 40),
+			Hint: "An issue key is the project key, a dash and a number, e.g. SPACE2-42."}, &Detail{Field: "issue"})
+	}
+	return k, nil
+}
+
+// issue decodes what Jira sent into the domain's Issue.
+func (s *Service) issue(raw jira.Issue) tm.Issue {
+	f := raw.Fields
+	is := tm.Issue{Key: raw.Key, ID: raw.ID, URL: s.jira.BrowseURL(raw.Key), Labels: []string{}}
+	str(f["summary"], &is.Summary)
+	is.Status = named(f["status"])
+	is.Type = named(f["issuetype"])
+	is.Priority = named(f["priority"])
+	is.Assignee = person(f["assignee"])
+	is.Reporter = person(f["reporter"])
+	_ = json.Unmarshal(f["labels"], &is.Labels)
+	if is.Labels == nil {
+		is.Labels = []string{}
+	}
+	is.Created = jiraTime(f["created"])
+	is.Updated = jiraTime(f["updated"])
+	if p := ref(f["parent"]); p.Key != "" {
+		is.Parent = &p
+	}
+	var subs []json.RawMessage
+	_ = json.Unmarshal(f["subtasks"], &subs)
+	for _, sub := range subs {
+		is.Subtasks = append(is.Subtasks, ref(sub))
+	}
+	var links []struct {
+		Type struct {
+			Inward  string `json:"inward"`
+			Outward string `json:"outward"`
+		} `json:"type"`
+		Inward  json.RawMessage `json:"inwardIssue"`
+		Outward json.RawMessage `json:"outwardIssue"`
+	}
+	_ = json.Unmarshal(f["issuelinks"], &links)
+	for _, l := range links {
+		if len(l.Outward) > 0 {
+			is.Links = append(is.Links, tm.IssueLink{Relation: l.Type.Outward, Issue: ref(l.Outward)})
+		} else if len(l.Inward) > 0 {
+			is.Links = append(is.Links, tm.IssueLink{Relation: l.Type.Inward, Issue: ref(l.Inward)})
+		}
+	}
+	is.Description = text(f["description"])
+	return is
+}
+
+func comment(c jira.Comment) tm.Comment {
+	return tm.Comment{ID: c.ID, Author: c.Author.DisplayName, Created: parseTime(c.Created), Body: text(c.Body)}
+}
+
+// text renders a rich-text field as plain text: ADF (Cloud) or wiki markup
+// (Data Center, shown as written).
+func text(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	t, err := adf.ToText(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(t)
+}
+
+func str(raw json.RawMessage, out *string) { _ = json.Unmarshal(raw, out) }
+
+// named is the name of a status, type or priority object.
+func named(raw json.RawMessage) string {
+	var v struct {
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(raw, &v)
+	return v.Name
+}
+
+func person(raw json.RawMessage) *tm.Person {
+	var u jira.User
+	if json.Unmarshal(raw, &u) != nil || u.DisplayName == "" && u.AccountID == "" && u.Name == "" {
+		return nil
+	}
+	return &tm.Person{Name: u.DisplayName, AccountID: u.AccountID, Username: u.Name, Email: u.EmailAddress}
+}
+
+func ref(raw json.RawMessage) tm.IssueRef {
+	var v struct {
+		Key    string `json:"key"`
+		Fields struct {
+			Summary string          `json:"summary"`
+			Status  json.RawMessage `json:"status"`
+		} `json:"fields"`
+	}
+	_ = json.Unmarshal(raw, &v)
+	return tm.IssueRef{Key: v.Key, Summary: v.Fields.Summary, Status: named(v.Fields.Status)}
+}
+
+func jiraTime(raw json.RawMessage) time.Time {
+	var s string
+	_ = json.Unmarshal(raw, &s)
+	return parseTime(s)
+}
+
+// parseTime reads Jira's timestamps ("2024-05-01T10:00:00.000+0000").
+func parseTime(s string) time.Time {
+	for _, layout := range []string{"2006-01-02T15:04:05.000-0700", time.RFC3339Nano} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
