@@ -11,8 +11,6 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/cli/browser"
-
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/oskeyring"
 )
@@ -69,7 +67,7 @@ func New() *Factory {
 		HTTPClient: func() *http.Client { return client },
 		Now:        time.Now,
 		Keyring:    systemKeyring(os.Getenv),
-		Browser:    browser.OpenURL,
+		Browser:    OpenBrowser,
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/cli/browser"
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm"
@@ -50,7 +49,7 @@ type Options struct {
 
 // NewCmd builds the command; runF replaces Run in tests of flag parsing.
 func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f, WorkDir: f.WorkDir, Browser: browser.OpenURL}
+	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f, WorkDir: f.WorkDir, Browser: f.Browser}
 	cmd := &cobra.Command{
 		Use:   "create-ticket -t TITLE [flags]",
 		Short: "Create a Jira ticket",
@@ -234,8 +233,8 @@ func printCreated(opts *Options, t tm.Ticket) error {
 		fmt.Fprintf(opts.IO.Out, "%s\n%s\n", t.Key, t.URL)
 	}
 	if opts.Open && opts.Browser != nil {
-		if err := opts.Browser(t.URL); err != nil {
-			fmt.Fprintf(opts.IO.ErrOut, "Could not open a browser (%v); the link is above.\n", err)
+		if opts.Browser(t.URL) != nil {
+			fmt.Fprintln(opts.IO.ErrOut, "Could not open a browser; the link is above.")
 		}
 	}
 	return nil

@@ -25,7 +25,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cli/browser"
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm"
@@ -60,11 +59,7 @@ type Options struct {
 
 // NewCmd builds tm login; runF replaces Run in tests of flag parsing.
 func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Config: f.Config, OAuthApp: f.OAuthApp, OpenBrowser: func(u string) error {
-		// The launcher's own chatter is for people, never data on stdout.
-		browser.Stdout, browser.Stderr = f.IO.ErrOut, f.IO.ErrOut
-		return browser.OpenURL(u)
-	}}
+	opts := &Options{IO: f.IO, Config: f.Config, OAuthApp: f.OAuthApp, OpenBrowser: f.Browser}
 	opts.Device = newServerOptions(f, opts.OpenBrowser)
 	cmd := &cobra.Command{
 		Use:   "login",
@@ -215,8 +210,8 @@ func (opts *Options) show(authURL string) {
 	w := opts.IO.ErrOut
 	if opts.NoBrowser {
 		fmt.Fprintf(w, "Open this URL in a browser on this machine to sign in with Atlassian:\n\n  %s\n\n", authURL)
-	} else if err := opts.OpenBrowser(authURL); err != nil {
-		fmt.Fprintf(w, "Could not open a browser (%v). Open this URL in a browser on this machine:\n\n  %s\n\n", err, authURL)
+	} else if opts.OpenBrowser(authURL) != nil {
+		fmt.Fprintf(w, "Could not open a browser. Open this URL in a browser on this machine:\n\n  %s\n\n", authURL)
 	} else {
 		fmt.Fprintf(w, "Opened Atlassian's consent page in your browser. If it did not appear, open:\n\n  %s\n\n", authURL)
 	}

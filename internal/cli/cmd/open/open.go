@@ -61,8 +61,8 @@ func Run(ctx context.Context, opts *Options) error {
 	factory.Remember(opts.Cache, key)
 	fmt.Fprintln(opts.IO.Out, u)
 	if opts.Browser != nil {
-		if err := opts.Browser(u); err != nil {
-			fmt.Fprintf(opts.IO.ErrOut, "Could not open a browser (%v); the link is above.\n", err)
+		if opts.Browser(u) != nil {
+			fmt.Fprintln(opts.IO.ErrOut, "Could not open a browser; the link is above.")
 		}
 	}
 	return nil

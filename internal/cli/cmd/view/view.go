@@ -91,8 +91,8 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.Open && opts.Browser != nil {
-		if err := opts.Browser(is.URL); err != nil {
-			fmt.Fprintf(opts.IO.ErrOut, "Could not open a browser (%v); the link is %s\n", err, is.URL)
+		if opts.Browser(is.URL) != nil {
+			fmt.Fprintf(opts.IO.ErrOut, "Could not open a browser; the link is %s\n", is.URL)
 		}
 	}
 	return nil
