@@ -67,7 +67,7 @@ from a shared server ("tm serve") where each person signs in with Atlassian.
 
 Start with "tm env-check", then "tm check-permissions". No Jira at hand?
 "tm sandbox" runs a local one.`,
-		Version:       tm.Version,
+		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -104,6 +104,7 @@ type groupedCmd struct {
 func commands(f *factory.Factory) []groupedCmd {
 	return []groupedCmd{
 		{groupSetup, envcheck.NewCmd(f, nil)},
+		{groupSetup, newVersionCmd()},
 		{groupSetup, envdebug.NewCmd(f, nil)},
 		{groupSetup, checkperms.NewCmd(f, nil)},
 		{groupSetup, login.NewCmd(f, nil)},
