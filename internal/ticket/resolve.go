@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/adf"
@@ -479,19 +481,39 @@ func findUser(ctx context.Context, c *jira.Client, a string) (tm.Account, error)
 }
 
 // richText renders Markdown for the instance: ADF for Cloud's v3, wiki
-// markup for Data Center's v2.
+// markup for Data Center's v2. Jira's 32,767-character limit applies to
+// what it stores — the document's JSON on Cloud, the markup on Data
+// Center — so that is what is measured, before anything is sent.
 func richText(c *jira.Client, what, md string) (any, error) {
 	var (
-		v   any
-		err error
+		v      any
+		stored int
+		err    error
 	)
 	if c.DataCenter() {
-		v, err = adf.ToWiki([]byte(md))
+		var w string
+		if w, err = adf.ToWiki([]byte(md)); err == nil {
+			v, stored = w, utf8.RuneCountInString(w)
+		}
 	} else {
-		v, err = adf.FromMarkdown([]byte(md))
+		var doc *adf.Doc
+		if doc, err = adf.FromMarkdown([]byte(md)); err == nil {
+			b, _ := json.Marshal(doc)
+			v, stored = doc, utf8.RuneCount(b)
+		}
 	}
 	if err != nil {
 		return nil, detailed(&tm.Error{Code: tm.EINVALID, Err: err, Message: "the " + what + " could not be read as Markdown: " + err.Error()}, &Detail{Field: what})
+	}
+	if stored > MaxText {
+		form := "wiki markup"
+		if !c.DataCenter() {
+			form = "its document format (ADF)"
+		}
+		return nil, detailed(&tm.Error{Code: tm.EINVALID,
+			Message: fmt.Sprintf("the %s is %d characters as Jira stores it in %s (%d as written); Jira keeps at most %d",
+				what, stored, form, utf8.RuneCountInString(md), MaxText),
+			Hint: "Shorten it (formatting counts too), or attach long logs to the ticket as a file."}, &Detail{Field: what})
 	}
 	return v, nil
 }
