@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ticket-mate/tm"
 )
@@ -43,6 +44,16 @@ type Config struct {
 	PublicURL     string // where tm serve is reached, for OAuth redirects
 	OAuthScopes   []string
 	Debug         bool
+	// Timeout bounds each command that talks to Jira, every attempt and
+	// wait included (TM_TIMEOUT, --timeout).
+	Timeout time.Duration
+	// OldEncryptionKeys still open tokens sealed before a key rotation;
+	// the current EncryptionKey seals everything new.
+	OldEncryptionKeys []tm.Secret
+	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	MetricsToken tm.Secret
+	// MetricsAddr, when set, serves /metrics on this address only.
+	MetricsAddr string
 
 	settings []Setting
 	files    []File
@@ -420,6 +431,18 @@ func (c *Config) shown(name string) string {
 		return c.PublicURL
 	case KeyDebug:
 		return fmt.Sprint(c.Debug)
+	case KeyTimeout:
+		return c.Timeout.String()
+	case KeyOldKeys:
+		masked := make([]string, len(c.OldEncryptionKeys))
+		for i, k := range c.OldEncryptionKeys {
+			masked[i] = maskSet(k)
+		}
+		return strings.Join(masked, ",")
+	case KeyMetricsToken:
+		return maskSet(c.MetricsToken)
+	case KeyMetricsAddr:
+		return c.MetricsAddr
 	}
 	return ""
 }

@@ -48,6 +48,10 @@ const (
 	KeyEncryptionKey = "TM_ENCRYPTION_KEY"
 	KeyPublicURL     = "TM_PUBLIC_URL"
 	KeyDebug         = "TM_DEBUG"
+	KeyTimeout       = "TM_TIMEOUT"
+	KeyOldKeys       = "TM_ENCRYPTION_OLD_KEYS"
+	KeyMetricsToken  = "TM_METRICS_TOKEN"
+	KeyMetricsAddr   = "TM_METRICS_ADDR"
 
 	// EnvConfigFile names one JSON config file, like --config.
 	EnvConfigFile = "TM_CONFIG"
@@ -61,6 +65,7 @@ const (
 	DefaultAPIURL       = "https://api.atlassian.com"
 	DefaultDatabaseURL  = "sqlite:ticket-mate.db"
 	DefaultOAuthScopes  = "read:jira-work write:jira-work read:jira-user read:me offline_access"
+	DefaultTimeout      = "60s"
 	CallbackPath        = "/api/auth/jira/callback"
 	APITokensURL        = "https://id.atlassian.com/manage-profile/security/api-tokens"
 	apiTokenPrefix      = "ATATT3x"
@@ -146,6 +151,27 @@ var settings = []setting{
 		b, err := ParseBool(v)
 		c.Debug = b
 		return "", err
+	}},
+	{Name: KeyTimeout, JSON: "timeout", Default: DefaultTimeout, apply: func(c *Config, v string) (string, error) {
+		d, err := ParseTimeout(v)
+		c.Timeout = d
+		return "", err
+	}},
+	{Name: KeyOldKeys, JSON: "encryptionOldKeys", kind: kindSecret, apply: func(c *Config, v string) (string, error) {
+		for _, k := range strings.Split(v, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				c.OldEncryptionKeys = append(c.OldEncryptionKeys, tm.Secret(k))
+			}
+		}
+		return "", nil
+	}},
+	{Name: KeyMetricsToken, JSON: "metricsToken", kind: kindSecret, apply: func(c *Config, v string) (string, error) {
+		c.MetricsToken = tm.Secret(v)
+		return "", nil
+	}},
+	{Name: KeyMetricsAddr, JSON: "metricsAddr", apply: func(c *Config, v string) (string, error) {
+		c.MetricsAddr = v
+		return "", nil
 	}},
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -126,6 +127,7 @@ func TestDefaults(t *testing.T) {
 		APIURL:      "https://api.atlassian.com",
 		DatabaseURL: "sqlite:ticket-mate.db",
 		OAuthScopes: []string{"read:jira-work", "write:jira-work", "read:jira-user", "read:me", "offline_access"},
+		Timeout:     time.Minute,
 	}
 	got := *c
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(config.Config{}), cmp.FilterPath(func(p cmp.Path) bool {

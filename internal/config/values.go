@@ -5,7 +5,9 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // AuthMode is how tm authenticates to Jira.
@@ -185,3 +187,21 @@ var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 
 // IsUUID reports whether s has the shape of a cloud id.
 func IsUUID(s string) bool { return uuidRE.MatchString(s) }
+
+// ParseTimeout reads a command deadline: a Go duration ("90s", "2m") or a
+// whole number of seconds. It must be positive.
+func ParseTimeout(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		n, nerr := strconv.Atoi(s)
+		if nerr != nil {
+			return 0, fmt.Errorf("%q is not a duration; use seconds (90) or a Go duration (90s, 2m)", s)
+		}
+		d = time.Duration(n) * time.Second
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration; use e.g. 60s", s)
+	}
+	return d, nil
+}

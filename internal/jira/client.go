@@ -18,9 +18,11 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -86,7 +88,8 @@ func WithTrace(f func(Trace)) Option { return func(c *Client) { c.trace = f } }
 // WithRetryPolicy replaces DefaultRetryPolicy.
 func WithRetryPolicy(p RetryPolicy) Option { return func(c *Client) { c.policy = p } }
 
-// WithRequestTimeout bounds each attempt (default 30s).
+// WithRequestTimeout bounds each attempt (default: none of its own; the
+// caller's context bounds the whole call, attempts and waits included).
 func WithRequestTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
 // WithSleep replaces the wait between attempts (tests).
@@ -109,12 +112,10 @@ func NewClient(httpClient *http.Client, baseURL string, auth Auth, opts ...Optio
 		auth = Anonymous{}
 	}
 	c := &Client{
-		hc:         httpClient,
 		auth:       auth,
 		base:       strings.TrimRight(baseURL, "/"),
 		apiVersion: "3",
 		userAgent:  "ticket-mate/" + tm.Version,
-		timeout:    30 * time.Second,
 		policy:     DefaultRetryPolicy(),
 		sleep:      sleepCtx,
 		jitter:     rand.Float64,
@@ -122,6 +123,12 @@ func NewClient(httpClient *http.Client, baseURL string, auth Auth, opts ...Optio
 	for _, o := range opts {
 		o(c)
 	}
+	// Credentials go only to the origin they were configured for: a
+	// redirect elsewhere (or to http, or one that turns a POST into a GET)
+	// is refused whatever the injected client would have done.
+	hc := *httpClient
+	hc.CheckRedirect = c.checkRedirect
+	c.hc = &hc
 	if c.site == "" {
 		c.site = c.base
 	}
@@ -167,13 +174,16 @@ type call struct {
 	read   bool // a POST that only reads (search): safe to repeat like a GET
 }
 
-// Trace is one attempt of a request, for --debug. It never holds headers.
+// Trace is one hop of one attempt of a request, for --debug: a redirect
+// that was followed (Location set), or the attempt's final answer. It never
+// holds headers.
 type Trace struct {
 	Method   string
 	URL      string
 	Status   int // 0 when no response arrived
 	Duration time.Duration
-	Attempt  int // 1 for the first try
+	Attempt  int    // 1 for the first try
+	Location string // the redirect followed from URL, if this hop was one
 	Err      error
 }
 
@@ -206,6 +216,8 @@ type Notice struct {
 }
 
 // do sends the call and decodes a 2xx JSON body into out (when non-nil).
+// ctx bounds everything, every attempt and every wait included: a wait that
+// would outlast ctx's deadline is not started.
 func (c *Client) do(ctx context.Context, cl call, out any) error {
 	var payload []byte
 	if cl.body != nil {
@@ -238,6 +250,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 				return nil
 			}
 		}
+		jerr.Waited = waited
 		if ctx.Err() != nil {
 			return jerr
 		}
@@ -260,7 +273,8 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		if !retry {
 			return jerr
 		}
-		if waited+wait > c.policy.MaxWait {
+		if waited+wait > c.policy.MaxWait || !fitsDeadline(ctx, wait) {
+			jerr.NotWaited = true
 			return jerr
 		}
 		kind := NoticeRetry
@@ -278,22 +292,71 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	}
 }
 
+// fitsDeadline reports whether waiting d still leaves ctx time to send.
+func fitsDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) > d
+}
+
+// hopKey carries an attempt's hop clock to checkRedirect through the
+// request's context, so every redirect followed is traced with its timing.
+type hopKey struct{}
+
+type hopClock struct {
+	attempt int
+	start   time.Time
+}
+
+// checkRedirect follows a redirect only within the request's origin (see
+// tm.FollowSameOrigin) and traces each hop it follows.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if err := tm.FollowSameOrigin(req, via); err != nil {
+		return err
+	}
+	hop, _ := req.Context().Value(hopKey{}).(*hopClock)
+	if c.trace != nil && hop != nil && req.Response != nil && req.Response.Request != nil {
+		prev := req.Response.Request
+		now := time.Now()
+		c.trace(Trace{Method: prev.Method, URL: tm.Redacted(prev.URL), Status: req.Response.StatusCode,
+			Duration: now.Sub(hop.start), Attempt: hop.attempt, Location: tm.Redacted(req.URL)})
+		hop.start = now
+	}
+	return nil
+}
+
 // attempt sends the request once. It returns the body of a 2xx response,
 // or the error.
 func (c *Client) attempt(ctx context.Context, cl call, u string, gw bool, payload []byte, attempt int, idempotent bool) ([]byte, *Error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
 	start := time.Now()
+	hop := &hopClock{attempt: attempt, start: start}
+	var connected atomic.Bool
+	ctx = httptrace.WithClientTrace(context.WithValue(ctx, hopKey{}, hop), &httptrace.ClientTrace{
+		ConnectDone: func(_, _ string, err error) {
+			if err == nil {
+				connected.Store(true)
+			}
+		},
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+	})
 	status := 0
+	traceURL := u
 	var err error
 	defer func() {
 		if c.trace != nil {
-			c.trace(Trace{Method: cl.method, URL: u, Status: status, Duration: time.Since(start), Attempt: attempt, Err: err})
+			c.trace(Trace{Method: cl.method, URL: traceURL, Status: status, Duration: time.Since(hop.start), Attempt: attempt, Err: err})
 		}
 	}()
 	fail := func(e *Error) ([]byte, *Error) {
 		e.Method, e.URL, e.Gateway = cl.method, u, gw
 		err = e.Err
+		if e.HTML {
+			err = errors.New(e.htmlText())
+		}
 		return nil, e
 	}
 
@@ -317,13 +380,18 @@ func (c *Client) attempt(ctx context.Context, cl call, u string, gw bool, payloa
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		if unreachable(err) {
-			return fail(&Error{Err: redactURLError(err), permanent: true})
+		te := transportError(err, req.URL, connected.Load(), time.Since(start), idempotent)
+		var re *tm.RedirectError
+		if errors.As(te.Err, &re) {
+			status, traceURL = re.Status, re.From
 		}
-		return fail(&Error{Err: redactURLError(err), Uncertain: !idempotent})
+		return fail(te)
 	}
 	defer resp.Body.Close()
 	status = resp.StatusCode
+	if resp.Request != nil {
+		traceURL = tm.Redacted(resp.Request.URL)
+	}
 
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
@@ -331,10 +399,15 @@ func (c *Client) attempt(ctx context.Context, cl call, u string, gw bool, payloa
 		case rerr != nil:
 			return fail(&Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("reading the response: %w", rerr), Uncertain: !idempotent})
 		case len(body) > maxBody:
-			return fail(&Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("response larger than %d MiB", maxBody>>20)})
+			// The same request gets the same oversized answer.
+			return fail(&Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("response larger than %d MiB", maxBody>>20), permanent: true})
 		}
 		if lr := loginFailure(resp.Header); lr != "" {
 			return fail(&Error{StatusCode: resp.StatusCode, LoginReason: lr})
+		}
+		if isHTML(resp.Header.Get("Content-Type"), body) {
+			// A sign-in page or a proxy's page answers the same way again.
+			return fail(&Error{StatusCode: resp.StatusCode, HTML: true, HTMLTitle: htmlTitle(body), permanent: true})
 		}
 		return body, nil
 	}
@@ -344,6 +417,9 @@ func (c *Client) attempt(ctx context.Context, cl call, u string, gw bool, payloa
 	e.parseBody(resp.Header.Get("Content-Type"), body)
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		if e.RetryAfter > 0 {
+			e.RetryAt = time.Now().Add(e.RetryAfter)
+		}
 		e.RateLimitReason = resp.Header.Get("RateLimit-Reason")
 	}
 	if resp.StatusCode >= 500 && !idempotent {
@@ -351,6 +427,47 @@ func (c *Client) attempt(ctx context.Context, cl call, u string, gw bool, payloa
 	}
 	return fail(e)
 }
+
+// transportError classifies a request that got no usable answer: a
+// redirect refused, TLS spoken to a plain-HTTP server, a host that cannot
+// be reached, or a connection that stalled before or after connecting.
+func transportError(err error, u *url.URL, connected bool, after time.Duration, idempotent bool) *Error {
+	var re *tm.RedirectError
+	var rh tls.RecordHeaderError
+	switch {
+	case errors.As(err, &re):
+		return &Error{StatusCode: re.Status, Err: re, permanent: true}
+	case errors.As(err, &rh), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return &Error{Err: fmt.Errorf("%s answers in plain HTTP, not TLS: use http://%s in the URL (or the port that serves https)", u.Host, u.Host), permanent: true}
+	case unreachable(err):
+		return &Error{Err: redactURLError(err), permanent: true}
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return &Error{Err: &StallError{Connected: connected, After: after, cause: err}, Uncertain: !idempotent && connected, Connected: connected}
+	}
+	return &Error{Err: redactURLError(err), Uncertain: !idempotent, Connected: connected}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// StallError is a request that ran out of time: before a connection was
+// made, or after (the server accepted the request and went quiet).
+type StallError struct {
+	Connected bool
+	After     time.Duration
+	cause     error
+}
+
+func (e *StallError) Error() string {
+	if e.Connected {
+		return fmt.Sprintf("connected, then the server stopped answering (no answer after %s)", e.After.Round(100*time.Millisecond))
+	}
+	return fmt.Sprintf("could not connect (no connection after %s)", e.After.Round(100*time.Millisecond))
+}
+
+func (e *StallError) Unwrap() error { return e.cause }
 
 // maxBody bounds a successful response; the largest tm reads (a createmeta
 // page with long allowed-value lists) is far below it.

@@ -398,7 +398,7 @@ func TestTransientGETRetried(t *testing.T) {
 	var w waits
 	c := jira.NewClient(e.hc, e.s.URL, basic(you, you.ClassicToken), jira.WithSleep(w.sleep))
 	ctx := context.Background()
-	for _, fault := range []string{"503x2", "html502x1", "resetx1", "truncatex1", "500x1"} {
+	for _, fault := range []string{"503x2", "resetx1", "truncatex1", "500x1"} {
 		e.s.E.ResetRequests()
 		w.d = nil
 		e.fault(t, "GET /rest/api/3/project/search="+fault)
@@ -425,6 +425,27 @@ func TestTransientGETRetried(t *testing.T) {
 		t.Errorf("a lasting 503: %v; want the 503 after the retries", err)
 	}
 	e.s.E.ClearFaults()
+}
+
+// TestHTMLAnswerNotRetried: a web page where JSON was expected (a proxy's
+// error page) answers the same way again: one attempt, its title quoted.
+func TestHTMLAnswerNotRetried(t *testing.T) {
+	e := start(t, emulator.Options{})
+	you := e.s.You()
+	var w waits
+	c := jira.NewClient(e.hc, e.s.URL, basic(you, you.ClassicToken), jira.WithSleep(w.sleep))
+	e.fault(t, "GET /rest/api/3/project/search=html502x1")
+	_, err := c.SearchProjects(context.Background(), jira.ProjectQuery{})
+	var je *jira.Error
+	if !errors.As(err, &je) || !je.HTML || je.HTMLTitle != "502 Bad Gateway" {
+		t.Fatalf("err = %v; want an HTML *jira.Error titled 502 Bad Gateway", err)
+	}
+	if n := e.count("GET /rest/api/3/project/search"); n != 1 || len(w.d) != 0 {
+		t.Errorf("%d requests, %d waits; want 1 and none", n, len(w.d))
+	}
+	if !strings.Contains(err.Error(), `"502 Bad Gateway"`) || !strings.Contains(err.Error(), "proxy") {
+		t.Errorf("message %q does not quote the title and suggest a proxy", err)
+	}
 }
 
 // TestPOSTNotRetried: a create whose outcome is unknown is not sent again;

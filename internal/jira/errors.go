@@ -1,9 +1,12 @@
 package jira
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -40,9 +43,26 @@ type Error struct {
 	// LoginReason is X-Seraph-LoginReason when it was not "OK".
 	LoginReason string
 
-	// RateLimitReason is RateLimit-Reason on a 429/503, RetryAfter its wait.
+	// RateLimitReason is RateLimit-Reason on a 429/503, RetryAfter its
+	// wait and RetryAt the instant it ends.
 	RateLimitReason string
 	RetryAfter      time.Duration
+	RetryAt         time.Time
+
+	// Waited is how long the client waited between attempts before giving
+	// up; NotWaited says it gave up because the next wait would not fit
+	// in the time left (the command's deadline, or the policy's MaxWait).
+	Waited    time.Duration
+	NotWaited bool
+
+	// HTML reports an HTML page where JSON was expected (a single sign-on
+	// page, a proxy's error page); HTMLTitle is its <title>.
+	HTML      bool
+	HTMLTitle string
+
+	// Connected reports that a connection was made before the request
+	// failed without an answer.
+	Connected bool
 
 	// Gateway reports that the request went through the API gateway
 	// ({APIURL}/ex/jira/{cloudId}) rather than the site host.
@@ -80,6 +100,11 @@ func (e *Error) Error() string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.HTML {
+		b.WriteString(": ")
+		b.WriteString(e.htmlText())
+		return b.String()
+	}
 	if e.LoginReason != "" {
 		fmt.Fprintf(&b, " (login refused: X-Seraph-LoginReason %s)", e.LoginReason)
 	}
@@ -184,10 +209,41 @@ func (e *Error) parseBody(contentType string, body []byte) {
 		e.OAuthDescription = eb.ErrorDescription
 		return
 	}
-	if strings.Contains(contentType, "html") || text[0] == '<' {
+	if isHTML(contentType, body) {
+		e.HTML, e.HTMLTitle = true, htmlTitle(body)
 		return
 	}
 	e.Message = truncate(text, 300)
+}
+
+// isHTML reports a body that is a web page rather than the JSON asked for.
+func isHTML(contentType string, body []byte) bool {
+	if strings.Contains(strings.ToLower(contentType), "html") {
+		return true
+	}
+	t := bytes.TrimSpace(body)
+	return len(t) > 0 && t[0] == '<'
+}
+
+var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+
+// htmlTitle is the page's <title>, unescaped, on one line, clipped.
+func htmlTitle(body []byte) string {
+	m := titleRE.FindSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	t := strings.Join(strings.Fields(html.UnescapeString(string(m[1]))), " ")
+	return truncate(strings.ToValidUTF8(t, ""), 120)
+}
+
+// htmlText says what an HTML answer is, quoting its title.
+func (e *Error) htmlText() string {
+	page := "an HTML page"
+	if e.HTMLTitle != "" {
+		page = fmt.Sprintf("an HTML page titled %q", e.HTMLTitle)
+	}
+	return page + " where JSON was expected (a single sign-on page or a proxy in front of Jira, or a base URL that is not Jira's)"
 }
 
 func truncate(s string, n int) string {

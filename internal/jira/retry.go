@@ -41,6 +41,8 @@ func (c *Client) retryAfter(e *Error, attempt int, idempotent bool) (time.Durati
 	}
 	switch {
 	case e.StatusCode == http.StatusTooManyRequests || idempotent && e.RateLimited():
+		// Rate limits are retried even when the refusal is a web page:
+		// Retry-After says when it changes.
 		if e.RetryAfter > 0 {
 			// Waiting less than asked earns a longer wait; jitter only adds.
 			return e.RetryAfter + time.Duration(0.3*c.jitter()*float64(e.RetryAfter)), true
@@ -54,7 +56,9 @@ func (c *Client) retryAfter(e *Error, attempt int, idempotent bool) (time.Durati
 		e.StatusCode == http.StatusBadGateway,
 		e.StatusCode == http.StatusServiceUnavailable,
 		e.StatusCode == http.StatusGatewayTimeout:
-		if e.LoginReason != "" {
+		if e.LoginReason != "" || e.HTML {
+			// A refused login, or a web page where JSON was expected (a
+			// proxy's or a sign-in page), answers the same way again.
 			return 0, false
 		}
 		return c.backoff(c.policy.BaseDelay, attempt), true
