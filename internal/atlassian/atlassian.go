@@ -52,6 +52,12 @@ type Config struct {
 // Client talks to Atlassian's authorization server and identity endpoints.
 type Client struct {
 	cfg Config
+	// token posts to the token endpoint and follows no redirect: a 307
+	// would replay the client secret wherever it pointed.
+	token *http.Client
+	// api calls the gateway (identity, sites) and follows redirects only
+	// within its origin, so an access token never leaves it.
+	api *http.Client
 }
 
 // New returns a client for cfg. It validates what a misconfigured server
@@ -83,7 +89,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Client{cfg: cfg}, nil
+	token, api := *cfg.HTTPClient, *cfg.HTTPClient
+	token.CheckRedirect, api.CheckRedirect = tm.FollowNoRedirect, tm.FollowSameOrigin
+	return &Client{cfg: cfg, token: &token, api: &api}, nil
 }
 
 // Scopes returns the scopes the client asks for.
@@ -110,7 +118,7 @@ func (c *Client) Exchange(ctx context.Context, code string) (*tm.TokenSet, error
 	if code == "" {
 		return nil, &tm.Error{Code: tm.EINVALID, Message: "the callback carried no authorization code"}
 	}
-	return c.token(ctx, map[string]string{
+	return c.tokenRequest(ctx, map[string]string{
 		"grant_type":   "authorization_code",
 		"code":         code,
 		"redirect_uri": c.cfg.RedirectURI,
@@ -125,7 +133,7 @@ func (c *Client) Refresh(ctx context.Context, refreshToken tm.Secret) (*tm.Token
 	if refreshToken.IsZero() {
 		return nil, &TokenError{Code: "invalid_grant", Description: "no refresh token stored (offline_access not granted)"}
 	}
-	return c.token(ctx, map[string]string{
+	return c.tokenRequest(ctx, map[string]string{
 		"grant_type":    "refresh_token",
 		"refresh_token": refreshToken.Reveal(),
 	})
@@ -139,8 +147,8 @@ type tokenResponse struct {
 	Scope        string `json:"scope"`
 }
 
-// token posts the documented JSON body to /oauth/token.
-func (c *Client) token(ctx context.Context, body map[string]string) (*tm.TokenSet, error) {
+// tokenRequest posts the documented JSON body to /oauth/token.
+func (c *Client) tokenRequest(ctx context.Context, body map[string]string) (*tm.TokenSet, error) {
 	body["client_id"] = c.cfg.ClientID
 	body["client_secret"] = c.cfg.ClientSecret.Reveal()
 	b, err := json.Marshal(body)
@@ -154,7 +162,7 @@ func (c *Client) token(ctx context.Context, body map[string]string) (*tm.TokenSe
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	start := c.cfg.Now()
-	resp, err := c.cfg.HTTPClient.Do(req)
+	resp, err := c.token.Do(req)
 	if err != nil {
 		return nil, unreachable("the Atlassian token endpoint", err)
 	}
@@ -227,6 +235,10 @@ func tokenError(status int, raw []byte) error {
 }
 
 func unreachable(what string, err error) error {
+	var re *tm.RedirectError
+	if errors.As(err, &re) {
+		return &tm.Error{Code: tm.EUNAVAILABLE, Message: what + ": " + re.Error(), Err: re}
+	}
 	// url.Error would repeat the URL; it holds no secret but says nothing new.
 	var ue *url.Error
 	if errors.As(err, &ue) {

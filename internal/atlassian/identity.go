@@ -104,7 +104,7 @@ func (c *Client) getJSON(ctx context.Context, accessToken tm.Secret, path string
 	}
 	req.Header.Set("Authorization", "Bearer "+accessToken.Reveal())
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.cfg.HTTPClient.Do(req)
+	resp, err := c.api.Do(req)
 	if err != nil {
 		return unreachable("api.atlassian.com "+path, err)
 	}

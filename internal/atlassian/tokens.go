@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -273,6 +275,13 @@ func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		base = http.DefaultTransport
 	}
 	ctx := req.Context()
+	if api, err := url.Parse(tr.Tokens.client.cfg.APIURL); err != nil || !tm.SameOrigin(api, req.URL) {
+		// Go drops Authorization on a redirect to another host; adding the
+		// user's token back would hand it to whoever redirected there.
+		return nil, &tm.Error{Code: tm.EUNAVAILABLE,
+			Message: fmt.Sprintf("refused to send the Atlassian access token to %s: it goes only to %s (a redirect or a wrong URL led there)",
+				tm.Origin(req.URL), tr.Tokens.client.cfg.APIURL)}
+	}
 	var version int64
 	if req.Header.Get("Authorization") == "" {
 		acc, err := tr.token(ctx)
