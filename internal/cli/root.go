@@ -5,9 +5,15 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -40,20 +46,62 @@ const (
 )
 
 // Main runs tm with the given arguments in the production world and returns
-// the exit code.
+// the exit code. Ctrl-C and SIGTERM stop the command.
 func Main(args []string) int {
-	return Run(factory.New(), args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return RunContext(ctx, factory.New(), args)
 }
 
 // Run runs tm in the given world; tests call it with a test factory.
 func Run(f *factory.Factory, args []string) int {
+	return RunContext(context.Background(), f, args)
+}
+
+// interruptGrace is how long a stopped command may take to unwind (abort
+// its requests) before tm exits regardless.
+const interruptGrace = 2 * time.Second
+
+// RunContext runs tm until it finishes or ctx ends (a signal): then it
+// stops at once, says so, and when a create was on its way to Jira says
+// that the ticket may exist and how to look for it.
+func RunContext(ctx context.Context, f *factory.Factory, args []string) int {
 	root := NewRootCmd(f)
 	root.SetArgs(args)
-	err := root.Execute()
-	if err != nil {
-		printError(f, err)
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	select {
+	case err := <-done:
+		if ctx.Err() == nil {
+			if err != nil {
+				printError(f, err)
+			}
+			return ExitCode(err)
+		}
+	case <-ctx.Done():
 	}
-	return ExitCode(err)
+	writes := f.WritesInFlight()
+	select {
+	case <-done:
+	case <-time.After(interruptGrace):
+	}
+	printInterrupted(f, writes)
+	return ExitUsage
+}
+
+// printInterrupted tells a person that tm stopped, and what a write that
+// was in flight means for them.
+func printInterrupted(f *factory.Factory, writes []string) {
+	msg := "Interrupted: tm stopped."
+	if len(writes) > 0 {
+		look := "Jira's issue search"
+		if cfg, err := f.Config(); err == nil && cfg.BaseURL != "" {
+			look = cfg.BaseURL + "/issues/?jql=" + url.QueryEscape("reporter = currentUser() AND created >= -15m ORDER BY created DESC")
+		}
+		msg += fmt.Sprintf("\n\n%s was on its way to Jira when you stopped it: the ticket may exist.\n"+
+			"Look for it before running the command again, so it is not made twice:\n  %s", strings.Join(writes, ", "), look)
+	}
+	fmt.Fprintln(f.IO.ErrOut, msg)
 }
 
 // NewRootCmd builds the whole command tree.
@@ -78,6 +126,38 @@ Start with "tm env-check", then "tm check-permissions". No Jira at hand?
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return factory.Usagef(fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath()))
 	})
+	// "tm frobnicate" is a usage error (exit 2), as are extra arguments.
+	root.Args = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+		}
+		return factory.Usagef(fmt.Errorf("%s\nRun '%s --help' for usage.", msg, c.CommandPath()))
+	}
+	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	root.SuggestionsMinimumDistance = 2
+	var cancelDeadline context.CancelFunc
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if c.Annotations[annotationNoDeadline] != "" {
+			return nil
+		}
+		d, err := f.CommandTimeout()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(c.Context(), d)
+		c.SetContext(ctx)
+		cancelDeadline = cancel
+		return nil
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) {
+		if cancelDeadline != nil {
+			cancelDeadline()
+		}
+	}
 	root.AddGroup(
 		&cobra.Group{ID: groupSetup, Title: "Setup and diagnostics:"},
 		&cobra.Group{ID: groupTickets, Title: "Tickets:"},
@@ -85,43 +165,63 @@ Start with "tm env-check", then "tm check-permissions". No Jira at hand?
 	)
 	root.PersistentFlags().StringVar(&f.ConfigFile, "config", f.ConfigFile, "read this JSON config `file` instead of ticket-mate.json and jira.json (also: TM_CONFIG)")
 	root.PersistentFlags().BoolVar(&f.Debug, "debug", f.Debug, "log each request to stderr, secrets masked (also: TM_DEBUG=true)")
+	root.PersistentFlags().StringVar(&f.Timeout, "timeout", f.Timeout, "give up on a command that talks to Jira after this `duration`, every retry and wait included (also: TM_TIMEOUT; default 60s)")
 	root.SetHelpCommandGroupID(groupSetup)
 	root.SetCompletionCommandGroupID(groupSetup)
 
 	for _, c := range commands(f) {
 		root.AddCommand(c.cmd)
 		c.cmd.GroupID = c.group
+		if c.noDeadline {
+			if c.cmd.Annotations == nil {
+				c.cmd.Annotations = map[string]string{}
+			}
+			c.cmd.Annotations[annotationNoDeadline] = "true"
+		}
+		if args := c.cmd.Args; args != nil {
+			c.cmd.Args = func(cmd *cobra.Command, a []string) error {
+				if err := args(cmd, a); err != nil {
+					return factory.Usagef(fmt.Errorf("%w\nRun '%s --help' for usage.", err, cmd.CommandPath()))
+				}
+				return nil
+			}
+		}
 	}
 	return root
 }
 
+// annotationNoDeadline marks a command that runs until stopped (a server)
+// or has its own time limit (tm login waits for a browser).
+const annotationNoDeadline = "tm.no-deadline"
+
 type groupedCmd struct {
-	group string
-	cmd   *cobra.Command
+	group      string
+	cmd        *cobra.Command
+	noDeadline bool
 }
 
 // commands lists every subcommand with its help group.
 func commands(f *factory.Factory) []groupedCmd {
 	return []groupedCmd{
-		{groupSetup, envcheck.NewCmd(f, nil)},
-		{groupSetup, newVersionCmd()},
-		{groupSetup, envdebug.NewCmd(f, nil)},
-		{groupSetup, checkperms.NewCmd(f, nil)},
-		{groupSetup, login.NewCmd(f, nil)},
-		{groupSetup, login.NewLogoutCmd(f, nil)},
-		{groupSetup, auth.NewCmd(f, nil)},
-		{groupTickets, lsprojects.NewCmd(f, nil)},
-		{groupTickets, createticket.NewCmd(f, nil)},
-		{groupTickets, view.NewCmd(f, nil)},
-		{groupTickets, search.NewCmd(f, nil)},
-		{groupTickets, comment.NewCmd(f, nil)},
-		{groupTickets, transition.NewCmd(f, nil)},
-		{groupTickets, assign.NewCmd(f, nil)},
-		{groupTickets, edit.NewCmd(f, nil)},
-		{groupTickets, open.NewCmd(f, nil)},
-		{groupTickets, api.NewCmd(f, nil)},
-		{groupServer, serve.NewCmd(f, nil)},
-		{groupServer, sandbox.NewCmd(f, nil)},
+		{groupSetup, envcheck.NewCmd(f, nil), false},
+		{groupSetup, newVersionCmd(), false},
+		{groupSetup, envdebug.NewCmd(f, nil), false},
+		{groupSetup, checkperms.NewCmd(f, nil), false},
+		{groupSetup, login.NewCmd(f, nil), true},
+		{groupSetup, login.NewLogoutCmd(f, nil), false},
+		{groupSetup, auth.NewCmd(f, nil), false},
+		{groupTickets, lsprojects.NewCmd(f, nil), false},
+		{groupTickets, createticket.NewCmd(f, nil), false},
+		{groupTickets, view.NewCmd(f, nil), false},
+		{groupTickets, search.NewCmd(f, nil), false},
+		{groupTickets, comment.NewCmd(f, nil), false},
+		{groupTickets, transition.NewCmd(f, nil), false},
+		{groupTickets, assign.NewCmd(f, nil), false},
+		{groupTickets, edit.NewCmd(f, nil), false},
+		{groupTickets, open.NewCmd(f, nil), false},
+		{groupTickets, api.NewCmd(f, nil), false},
+		{groupServer, serve.NewCmd(f, nil), true},
+		{groupServer, sandbox.NewCmd(f, nil), true},
 	}
 }
 

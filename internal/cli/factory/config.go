@@ -31,6 +31,9 @@ func (f *Factory) Config(flags ...config.Flag) (*config.Config, error) {
 	if f.Debug {
 		set = append(set, config.Flag{Name: "debug", Key: config.KeyDebug, Value: "true"})
 	}
+	if f.Timeout != "" {
+		set = append(set, config.Flag{Name: "timeout", Key: config.KeyTimeout, Value: f.Timeout})
+	}
 	c := &f.cfg
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -5,13 +5,17 @@
 package factory
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"sync"
 	"time"
 
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/oskeyring"
 )
 
@@ -42,8 +46,11 @@ type Factory struct {
 	ConfigFile string
 	// Debug is --debug; true overrides TM_DEBUG.
 	Debug bool
+	// Timeout is --timeout ("" falls back to TM_TIMEOUT, then 60s).
+	Timeout string
 
-	cfg configCache // see Config in config.go
+	cfg    configCache // see Config in config.go
+	writes writesInFlight
 }
 
 // New returns the production factory.
@@ -57,6 +64,8 @@ func New() *Factory {
 	if cacheDir != "" {
 		cacheDir = filepath.Join(cacheDir, "ticket-mate")
 	}
+	// The timeout bounds calls outside a command's deadline (tm login's
+	// token exchange); Jira calls get a copy bounded by the deadline alone.
 	client := &http.Client{Timeout: 60 * time.Second}
 	return &Factory{
 		IO:         iostreams.System(),
@@ -85,4 +94,83 @@ func systemKeyring(getenv func(string) string) oskeyring.Keyring {
 		}
 	}
 	return oskeyring.System{}
+}
+
+// CommandTimeout is the deadline of a command that talks to Jira: --timeout,
+// else TM_TIMEOUT (any configuration source), else 60s. A configuration
+// that does not load yields the default: the command reports the problem.
+func (f *Factory) CommandTimeout() (time.Duration, error) {
+	if f.Timeout != "" {
+		d, err := config.ParseTimeout(f.Timeout)
+		if err != nil {
+			return 0, Usagef(fmt.Errorf("--timeout: %w", err))
+		}
+		return d, nil
+	}
+	if cfg, err := f.Config(); err == nil && cfg.Timeout > 0 {
+		return cfg.Timeout, nil
+	}
+	d, _ := config.ParseTimeout(config.DefaultTimeout)
+	return d, nil
+}
+
+// WritesInFlight lists the requests that change something (a POST, PUT,
+// DELETE) that were sent and not yet answered, as "METHOD path".
+func (f *Factory) WritesInFlight() []string { return f.writes.list() }
+
+// jiraHTTPClient is the client Jira calls use: the factory's, bounded by
+// the command's deadline rather than a per-client timeout, and watching
+// which writes are in flight so an interrupt can say what may have happened.
+func (f *Factory) jiraHTTPClient() *http.Client {
+	hc := *f.HTTPClient()
+	hc.Timeout = 0
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	hc.Transport = &watchWrites{w: &f.writes, next: next}
+	return &hc
+}
+
+type writesInFlight struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (w *writesInFlight) list() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for k, n := range w.n {
+		if n > 0 {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+type watchWrites struct {
+	w    *writesInFlight
+	next http.RoundTripper
+}
+
+func (t *watchWrites) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodGet || req.Method == http.MethodHead {
+		return t.next.RoundTrip(req)
+	}
+	key := req.Method + " " + req.URL.Path
+	t.w.mu.Lock()
+	if t.w.n == nil {
+		t.w.n = map[string]int{}
+	}
+	t.w.n[key]++
+	t.w.mu.Unlock()
+	defer func() {
+		t.w.mu.Lock()
+		t.w.n[key]--
+		t.w.mu.Unlock()
+	}()
+	// Answered means Jira decided; the body may still be arriving.
+	return t.next.RoundTrip(req)
 }

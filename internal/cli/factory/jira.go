@@ -67,7 +67,7 @@ func (f *Factory) Jira(ctx context.Context, cfg *config.Config) (*Jira, error) {
 	if err := cfg.CheckRequired(); err != nil {
 		return nil, withServerHint(cfg, err)
 	}
-	hc := f.HTTPClient()
+	hc := f.jiraHTTPClient()
 	var auth jira.Auth
 	base := cfg.BaseURL
 	switch {
@@ -158,7 +158,7 @@ func (f *Factory) cloudID(ctx context.Context, site string, opts []jira.Option) 
 	if f.ReadCache(name, cloudIDTTL, &cached) && cached.Site == site && cached.CloudID != "" {
 		return cached.CloudID, nil
 	}
-	id, err := jira.NewClient(f.HTTPClient(), site, jira.Anonymous{}, opts...).CloudID(ctx)
+	id, err := jira.NewClient(f.jiraHTTPClient(), site, jira.Anonymous{}, opts...).CloudID(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -254,6 +254,9 @@ func debugTrace(f *Factory) func(jira.Trace) {
 			status = fmt.Sprintf("%d", t.Status)
 		}
 		line := fmt.Sprintf("debug: %s %s → %s in %s", t.Method, t.URL, status, t.Duration.Round(time.Millisecond))
+		if t.Location != "" {
+			line += " → redirect followed to " + t.Location
+		}
 		if t.Attempt > 1 {
 			line += fmt.Sprintf(" (retry %d)", t.Attempt-1)
 		}
@@ -335,6 +338,8 @@ func (j *Jira) Explain(err error, about About) error {
 		}
 	}
 	detail := strings.Join(je.Messages(), "; ")
+	var redirect *tm.RedirectError
+	var stall *jira.StallError
 	switch {
 	case je.ScopeMismatch():
 		scope := scopeFor(je.Method, je.URL)
@@ -349,6 +354,25 @@ func (j *Jira) Explain(err error, about About) error {
 				j.Config.BaseURL + " to clear it, check the credentials, then run: tm check-permissions"}
 	case je.AuthFailed():
 		return &tm.Error{Code: tm.EUNAUTHORIZED, Err: err, Message: j.authMessage(je), Hint: j.authHint(je)}
+	case errors.As(err, &redirect):
+		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("%s answered %d, a redirect to %s, which tm did not follow: %s", redirect.From, redirect.Status, redirect.To, redirect.Reason),
+			Hint: "This usually means a proxy or single sign-on page in front of Jira, or the wrong ATLASSIAN_BASE_URL (now " + j.Config.BaseURL + ").\n" +
+				"Open " + redirect.From + " in a browser to see where it leads. If Jira really lives at the new address, set ATLASSIAN_BASE_URL to it\n" +
+				"(tm sends credentials only to the origin configured there); then run: tm check-permissions"}
+	case je.HTML && !je.Uncertain:
+		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("%s answered %d with an HTML page%s where Jira sends JSON", pathOf(je.URL), je.StatusCode, quotedTitle(je)),
+			Hint: "This is usually a single sign-on login page or a proxy in front of Jira, or ATLASSIAN_BASE_URL (" + j.Config.BaseURL + ") is not Jira's address.\n" +
+				"Open " + je.URL + " in a browser to see the page; set ATLASSIAN_BASE_URL to the address Jira's REST API answers on, then run: tm check-permissions"}
+	case errors.As(err, &stall) && stall.Connected && !je.Uncertain:
+		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("Connected to Jira at %s, then it stopped answering: no answer to %s %s after %s", j.Endpoint(), je.Method, pathOf(je.URL), stall.After.Round(time.Second)),
+			Hint:    "Jira (or a proxy in front of it) accepted the request and went quiet. Try again in a minute; a command gives up after " + j.timeoutText() + "."}
+	case errors.As(err, &stall) && !je.Uncertain:
+		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("Could not connect to Jira at %s within %s", j.Endpoint(), stall.After.Round(time.Second)),
+			Hint:    "Check ATLASSIAN_BASE_URL (tm env-check), your network, VPN and any proxy (HTTPS_PROXY), then try again; a command gives up after " + j.timeoutText() + "."}
 	case je.StatusCode == 0 && !je.Uncertain:
 		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
 			Message: fmt.Sprintf("Could not reach Jira at %s: %s", j.Endpoint(), je.Status()),
@@ -391,6 +415,22 @@ func (j *Jira) Advise(err error) error {
 	out := *te
 	out.Hint = strings.TrimLeft(te.Hint+"\n"+next, "\n")
 	return &out
+}
+
+func quotedTitle(je *jira.Error) string {
+	if je.HTMLTitle == "" {
+		return ""
+	}
+	return fmt.Sprintf(" titled %q", je.HTMLTitle)
+}
+
+// timeoutText is the command's time limit and how to change it.
+func (j *Jira) timeoutText() string {
+	d := j.Config.Timeout
+	if d <= 0 {
+		d = time.Minute
+	}
+	return d.String() + " (--timeout or TM_TIMEOUT to change)"
 }
 
 // ProjectKey returns the configured project key as Jira spells keys —

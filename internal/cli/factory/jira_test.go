@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,11 +50,15 @@ func TestExplain(t *testing.T) {
 	clitest.WantError(t, j.Explain(&jira.Error{Method: "GET", URL: s.URL + "/rest/api/3/myself", StatusCode: 403, LoginReason: "AUTHENTICATION_DENIED"}, factory.About{}),
 		tm.EUNAUTHORIZED, "AUTHENTICATION_DENIED", "CAPTCHA", "Sign in once in a browser at "+s.URL)
 
-	// Rate limited beyond what tm waits for.
+	// Rate limited beyond what tm waits for: the message says what Jira
+	// asked and that tm did not wait, not that it waited.
 	fault, _ := emulator.ParseFault("GET /rest/api/3/myself=429:10mx1")
 	s.E.AddFault(fault)
 	_, err = j.Myself(ctx)
-	clitest.WantError(t, j.Explain(err, factory.About{}), tm.ERATELIMIT, "still rate-limiting", "RateLimit-Reason: jira-burst-based", "Retry-After: 10m")
+	clitest.WantError(t, j.Explain(err, factory.About{}), tm.ERATELIMIT, "asks to wait 10m0s (until ", "tm did not wait", "RateLimit-Reason: jira-burst-based")
+	if msg := j.Explain(err, factory.About{}).Error(); strings.Contains(msg, "waited") {
+		t.Errorf("the message claims a wait that did not happen: %s", msg)
+	}
 
 	// Nothing listening.
 	l, _ := net.Listen("tcp", "127.0.0.1:0")

@@ -92,7 +92,7 @@ func (f *Factory) oauthAuth(ctx context.Context, cfg *config.Config) (*oauthRout
 	if err != nil {
 		return nil, err
 	}
-	base := f.HTTPClient()
+	base := f.jiraHTTPClient()
 	tr := &atlassian.Transport{
 		Tokens: atlassian.NewTokens(client, store, atlassian.Hooks{}),
 		UserID: si.Account.AccountID,

@@ -1,0 +1,181 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ticket-mate/tm/internal/cli"
+	"github.com/ticket-mate/tm/internal/cli/factory"
+	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/emulator"
+	"github.com/ticket-mate/tm/internal/emulator/emulatortest"
+)
+
+type world struct {
+	f        *factory.Factory
+	out, err *bytes.Buffer
+	env      map[string]string
+}
+
+func newWorld(t *testing.T, env map[string]string) *world {
+	t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	w := &world{out: out, err: errOut, env: env}
+	w.f = &factory.Factory{IO: ios, WorkDir: t.TempDir(), CacheDir: t.TempDir(), Now: time.Now,
+		LookupEnv:  func(k string) (string, bool) { v, ok := w.env[k]; return v, ok },
+		HTTPClient: func() *http.Client { return &http.Client{} }}
+	return w
+}
+
+func sandboxWorld(t *testing.T) (*world, *emulatortest.Server) {
+	s := emulatortest.Start(t, emulator.Options{})
+	you := s.You()
+	return newWorld(t, map[string]string{"ATLASSIAN_BASE_URL": s.URL, "ATLASSIAN_EMAIL": you.Email, "ATLASSIAN_API_KEY": you.ClassicToken}), s
+}
+
+func fault(t *testing.T, s *emulatortest.Server, spec string) {
+	t.Helper()
+	f, err := emulator.ParseFault(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.E.AddFault(f)
+}
+
+// TestUsageErrorsExit2: an unknown command and extra arguments are usage
+// errors, exit 2 as documented.
+func TestUsageErrorsExit2(t *testing.T) {
+	for _, args := range [][]string{{"frobnicate"}, {"env-chek"}, {"env-check", "extra"}, {"ls-projects", "SPACE2"}, {"--timeout", "soon", "ls-projects"}} {
+		w := newWorld(t, map[string]string{})
+		if code := cli.Run(w.f, args); code != cli.ExitUsage {
+			t.Errorf("tm %s: exit %d; want %d (stderr %q)", strings.Join(args, " "), code, cli.ExitUsage, w.err)
+		}
+		if args[0] != "--timeout" && !strings.Contains(w.err.String(), "--help") {
+			t.Errorf("tm %s: stderr %q does not point at --help", strings.Join(args, " "), w.err)
+		}
+	}
+	w := newWorld(t, map[string]string{})
+	cli.Run(w.f, []string{"env-chek"})
+	if !strings.Contains(w.err.String(), "env-check") {
+		t.Errorf("no suggestion for a near miss: %q", w.err)
+	}
+}
+
+// TestOneDeadlinePerCommand: a Jira that accepts the request and goes
+// quiet holds a command only for its --timeout (or TM_TIMEOUT), and the
+// message says it connected and then got no answer.
+func TestOneDeadlinePerCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  string
+	}{
+		{"flag", []string{"--timeout", "700ms", "ls-projects"}, ""},
+		{"environment", []string{"ls-projects"}, "700ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, s := sandboxWorld(t)
+			if tc.env != "" {
+				w.env["TM_TIMEOUT"] = tc.env
+			}
+			fault(t, s, "GET */project/search=stall:3s")
+			start := time.Now()
+			code := cli.Run(w.f, tc.args)
+			if el := time.Since(start); el > 5*time.Second {
+				t.Errorf("took %v; want about 700ms", el)
+			}
+			if code != cli.ExitError {
+				t.Errorf("exit %d; want 1", code)
+			}
+			for _, want := range []string{"Connected to Jira at " + s.URL, "then it stopped answering", "--timeout or TM_TIMEOUT"} {
+				if !strings.Contains(w.err.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, w.err)
+				}
+			}
+		})
+	}
+}
+
+// TestInterruptDuringCreate: a signal stops the command at once with exit
+// 2; a create that was on its way may have been made, and tm says how to
+// look for it.
+func TestInterruptDuringCreate(t *testing.T) {
+	w, s := sandboxWorld(t)
+	fault(t, s, "POST */issue=stall:3s")
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for s.E.Requests()["POST /rest/api/3/issue"] == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
+	start := time.Now()
+	code := cli.RunContext(ctx, w.f, []string{"create-ticket", "-p", "SPACE2", "-t", "Interrupted"})
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("took %v after the interrupt", el)
+	}
+	if code != cli.ExitUsage {
+		t.Errorf("exit %d; want %d", code, cli.ExitUsage)
+	}
+	for _, want := range []string{"Interrupted", "POST /rest/api/3/issue", "the ticket may exist", s.URL + "/issues/?jql="} {
+		if !strings.Contains(w.err.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, w.err)
+		}
+	}
+
+	// Interrupted while only reading: no word about a ticket.
+	w2, s2 := sandboxWorld(t)
+	fault(t, s2, "GET */project/search=stall:3s")
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel2()
+	if code := cli.RunContext(ctx2, w2.f, []string{"ls-projects"}); code != cli.ExitUsage {
+		t.Errorf("ls-projects interrupted: exit %d", code)
+	}
+	if !strings.Contains(w2.err.String(), "Interrupted") || strings.Contains(w2.err.String(), "may exist") {
+		t.Errorf("ls-projects interrupted: %q", w2.err)
+	}
+}
+
+// TestDebugShowsEveryHop: --debug prints the redirect followed within the
+// site, and a redirect to another origin is refused with both URLs named
+// and no credential anywhere in the output.
+func TestDebugShowsEveryHop(t *testing.T) {
+	var foreign atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { foreign.Add(1) }))
+	t.Cleanup(other.Close)
+	var site *httptest.Server
+	site = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/rest/"):
+			http.Redirect(w, r, site.URL+"/jira"+r.URL.Path, http.StatusMovedPermanently)
+		default:
+			http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+		}
+	}))
+	t.Cleanup(site.Close)
+	w := newWorld(t, map[string]string{"ATLASSIAN_BASE_URL": site.URL, "ATLASSIAN_EMAIL": "me@example.com",
+		"ATLASSIAN_API_KEY": "legacytoken24charsxxxxxx"})
+	code := cli.Run(w.f, []string{"--debug", "ls-projects"})
+	out := w.err.String()
+	if code != cli.ExitError || foreign.Load() != 0 {
+		t.Errorf("exit %d, %d requests reached the other origin", code, foreign.Load())
+	}
+	for _, want := range []string{
+		"debug: GET " + site.URL + "/rest/api/3/project/search", "301", "redirect followed to " + site.URL + "/jira/rest/api/3/project/search",
+		"→ 302", site.URL + "/jira/rest/api/3/project/search", other.URL + "/jira/rest/api/3/project/search", "did not follow",
+		"proxy or single sign-on", "ATLASSIAN_BASE_URL",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "legacytoken") {
+		t.Errorf("the token is in the output:\n%s", out)
+	}
+}
