@@ -70,6 +70,10 @@ type PermissionReport struct {
 	Permissions  []PermissionCheck `json:"permissions"`
 	Scopes       []ScopeCheck      `json:"scopes,omitempty"`
 	Problems     []Problem         `json:"problems,omitempty"`
+	// ConnectionProblem reports that checks failed for a reason other
+	// than the credentials: Jira could not be reached, or answered with a
+	// server error, or with something that is not Jira's answer.
+	ConnectionProblem bool `json:"connectionProblem,omitempty"`
 }
 
 // OK reports whether every required check passed.

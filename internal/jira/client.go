@@ -241,8 +241,10 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 				return nil
 			}
 			if err := json.Unmarshal(body, out); err != nil {
+				// A whole body that is not the JSON expected comes back
+				// the same on a retry.
 				jerr = &Error{Method: cl.method, URL: u, StatusCode: http.StatusOK, Gateway: gw,
-					Err: fmt.Errorf("reading the response: %w", err), Uncertain: !idempotent}
+					Err: fmt.Errorf("reading the response: %w", err), Uncertain: !idempotent, permanent: true}
 				if !idempotent {
 					return jerr
 				}

@@ -2,6 +2,7 @@ package jira
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/ticket-mate/tm"
@@ -30,6 +31,11 @@ func (c *Client) Myself(ctx context.Context) (tm.Account, error) {
 	var u user
 	if err := c.do(ctx, call{method: http.MethodGet, path: "myself"}, &u); err != nil {
 		return tm.Account{}, err
+	}
+	if u.AccountID == "" && u.Name == "" && u.Key == "" {
+		// An empty or foreign 200 is not a sign-in: nobody was named.
+		return tm.Account{}, &Error{Method: http.MethodGet, URL: c.Endpoint() + "/myself", StatusCode: http.StatusOK,
+			Err: errors.New("the answer names no account: it is empty or not Jira's"), permanent: true}
 	}
 	return u.account(), nil
 }

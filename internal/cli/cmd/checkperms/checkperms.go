@@ -127,11 +127,12 @@ func Run(ctx context.Context, opts *Options) error {
 		r.Account = &me
 	}
 	authErr := firstAuthFailure(meErr, siErr, permsErr)
+	r.ConnectionProblem = authErr == nil && (connectionProblem(meErr) || connectionProblem(siErr) || connectionProblem(permsErr))
 	if authErr == nil && meErr != nil && !isScopeMismatch(meErr) {
-		r.Problems = append(r.Problems, problem(j.Explain(meErr, factory.About{})))
+		addProblem(r, problem(j.Explain(meErr, factory.About{})))
 	}
 	if authErr == nil && siErr != nil {
-		r.Problems = append(r.Problems, problem(j.Explain(siErr, factory.About{})))
+		addProblem(r, problem(j.Explain(siErr, factory.About{})))
 	}
 
 	r.ProjectFound = permsErr == nil
@@ -143,7 +144,7 @@ func Run(ctx context.Context, opts *Options) error {
 		r.Permissions[i] = c
 	}
 	if permsErr != nil && authErr == nil && !isScopeMismatch(permsErr) {
-		r.Problems = append(r.Problems, problem(j.Explain(permsErr, factory.About{Project: project})))
+		addProblem(r, problem(j.Explain(permsErr, factory.About{Project: project})))
 	}
 	if j.ViaGateway() {
 		r.Scopes = scopeChecks(meErr, permsErr, canWrite, writeErr)
@@ -177,15 +178,39 @@ func Run(ctx context.Context, opts *Options) error {
 
 // firstAuthFailure returns the first error that says the credentials were
 // refused — whichever call noticed: serverInfo and mypermissions answer
-// anonymous callers, and only the login-reason header gives them away.
+// anonymous callers, and only the login-reason header gives them away. A
+// web page is not Jira speaking, whatever its status.
 func firstAuthFailure(errs ...error) error {
 	for _, err := range errs {
 		var je *jira.Error
-		if errors.As(err, &je) && je.AuthFailed() && !je.ScopeMismatch() {
+		if errors.As(err, &je) && je.AuthFailed() && !je.ScopeMismatch() && !je.HTML {
 			return err
 		}
 	}
 	return nil
+}
+
+// connectionProblem reports a failure that says nothing about the
+// credentials: no answer, a server error, a redirect not followed, a web
+// page or a body that is not Jira's JSON.
+func connectionProblem(err error) bool {
+	var je *jira.Error
+	if !errors.As(err, &je) {
+		return err != nil
+	}
+	return je.StatusCode == 0 || je.StatusCode >= 500 || je.HTML || je.StatusCode/100 == 3 ||
+		je.StatusCode/100 == 2 && je.Err != nil
+}
+
+// addProblem adds p unless the same message is already there: one
+// unreachable Jira fails every call the same way.
+func addProblem(r *tm.PermissionReport, p tm.Problem) {
+	for _, q := range r.Problems {
+		if q.Message == p.Message {
+			return
+		}
+	}
+	r.Problems = append(r.Problems, p)
 }
 
 func isScopeMismatch(err error) bool {
@@ -263,6 +288,8 @@ func printReport(w io.Writer, r *tm.PermissionReport) {
 		if a.Name != "" {
 			fmt.Fprintf(w, "     Username:   %s\n", a.Name)
 		}
+	} else if r.ConnectionProblem {
+		fmt.Fprintf(w, "  %s Could not check the account: Jira could not be reached or did not answer as Jira (see below)\n", fail)
 	} else {
 		fmt.Fprintf(w, "  %s Jira did not accept the credentials (see below)\n", fail)
 	}
