@@ -141,6 +141,9 @@ Start with "tm env-check", then "tm check-permissions". No Jira at hand?
 	root.SuggestionsMinimumDistance = 2
 	var cancelDeadline context.CancelFunc
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if fl := c.Flags().Lookup("project"); fl != nil && fl.Changed && strings.TrimSpace(fl.Value.String()) == "" {
+			return factory.Usagef(fmt.Errorf("-p/--project is empty: name a project key, e.g. -p SPACE2 (tm ls-projects lists them), or leave the flag out to use ATLASSIAN_PROJECT_KEY"))
+		}
 		if c.Annotations[annotationNoDeadline] != "" {
 			return nil
 		}

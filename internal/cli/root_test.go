@@ -179,3 +179,84 @@ func TestDebugShowsEveryHop(t *testing.T) {
 		t.Errorf("the token is in the output:\n%s", out)
 	}
 }
+
+// TestInputChecks: what cannot be right is caught before anything is sent.
+func TestInputChecks(t *testing.T) {
+	w, s := sandboxWorld(t)
+	s.E.ResetRequests()
+	for _, args := range [][]string{
+		{"check-permissions", "-p", ""},
+		{"check-permissions", "-p", "  "},
+		{"create-ticket", "-p", "", "-t", "x"},
+		{"check-permissions", "-p", "SPACE 2"},
+		{"create-ticket", "-p", "2FAST", "-t", "x"},
+		{"check-permissions", "-p", "SP-1"},
+	} {
+		w.err.Reset()
+		if code := cli.Run(w.f, args); code != cli.ExitUsage {
+			t.Errorf("tm %q: exit %d; want %d (%s)", args, code, cli.ExitUsage, w.err)
+		}
+		if !strings.Contains(w.err.String(), "project") {
+			t.Errorf("tm %q: %q does not say what is wrong", args, w.err)
+		}
+	}
+	if n := len(s.E.Requests()); n != 0 {
+		t.Errorf("%d kinds of request reached Jira; want none: %v", n, s.E.Requests())
+	}
+
+	// A bad configured key is a configuration error, also before any request.
+	w.env["ATLASSIAN_PROJECT_KEY"] = "my project"
+	w.err.Reset()
+	if code := cli.Run(w.f, []string{"check-permissions"}); code != cli.ExitError || !strings.Contains(w.err.String(), "ATLASSIAN_PROJECT_KEY") {
+		t.Errorf("configured bad key: exit %d, %q", code, w.err)
+	}
+	if n := len(s.E.Requests()); n != 0 {
+		t.Errorf("requests reached Jira for a bad configured key: %v", s.E.Requests())
+	}
+}
+
+// TestEnvCheckFindsInvisibleAndMisfitTokens: a zero-width character or a
+// byte-order mark inside any setting is an error; a current-looking token
+// much too short, or a Cloud token in BEARER mode, is a warning.
+func TestEnvCheckFindsInvisibleAndMisfitTokens(t *testing.T) {
+	full := "ATATT3x" + strings.Repeat("A", 185)
+	base := map[string]string{"ATLASSIAN_BASE_URL": "https://acme.atlassian.net", "ATLASSIAN_EMAIL": "me@example.com", "ATLASSIAN_API_KEY": full}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for a, b := range base {
+			m[a] = b
+		}
+		m[k] = v
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		exit int
+		want []string
+	}{
+		{"zero-width space in the token", with("ATLASSIAN_API_KEY", full[:50]+"\u200b"+full[50:]), cli.ExitError, []string{"ATLASSIAN_API_KEY", "invisible character (U+200B) at character 51"}},
+		{"byte-order mark inside the email", with("ATLASSIAN_EMAIL", "me\ufeff@example.com"), cli.ExitError, []string{"ATLASSIAN_EMAIL", "U+FEFF"}},
+		{"direction mark in the project", with("ATLASSIAN_PROJECT_KEY", "SPACE2\u200e"), cli.ExitError, []string{"U+200E"}},
+		{"short current token", with("ATLASSIAN_API_KEY", full[:100]), cli.ExitOK, []string{"only 100 characters", "cut short"}},
+		{"cloud token in bearer mode", map[string]string{"ATLASSIAN_AUTH_MODE": "BEARER", "ATLASSIAN_BASE_URL": "https://jira.example.com", "ATLASSIAN_API_KEY": full},
+			cli.ExitOK, []string{"Jira Cloud API token", "BEARER"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, tc.env)
+			code := cli.Run(w.f, []string{"env-check"})
+			if code != tc.exit {
+				t.Errorf("exit %d; want %d\n%s%s", code, tc.exit, w.out, w.err)
+			}
+			all := w.out.String() + w.err.String()
+			for _, s := range tc.want {
+				if !strings.Contains(all, s) {
+					t.Errorf("output lacks %q:\n%s", s, all)
+				}
+			}
+			if strings.Contains(all, full[10:60]) {
+				t.Error("the token reached the output")
+			}
+		})
+	}
+}

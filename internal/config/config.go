@@ -380,6 +380,9 @@ func (l *loader) resolve() *Config {
 
 func (l *loader) apply(c *Config, s *setting, raw string, src Source) {
 	note, err := s.apply(c, raw)
+	if ierr := invisible(raw); ierr != nil {
+		note, err = "", ierr
+	}
 	key := s.Name
 	if src.Kind == SourceJSON {
 		key = s.JSON

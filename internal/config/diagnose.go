@@ -186,6 +186,10 @@ func (d *diagnosis) apiKey() {
 	if strings.IndexFunc(key, unicode.IsSpace) >= 0 {
 		d.warn("contains blanks or a line break; it was probably pasted in pieces", "paste the token again, on one line")
 	}
+	if d.c.AuthMode == AuthBearer && strings.HasPrefix(key, apiTokenPrefix) {
+		d.warn("starts with "+apiTokenPrefix+": it is a Jira Cloud API token, but BEARER mode sends it as a Data Center personal access token",
+			"for Jira Cloud set ATLASSIAN_AUTH_MODE=PAT and ATLASSIAN_EMAIL; for Data Center create a personal access token in your Jira profile")
+	}
 	if d.c.AuthMode != AuthPAT {
 		return // Data Center tokens have no fixed shape
 	}
@@ -196,6 +200,9 @@ func (d *diagnosis) apiKey() {
 		d.warn(fmt.Sprintf("%d characters: an old token format, or cut short when copied (current tokens start with %s and are about 192 characters)", n, apiTokenPrefix), fix)
 	case !strings.HasPrefix(key, apiTokenPrefix):
 		d.warn("does not start with "+apiTokenPrefix+", so it is not a current Atlassian API token", fix)
+	case n < currentTokenLengthMin:
+		d.warn(fmt.Sprintf("only %d characters, though it starts like a current token (about 192): it was probably cut short when copied", n),
+			"copy the token again in full, or "+fix)
 	}
 }
 

@@ -59,19 +59,20 @@ const (
 
 // Defaults that other packages may want to compare against.
 const (
-	DefaultRedirectURI  = "http://localhost:4000/api/auth/jira/callback"
-	DefaultProjectKey   = "SPACE2"
-	DefaultAuthURL      = "https://auth.atlassian.com"
-	DefaultAPIURL       = "https://api.atlassian.com"
-	DefaultDatabaseURL  = "sqlite:ticket-mate.db"
-	DefaultOAuthScopes  = "read:jira-work write:jira-work read:jira-user read:me offline_access"
-	DefaultTimeout      = "60s"
-	CallbackPath        = "/api/auth/jira/callback"
-	APITokensURL        = "https://id.atlassian.com/manage-profile/security/api-tokens"
-	apiTokenPrefix      = "ATATT3x"
-	legacyTokenLength   = 24
-	legacyTokenLengthLo = 70 // the "about 75 characters" tokens of older guides
-	legacyTokenLengthHi = 80
+	DefaultRedirectURI    = "http://localhost:4000/api/auth/jira/callback"
+	DefaultProjectKey     = "SPACE2"
+	DefaultAuthURL        = "https://auth.atlassian.com"
+	DefaultAPIURL         = "https://api.atlassian.com"
+	DefaultDatabaseURL    = "sqlite:ticket-mate.db"
+	DefaultOAuthScopes    = "read:jira-work write:jira-work read:jira-user read:me offline_access"
+	DefaultTimeout        = "60s"
+	CallbackPath          = "/api/auth/jira/callback"
+	APITokensURL          = "https://id.atlassian.com/manage-profile/security/api-tokens"
+	apiTokenPrefix        = "ATATT3x"
+	legacyTokenLength     = 24
+	legacyTokenLengthLo   = 70 // the "about 75 characters" tokens of older guides
+	legacyTokenLengthHi   = 80
+	currentTokenLengthMin = 150 // current tokens are about 192 characters
 )
 
 // settings is every variable tm reads, in the order env-debug lists them.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // AuthMode is how tm authenticates to Jira.
@@ -205,3 +206,22 @@ func ParseTimeout(s string) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// invisible reports a character that prints as nothing — a zero-width
+// space, a byte-order mark, a direction mark, a soft hyphen — inside a
+// value. They come along with copy and paste and make a token or URL wrong
+// in a way no one can see.
+func invisible(v string) error {
+	pos := 0
+	for _, r := range v {
+		pos++
+		if unicode.Is(unicode.Cf, r) {
+			return fmt.Errorf("contains an invisible character (U+%04X) at character %d; it probably came along when the value was copied: delete it, or type the value again", r, pos)
+		}
+	}
+	return nil
+}
+
+// ValidProjectKey reports whether key can be a Jira project key: an
+// upper-case letter, then upper-case letters, digits or underscores.
+func ValidProjectKey(key string) bool { return projectKeyRE.MatchString(key) }

@@ -566,10 +566,34 @@ func (j *Jira) explainCloudID(err error) error {
 
 // Connect loads the configuration with the command's flag overrides and
 // builds the Jira client from it.
+// A command that works in a project (it passes the project flag) gets its
+// key checked here, before any request: a key Jira cannot have is refused.
 func (f *Factory) Connect(ctx context.Context, flags ...config.Flag) (*Jira, error) {
 	cfg, err := f.Config(flags...)
 	if err != nil {
 		return nil, err
 	}
+	for _, fl := range flags {
+		if fl.Key == config.KeyProjectKey {
+			if err := checkProjectKey(fl.Value, cfg); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return f.Jira(ctx, cfg)
+}
+
+// checkProjectKey refuses a project key that cannot be one: from the flag
+// a usage error, from the configuration a configuration error.
+func checkProjectKey(flag string, cfg *config.Config) error {
+	key := strings.ToUpper(strings.TrimSpace(cfg.ProjectKey))
+	if config.ValidProjectKey(key) {
+		return nil
+	}
+	msg := fmt.Sprintf("%q cannot be a Jira project key: keys are an upper-case letter followed by letters, digits or underscores, such as SPACE2", cfg.ProjectKey)
+	hint := "Use the prefix of the project's issue keys (SPACE2-123 → SPACE2); tm ls-projects lists the keys you can use."
+	if flag != "" {
+		return Usagef(&tm.Error{Code: tm.EINVALID, Message: "-p/--project: " + msg, Hint: hint})
+	}
+	return &tm.Error{Code: tm.ECONFIG, Message: config.KeyProjectKey + ": " + msg, Hint: hint + " Fix ATLASSIAN_PROJECT_KEY (tm env-debug shows where it is set)."}
 }
