@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ticket-mate/tm"
@@ -11,9 +13,14 @@ import (
 )
 
 // login sends the browser to Atlassian's consent page with a fresh state
-// bound to this browser's session.
+// bound to this browser. Sign-in starts are rate-limited per client.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	st, err := s.newState(r.Context())
+	if ok, wait := s.loginLimit.allow(clientAddr(r)); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+		s.fail(w, r, &tm.Error{Code: tm.ERATELIMIT, Message: "Too many sign-in attempts from your address; wait a minute and try again."})
+		return
+	}
+	st, err := s.newState(w)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -28,7 +35,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	if err := s.takeState(ctx, q.Get("state")); err != nil {
+	if err := s.takeState(w, r, q.Get("state")); err != nil {
 		s.fail(w, r, err)
 		return
 	}

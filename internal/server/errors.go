@@ -38,10 +38,20 @@ func classify(err error) problem {
 	err = ticket.Explain(err, ticket.About{})
 	var e *tm.Error
 	if errors.As(err, &e) {
+		status := codeStatus(e.Code)
+		switch {
+		case status == http.StatusBadGateway && je == nil:
+			// Not Jira's answer explained (a token endpoint or the
+			// database out of reach): the text names hosts and transport
+			// errors, for the log only.
+			return problem{Status: status, Message: "Atlassian or Jira did not answer as expected; try again in a minute."}
+		case status >= 500 && status != http.StatusBadGateway:
+			return problem{Status: status, Message: genericMessage}
+		}
 		var d *ticket.Detail
 		if errors.As(err, &d) && d.Valid != nil {
 			// A name Jira does not offer: the valid ones, in the answer too.
-			return problem{Status: codeStatus(e.Code), Message: e.Message + "; valid: " + strings.Join(d.Valid, ", ") + ".", Field: d.Field, Valid: d.Valid}
+			return problem{Status: status, Message: e.Message + "; valid: " + strings.Join(d.Valid, ", ") + ".", Field: d.Field, Valid: d.Valid}
 		}
 		msg := e.Message
 		if e.Hint != "" {
@@ -57,8 +67,12 @@ func classify(err error) problem {
 	if errors.As(err, &te) {
 		return problem{Status: http.StatusBadGateway, Message: "Atlassian refused the sign-in (" + te.Code + ")."}
 	}
-	return problem{Status: http.StatusInternalServerError, Message: "Something went wrong on our side; it has been logged."}
+	return problem{Status: http.StatusInternalServerError, Message: genericMessage}
 }
+
+// genericMessage is all a person learns of an internal failure; the
+// request id in the answer finds the details in the log.
+const genericMessage = "Something went wrong on our side; it has been logged."
 
 func codeStatus(code string) int {
 	switch code {
@@ -96,13 +110,20 @@ func jiraProblem(je *jira.Error) problem {
 // fail answers a failed request: JSON for the API, an HTML page otherwise.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := classify(err)
+	id := requestID(r.Context())
 	if p.Status >= 500 {
-		s.log.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "error", err.Error())
+		s.log.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "error", err.Error(), "request_id", id)
+		if id != "" {
+			p.Message += " (request id " + id + ")"
+		}
 	} else {
-		s.log.InfoContext(r.Context(), "request refused", "route", r.Pattern, "status", p.Status, "error", err.Error())
+		s.log.InfoContext(r.Context(), "request refused", "route", r.Pattern, "status", p.Status, "error", err.Error(), "request_id", id)
 	}
 	if isAPI(r) {
 		body := map[string]any{"error": p.Message}
+		if id != "" {
+			body["requestId"] = id
+		}
 		if p.Reconnect {
 			body["reconnect"] = true
 		}
@@ -117,6 +138,18 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	s.render(w, r, p.Status, "error", pageData{Title: http.StatusText(p.Status),
 		Error: &errorView{Title: http.StatusText(p.Status), Message: p.Message}})
+}
+
+// unavailable answers when the layers under the handlers failed (the
+// session store, a panic): JSON for the API, plain text otherwise, with
+// the request id and never the error's text.
+func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	id := requestID(r.Context())
+	if isAPI(r) {
+		writeJSON(w, status, map[string]any{"error": msg + " (request id " + id + ")", "requestId": id})
+		return
+	}
+	http.Error(w, msg+" (request id "+id+")", status)
 }
 
 func isAPI(r *http.Request) bool {

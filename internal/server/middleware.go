@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -15,7 +17,24 @@ const (
 
 type ctxKey int
 
-const routeKey ctxKey = iota
+const (
+	routeKey ctxKey = iota
+	requestIDKey
+)
+
+// requestID is the id observe gave the request: in the X-Request-Id
+// header, in every log line about it, and in any error a person sees, so
+// an operator can find the details a person is not shown.
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
 
 // routeInfo is filled in by the matched handler so the outermost middleware,
 // which runs before routing, can label metrics and logs with the pattern.
@@ -50,11 +69,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		ri := &routeInfo{}
 		sw := &statusWriter{ResponseWriter: w}
+		id := newRequestID()
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		defer func() {
 			if v := recover(); v != nil {
-				s.log.ErrorContext(r.Context(), "panic serving request", "route", ri.pattern, "panic", v)
+				s.log.ErrorContext(r.Context(), "panic serving request", "route", ri.pattern, "panic", v, "request_id", id)
 				if sw.status == 0 {
-					http.Error(sw, "internal error", http.StatusInternalServerError)
+					s.unavailable(sw, r, http.StatusInternalServerError, genericMessage)
 				}
 			}
 			d := time.Since(start)
@@ -69,7 +91,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			s.log.LogAttrs(r.Context(), level, "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.String("route", ri.pattern), slog.Int("status", sw.status),
-				slog.Duration("duration", d))
+				slog.Duration("duration", d), slog.String("request_id", id))
 		}()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), routeKey, ri)))
 	})

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -46,11 +47,38 @@ func loadTemplates() (map[string]*template.Template, string, error) {
 
 // static serves the embedded CSS. Its URL carries a content hash, so it
 // may be cached for good.
+// static serves the files under web/static and nothing else: no directory
+// listing, and no name that could reach outside (an encoded "..", a
+// backslash) — those are simply not found.
 func (s *Server) static(w http.ResponseWriter, r *http.Request) {
-	sub, _ := fs.Sub(webFS, "web")
+	name := strings.TrimPrefix(r.URL.Path, "/static/")
+	if name == "" || strings.Contains(name, "\\") || !fs.ValidPath(name) {
+		s.notFound(w, r)
+		return
+	}
+	f, err := staticFS.Open(name)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.IsDir() {
+		s.notFound(w, r)
+		return
+	}
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	http.FileServerFS(sub).ServeHTTP(w, r)
+	http.ServeContent(w, r, st.Name(), st.ModTime(), f.(io.ReadSeeker))
 }
+
+// staticFS is web/static: the only files /static/ can reach.
+var staticFS = func() fs.FS {
+	sub, err := fs.Sub(webFS, "web/static")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}()
 
 // pageData is everything a page template may show. It never holds a token.
 type pageData struct {

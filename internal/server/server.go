@@ -67,6 +67,9 @@ type Server struct {
 	defProj   string
 	dev       *devices
 	handler   http.Handler
+
+	// loginLimit bounds sign-in starts per client address.
+	loginLimit *rateLimiter
 }
 
 // New builds a Server.
@@ -97,6 +100,8 @@ func New(o Options) (*Server, error) {
 		meta:    newMetaCache(metaTTL, metaMaxEntries, o.Now),
 		defProj: strings.ToUpper(strings.TrimSpace(o.DefaultProject)),
 		dev:     newDevices(o.Devices, o.PublicURL, o.Now),
+		// Ten sign-in starts at once, then one every six seconds.
+		loginLimit: newRateLimiter(1.0/6, 10, o.Now),
 	}
 	s.transport = jiraTransport{next: o.Transport, m: s.metrics}
 	s.tokens = atlassian.NewTokens(o.OAuth, o.Store, atlassian.Hooks{
@@ -107,7 +112,7 @@ func New(o Options) (*Server, error) {
 	if s.pages, s.assetVer, err = loadTemplates(); err != nil {
 		return nil, err
 	}
-	s.sessions = newSessions(o.Store, secureCookies(o.PublicURL), o.Logger)
+	s.sessions = s.newSessions(o.Store, secureCookies(o.PublicURL))
 	s.handler = s.routes()
 	return s, nil
 }

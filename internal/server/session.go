@@ -5,8 +5,9 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -17,8 +18,6 @@ import (
 // Session keys.
 const (
 	keyUserID     = "uid"
-	keyState      = "oauth_state"
-	keyStateUntil = "oauth_state_until"
 	keyFlash      = "flash"
 	keyFlashKind  = "flash_kind"
 	keyFlashLink  = "flash_link"
@@ -29,11 +28,11 @@ const (
 // callback.
 const stateTTL = 10 * time.Minute
 
-func newSessions(store tm.SessionStore, secure bool, log *slog.Logger) *scs.SessionManager {
+func (s *Server) newSessions(store tm.SessionStore, secure bool) *scs.SessionManager {
 	sm := scs.New()
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		log.ErrorContext(r.Context(), "session store failed", "error", err.Error())
-		http.Error(w, "session storage is unavailable; try again shortly", http.StatusServiceUnavailable)
+		s.log.ErrorContext(r.Context(), "session store failed", "error", err.Error(), "request_id", requestID(r.Context()))
+		s.unavailable(w, r, http.StatusServiceUnavailable, "Session storage is unavailable; try again shortly.")
 	}
 	sm.Store = store
 	sm.Lifetime = 30 * 24 * time.Hour
@@ -52,24 +51,43 @@ func (s *Server) userID(ctx context.Context) string {
 	return s.sessions.GetString(ctx, keyUserID)
 }
 
-// newState makes an OAuth state value and binds it to this browser's
-// session, replacing any earlier one: only the latest sign-in can finish.
-func (s *Server) newState(ctx context.Context) (string, error) {
+// stateCookie carries the OAuth state of a sign-in in progress. It lives
+// in the browser, not in a session row: an anonymous visitor who starts a
+// sign-in (or a script hitting the login URL) writes nothing to the
+// database, and the state dies with the cookie after stateTTL.
+const stateCookie = "tm_oauth_state"
+
+// CallbackPath is where Atlassian sends the browser back; the state cookie
+// goes only there.
+const CallbackPath = "/api/auth/jira/callback"
+
+// newState makes an OAuth state value and binds it to this browser,
+// replacing any earlier one: only the latest sign-in can finish.
+func (s *Server) newState(w http.ResponseWriter) (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
 	st := base64.RawURLEncoding.EncodeToString(b)
-	s.sessions.Put(ctx, keyState, st)
-	s.sessions.Put(ctx, keyStateUntil, s.now().Add(stateTTL).UnixNano())
+	until := s.now().Add(stateTTL)
+	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: st + "." + strconv.FormatInt(until.UnixNano(), 10),
+		Path: CallbackPath, MaxAge: int(stateTTL / time.Second), HttpOnly: true, Secure: s.sessions.Cookie.Secure,
+		SameSite: http.SameSiteLaxMode})
 	return st, nil
 }
 
-// takeState checks got against the session's state and spends it, so a
+// takeState checks got against this browser's state and spends it, so a
 // callback URL can never be replayed. It says why a state is refused.
-func (s *Server) takeState(ctx context.Context, got string) error {
-	want := s.sessions.PopString(ctx, keyState)
-	until, _ := s.sessions.Pop(ctx, keyStateUntil).(int64)
+func (s *Server) takeState(w http.ResponseWriter, r *http.Request, got string) error {
+	var want string
+	var until int64
+	if c, err := r.Cookie(stateCookie); err == nil {
+		v, exp, _ := strings.Cut(c.Value, ".")
+		want = v
+		until, _ = strconv.ParseInt(exp, 10, 64)
+	}
+	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: "", Path: CallbackPath, MaxAge: -1, HttpOnly: true,
+		Secure: s.sessions.Cookie.Secure, SameSite: http.SameSiteLaxMode})
 	switch {
 	case want == "":
 		return &tm.Error{Code: tm.EINVALID, Message: "This sign-in link was already used, or it was started in another browser.",
