@@ -17,11 +17,11 @@ import (
 
 // Session keys.
 const (
-	keyUserID     = "uid"
-	keyFlash      = "flash"
-	keyFlashKind  = "flash_kind"
-	keyFlashLink  = "flash_link"
-	keyFlashText  = "flash_link_text"
+	keyUserID    = "uid"
+	keyFlash     = "flash"
+	keyFlashKind = "flash_kind"
+	keyFlashLink = "flash_link"
+	keyFlashText = "flash_link_text"
 )
 
 // stateTTL is how long a sign-in may take between "Connect Jira" and the
