@@ -63,7 +63,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.InfoContext(ctx, "signed in", "user", userID)
-	s.setFlash(ctx, flash{Kind: "ok", Message: "Jira connected. Signed in as " + name + "."})
+	s.setFlash(ctx, flash{Kind: "ok", Message: "Jira connected. Signed in as " + isolate(name) + "."})
 	http.Redirect(w, r, s.afterSignIn(r), http.StatusSeeOther)
 }
 

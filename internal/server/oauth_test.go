@@ -37,7 +37,7 @@ func testConnectAccept(t *testing.T, o envOptions) {
 	if dash.URL != e.URL+"/" || dash.Status != http.StatusOK {
 		t.Fatalf("ended at %s (HTTP %d)", dash.URL, dash.Status)
 	}
-	wantIn(t, "dashboard after sign-in", dash.Body, "Jira connected. Signed in as "+u.DisplayName, "SPACE2", "Create a ticket", "offline_access")
+	wantIn(t, "dashboard after sign-in", dash.Body, "Jira connected. Signed in as \u2068"+u.DisplayName+"\u2069", "SPACE2", "Create a ticket", "offline_access")
 
 	var me struct {
 		User      struct{ AccountID, Email string }

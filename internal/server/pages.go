@@ -31,7 +31,8 @@ var pageNames = []string{"dashboard", "error", "device", "tokens"}
 func loadTemplates() (map[string]*template.Template, string, error) {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
-		t, err := template.ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html")
+		t, err := template.New(name).Funcs(template.FuncMap{"isolate": isolate}).
+			ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html")
 		if err != nil {
 			return nil, "", fmt.Errorf("server: template %s: %w", name, err)
 		}
@@ -43,6 +44,17 @@ func loadTemplates() (map[string]*template.Template, string, error) {
 	}
 	sum := sha256.Sum256(css)
 	return pages, hex.EncodeToString(sum[:6]), nil
+}
+
+// isolate wraps text from users or Jira in Unicode's first-strong isolate
+// (U+2068 … U+2069), for places that cannot hold a <bdi> element (an
+// <option>, a message): right-to-left text or a stray direction override
+// in a name cannot reorder what follows it.
+func isolate(s string) string {
+	if s == "" {
+		return s
+	}
+	return "\u2068" + s + "\u2069"
 }
 
 // static serves the embedded CSS. Its URL carries a content hash, so it
@@ -83,6 +95,8 @@ var staticFS = func() fs.FS {
 // pageData is everything a page template may show. It never holds a token.
 type pageData struct {
 	Title, Version, AssetVersion string
+	// SubmitToken makes the create form's submit count once (see once.go).
+	SubmitToken string
 
 	Flash           *flash
 	User            *userView
@@ -200,6 +214,7 @@ func (s *Server) formProject(projects []tm.Project, recent []tm.TicketRecord, cl
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, d pageData) {
 	d.Version, d.AssetVersion = tm.Version, s.assetVer
+	d.SubmitToken = newFormToken()
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
 		s.log.ErrorContext(r.Context(), "rendering a page failed", "page", page, "error", err.Error())

@@ -70,6 +70,8 @@ type Server struct {
 
 	// loginLimit bounds sign-in starts per client address.
 	loginLimit *rateLimiter
+	// once makes a double submit of a create one ticket.
+	once *onceStore
 }
 
 // New builds a Server.
@@ -102,6 +104,7 @@ func New(o Options) (*Server, error) {
 		dev:     newDevices(o.Devices, o.PublicURL, o.Now),
 		// Ten sign-in starts at once, then one every six seconds.
 		loginLimit: newRateLimiter(1.0/6, 10, o.Now),
+		once:       newOnceStore(),
 	}
 	s.transport = jiraTransport{next: o.Transport, m: s.metrics}
 	s.tokens = atlassian.NewTokens(o.OAuth, o.Store, atlassian.Hooks{
@@ -144,7 +147,7 @@ func (s *Server) routes() http.Handler {
 	h("GET /static/", s.static)
 
 	h("GET /{$}", s.dashboard)
-	h("POST /tickets", s.signedInPage(s.formCreateTicket))
+	h("POST /tickets", s.signedInPage(s.onceOnly(s.formCreateTicket)))
 	h("POST /sites/select", s.signedInPage(s.formSelectSite))
 
 	h("GET /api/auth/jira/login", s.login)
@@ -157,7 +160,7 @@ func (s *Server) routes() http.Handler {
 	h("POST /api/sites/{cloudId}/select", s.api(s.apiSelectSite))
 	h("GET /api/projects", s.api(s.apiProjects))
 	h("GET /api/permissions", s.api(s.apiPermissions))
-	h("POST /api/tickets", s.api(s.apiCreateTicket))
+	h("POST /api/tickets", s.api(s.onceOnly(s.apiCreateTicket)))
 	h("GET /api/tickets/recent", s.api(s.apiRecentTickets))
 
 	h("POST /api/device/code", s.deviceCode)
