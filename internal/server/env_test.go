@@ -103,6 +103,8 @@ type envOptions struct {
 	// defaultProject is the configured ATLASSIAN_PROJECT_KEY.
 	defaultProject string
 	devices        server.DeviceOptions
+	// server, when set, adjusts the server's options.
+	server func(*server.Options)
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -135,8 +137,12 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.srv, err = server.New(server.Options{Store: db, OAuth: oauth, APIURL: e.sb.URL, Logger: log, Now: e.Clock.Now,
-		DefaultProject: o.defaultProject, Devices: o.devices})
+	so := server.Options{Store: db, OAuth: oauth, APIURL: e.sb.URL, Logger: log, Now: e.Clock.Now,
+		DefaultProject: o.defaultProject, Devices: o.devices}
+	if o.server != nil {
+		o.server(&so)
+	}
+	e.srv, err = server.New(so)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,8 +112,9 @@ func route(h http.HandlerFunc) http.Handler {
 }
 
 // securityHeaders applies to every response. The CSP allows no script at
-// all: the dashboard works without JavaScript.
-func securityHeaders(next http.Handler) http.Handler {
+// all: the dashboard works without JavaScript. Behind an https public URL,
+// browsers are told to use nothing else (HSTS).
+func securityHeaders(hsts bool, next http.Handler) http.Handler {
 	const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; " +
 		"base-uri 'none'; frame-ancestors 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -123,6 +124,9 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if hsts {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		if !strings.HasPrefix(r.URL.Path, "/static/") {
 			// Pages and API answers are per user: never cache them anywhere.
 			h.Set("Cache-Control", "no-store")

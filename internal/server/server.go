@@ -12,6 +12,7 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"html/template"
 	"io"
@@ -47,6 +48,14 @@ type Options struct {
 	DefaultProject string
 	// Devices tunes device sign-in and the Jira gateway (zero: defaults).
 	Devices DeviceOptions
+	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	MetricsToken tm.Secret
+	// MetricsElsewhere drops /metrics from the main handler: it is served
+	// on its own address through MetricsHandler.
+	MetricsElsewhere bool
+	// Ready, when set, is asked by /readyz besides the database (the
+	// encryption key against what is stored).
+	Ready func(ctx context.Context) error
 }
 
 // Server is the tm serve application. It is an http.Handler.
@@ -72,6 +81,11 @@ type Server struct {
 	loginLimit *rateLimiter
 	// once makes a double submit of a create one ticket.
 	once *onceStore
+
+	hsts         bool
+	metricsToken tm.Secret
+	metricsAway  bool
+	ready        func(ctx context.Context) error
 }
 
 // New builds a Server.
@@ -105,6 +119,11 @@ func New(o Options) (*Server, error) {
 		// Ten sign-in starts at once, then one every six seconds.
 		loginLimit: newRateLimiter(1.0/6, 10, o.Now),
 		once:       newOnceStore(),
+
+		hsts:         secureCookies(o.PublicURL),
+		metricsToken: o.MetricsToken,
+		metricsAway:  o.MetricsElsewhere,
+		ready:        o.Ready,
 	}
 	s.transport = jiraTransport{next: o.Transport, m: s.metrics}
 	s.tokens = atlassian.NewTokens(o.OAuth, o.Store, atlassian.Hooks{
@@ -143,7 +162,9 @@ func (s *Server) routes() http.Handler {
 
 	h("GET /healthz", s.healthz)
 	h("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", route(s.metrics.handler().ServeHTTP))
+	if !s.metricsAway {
+		mux.Handle("GET /metrics", route(s.MetricsHandler().ServeHTTP))
+	}
 	h("GET /static/", s.static)
 
 	h("GET /{$}", s.dashboard)
@@ -183,7 +204,25 @@ func (s *Server) routes() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &tm.Error{Code: tm.EFORBIDDEN, Message: "cross-origin request refused"})
 	}))
-	return s.observe(securityHeaders(cop.Handler(s.sessions.LoadAndSave(mux))))
+	return s.observe(securityHeaders(s.hsts, cop.Handler(s.sessions.LoadAndSave(mux))))
+}
+
+// MetricsHandler serves the Prometheus metrics, behind MetricsToken when
+// one is set. The serve command mounts it on the main address or its own.
+func (s *Server) MetricsHandler() http.Handler {
+	h := s.metrics.handler()
+	if s.metricsToken.IsZero() {
+		return h
+	}
+	want := []byte("Bearer " + s.metricsToken.Reveal())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "metrics need the bearer token set in TM_METRICS_TOKEN", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -197,6 +236,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(ctx, "readiness: database unreachable", "error", err.Error())
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database unreachable"})
 		return
+	}
+	if s.ready != nil {
+		if err := s.ready(ctx); err != nil {
+			s.log.WarnContext(ctx, "readiness: "+err.Error())
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

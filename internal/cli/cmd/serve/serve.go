@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -141,12 +142,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	log := slog.New(slog.NewJSONHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: level}))
 
-	key, err := secret.ParseKey(cfg.EncryptionKey.Reveal())
-	if err != nil {
-		return &tm.Error{Code: tm.ECONFIG, Message: "TM_ENCRYPTION_KEY is not usable: " + err.Error(),
-			Hint: "It must be 32 random bytes in base64: openssl rand -base64 32, or tm serve --generate-key.", Err: err}
-	}
-	keys, err := secret.NewKeyring(key)
+	keys, err := keyring(cfg)
 	if err != nil {
 		return err
 	}
@@ -155,6 +151,9 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer db.Close()
+	if err := checkKeys(ctx, db, keys, log); err != nil {
+		return err
+	}
 	go db.CleanSessions(ctx, time.Hour, func(err error) { log.Warn("cleaning expired sessions failed", "error", err.Error()) })
 
 	outbound := &http.Client{Timeout: 30 * time.Second}
@@ -166,9 +165,20 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	srv, err := server.New(server.Options{Store: db, OAuth: oauth, APIURL: cfg.APIURL, PublicURL: cfg.PublicURL, Logger: log,
-		DefaultProject: cfg.ProjectKey})
+		DefaultProject: cfg.ProjectKey, MetricsToken: cfg.MetricsToken, MetricsElsewhere: cfg.MetricsAddr != "",
+		Ready: keysReady(db)})
 	if err != nil {
 		return err
+	}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return &tm.Error{Code: tm.ECONFIG, Message: fmt.Sprintf("cannot listen on TM_METRICS_ADDR %s: %v", cfg.MetricsAddr, err), Err: err}
+		}
+		ms := &http.Server{Handler: metricsMux(srv.MetricsHandler()), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = ms.Serve(mln) }()
+		defer ms.Close()
+		log.Info("metrics listening", "addr", mln.Addr().String())
 	}
 	hs := &http.Server{
 		Handler:           srv,
@@ -214,6 +224,100 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	return nil
+}
+
+// keyring is TM_ENCRYPTION_KEY, which seals, and TM_ENCRYPTION_OLD_KEYS,
+// which only open what was sealed before a rotation.
+func keyring(cfg *config.Config) (*secret.Keyring, error) {
+	parse := func(name string, v tm.Secret) (secret.Key, error) {
+		k, err := secret.ParseKey(v.Reveal())
+		if err != nil {
+			return k, &tm.Error{Code: tm.ECONFIG, Message: name + " is not usable: " + err.Error(),
+				Hint: "A key is 32 random bytes in base64: openssl rand -base64 32, or tm serve --generate-key.", Err: err}
+		}
+		return k, nil
+	}
+	primary, err := parse(config.KeyEncryptionKey, cfg.EncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	var old []secret.Key
+	for i, v := range cfg.OldEncryptionKeys {
+		k, err := parse(fmt.Sprintf("%s (key %d)", config.KeyOldKeys, i+1), v)
+		if err != nil {
+			return nil, err
+		}
+		old = append(old, k)
+	}
+	return secret.NewKeyring(primary, old...)
+}
+
+// checkKeys refuses to start when the keys open none of the stored
+// sign-ins (every user would fail at their next request), and finishes a
+// rotation: whatever is still sealed with an old key is sealed again with
+// the current one.
+func checkKeys(ctx context.Context, db *store.DB, keys *secret.Keyring, log *slog.Logger) error {
+	kc, err := db.CheckKeys(ctx)
+	if err != nil {
+		return err
+	}
+	if kc.Grants > 0 && kc.Opened == 0 {
+		return &tm.Error{Code: tm.ECONFIG,
+			Message: fmt.Sprintf("TM_ENCRYPTION_KEY (key id %s) opens none of the %d stored Atlassian sign-ins: they were sealed with key id %s",
+				keys.PrimaryID(), kc.Grants, strings.Join(kc.UnknownID, ", ")),
+			Hint: "Set TM_ENCRYPTION_KEY back to the key they were sealed with. To change keys, set the new key as TM_ENCRYPTION_KEY\n" +
+				"and the previous one in TM_ENCRYPTION_OLD_KEYS (comma separated): tm serve then seals every sign-in again\n" +
+				"with the new key at start, after which the old key can be removed."}
+	}
+	if kc.Unopened() > 0 {
+		log.Warn("some stored sign-ins cannot be opened with the configured keys; those users must connect Jira again",
+			"unopened", kc.Unopened(), "key_ids", strings.Join(kc.UnknownID, ","))
+	}
+	if kc.OldKey > 0 {
+		n, err := db.ResealGrants(ctx)
+		if err != nil {
+			return err
+		}
+		log.Info("sealed stored sign-ins again with the current key; once every replica runs with it, TM_ENCRYPTION_OLD_KEYS can go",
+			"resealed", n, "key_id", keys.PrimaryID())
+	}
+	return nil
+}
+
+// keysReady is /readyz's key check: not ready while sign-ins are stored
+// under a key this server does not have (a replica started with another
+// key writes them). It looks again at most every keysRecheck.
+func keysReady(db *store.DB) func(context.Context) error {
+	var mu sync.Mutex
+	var checked time.Time
+	var last error
+	return func(ctx context.Context) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(checked) < keysRecheck {
+			return last
+		}
+		kc, err := db.CheckKeys(ctx)
+		if err != nil {
+			return err
+		}
+		checked, last = time.Now(), nil
+		if len(kc.UnknownID) > 0 {
+			last = fmt.Errorf("%d stored sign-ins are sealed with key id %s, which this server does not have (TM_ENCRYPTION_KEY, TM_ENCRYPTION_OLD_KEYS)",
+				kc.Unopened(), strings.Join(kc.UnknownID, ", "))
+		}
+		return last
+	}
+}
+
+const keysRecheck = 30 * time.Second
+
+// metricsMux serves only /metrics: the separate metrics address exposes
+// nothing else.
+func metricsMux(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	return mux
 }
 
 // checkConfig refuses to start without what every sign-in needs, saying how

@@ -1,0 +1,118 @@
+package serve_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticket-mate/tm/internal/emulator"
+)
+
+func newKeyB64() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func status(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestEncryptionKeyRotation: a key that opens none of the stored sign-ins
+// stops tm serve at start with a clear message; the new key with the old
+// one in TM_ENCRYPTION_OLD_KEYS starts, seals every sign-in again, and
+// from then on the new key alone is enough. /readyz goes red while sign-ins
+// sealed with a key the server lacks are stored.
+func TestEncryptionKeyRotation(t *testing.T) {
+	emu, err := emulator.New(emulator.Options{RateLimit: emulator.RateLimit{Points: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := httptest.NewServer(emu)
+	defer es.Close()
+	emu.SetBaseURL(es.URL)
+	creds := emu.Credentials()
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "keys.db")
+	base := []string{"ATLASSIAN_AUTH_URL=" + es.URL, "ATLASSIAN_API_URL=" + es.URL,
+		"ATLASSIAN_CLIENT_ID=" + creds.OAuth[0].ClientID, "ATLASSIAN_CLIENT_SECRET=" + creds.OAuth[0].ClientSecret,
+		"DATABASE_URL=" + dbURL}
+	oldKey, newKey := newKeyB64(), newKeyB64()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+
+	// A server with the old key, and one started beside it with another key
+	// on an empty database: the second is not ready once sign-ins sealed
+	// with the first key appear.
+	p := startProcess(t, append(base, "TM_ENCRYPTION_KEY="+oldKey))
+	stray := startProcess(t, append(base, "TM_ENCRYPTION_KEY="+newKeyB64()))
+	signIn(t, c, p.URL, creds.Users[0].AccountID, creds.Sites[0].CloudID)
+	if st, body := status(t, c, p.URL+"/readyz"); st != http.StatusOK {
+		t.Errorf("/readyz of the server with the key: %d %s", st, body)
+	}
+	if st, body := status(t, c, stray.URL+"/readyz"); st != http.StatusServiceUnavailable || !strings.Contains(body, "does not have") {
+		t.Errorf("/readyz of the server without the key: %d %s", st, body)
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	p.cmd.Wait()
+	stray.cmd.Process.Signal(os.Interrupt)
+	stray.cmd.Wait()
+
+	// The new key alone opens nothing stored: refuse to start.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, tmBinary, "serve", "--addr", "127.0.0.1:0")
+	work := t.TempDir()
+	cmd.Dir = work
+	cmd.Env = append([]string{"HOME=" + work, "XDG_CONFIG_HOME=" + work, "XDG_CACHE_HOME=" + work}, append(base, "TM_ENCRYPTION_KEY="+newKey)...)
+	out, err := cmd.CombinedOutput()
+	if err == nil || cmd.ProcessState.ExitCode() != 1 {
+		t.Fatalf("tm serve with a key that opens nothing: %v\n%s", err, out)
+	}
+	for _, want := range []string{"opens none of the 1 stored", "TM_ENCRYPTION_OLD_KEYS"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("refusal lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), oldKey) || strings.Contains(string(out), newKey) {
+		t.Error("a key reached the output")
+	}
+
+	// Rotation: the new key, the old one to read with; sealed again at start.
+	p = startProcess(t, append(base, "TM_ENCRYPTION_KEY="+newKey, "TM_ENCRYPTION_OLD_KEYS="+newKeyB64()+","+oldKey))
+	if st, body := status(t, c, p.URL+"/api/projects"); st != http.StatusOK {
+		t.Errorf("/api/projects during the rotation: %d %s", st, body)
+	}
+	if !strings.Contains(p.stderr.String(), `"resealed":1`) {
+		t.Errorf("no re-seal logged:\n%s", p.stderr)
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	p.cmd.Wait()
+
+	// The rotation is finished: the new key alone is enough.
+	p = startProcess(t, append(base, "TM_ENCRYPTION_KEY="+newKey))
+	if st, body := status(t, c, p.URL+"/api/projects"); st != http.StatusOK {
+		t.Errorf("/api/projects with the new key alone: %d %s", st, body)
+	}
+	if st, _ := status(t, c, p.URL+"/readyz"); st != http.StatusOK {
+		t.Errorf("/readyz after the rotation: %d", st)
+	}
+}
