@@ -209,6 +209,9 @@ func FuzzFromMarkdown(f *testing.F) {
 		if err := validateADF(js); err != nil {
 			t.Fatalf("invalid ADF for %q: %v\n%s", src, err, js)
 		}
+		if err := schemaCheck(t, js); err != nil {
+			t.Fatalf("ADF for %q breaks Atlassian's schema: %v\n%s", src, err, js)
+		}
 		text, err := adf.ToText(js)
 		if err != nil {
 			t.Fatalf("ToText: %v", err)

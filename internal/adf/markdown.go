@@ -18,6 +18,7 @@ func FromMarkdown(src []byte) (*Doc, error) {
 	if err := checkUTF8("the Markdown text", src); err != nil {
 		return nil, err
 	}
+	src = normalizeNewlines(src)
 	c := &converter{src: src}
 	root := parse(src)
 	return NewDoc(c.children(root)...), nil
@@ -65,7 +66,7 @@ func (c *converter) block(n ast.Node) []Node {
 		}
 		return []Node{{Type: "blockquote", Content: content}}
 	case *ast.List:
-		return []Node{c.list(n)}
+		return c.list(n)
 	case *ast.HTMLBlock:
 		return htmlParagraph(linesText(n, c.src))
 	case *east.Table:
@@ -105,10 +106,35 @@ func htmlParagraph(s string) []Node {
 	return []Node{paragraph(content)}
 }
 
-func (c *converter) list(n *ast.List) Node {
-	if isTaskList(n) {
-		return c.taskList(n)
+// list converts a Markdown list. In an unordered list, each run of items
+// that open with a checkbox becomes a taskList and each run of other items
+// a bulletList, so task items mixed with bullets keep their checkboxes.
+func (c *converter) list(n *ast.List) []Node {
+	var items []ast.Node
+	for item := n.FirstChild(); item != nil; item = item.NextSibling() {
+		items = append(items, item)
 	}
+	if n.IsOrdered() {
+		return []Node{c.plainList(n, items)}
+	}
+	var out []Node
+	for len(items) > 0 {
+		task := isTaskItem(items[0])
+		i := 1
+		for i < len(items) && isTaskItem(items[i]) == task {
+			i++
+		}
+		if task {
+			out = append(out, c.taskList(items[:i])...)
+		} else {
+			out = append(out, c.plainList(n, items[:i]))
+		}
+		items = items[i:]
+	}
+	return out
+}
+
+func (c *converter) plainList(n *ast.List, items []ast.Node) Node {
 	out := Node{Type: "bulletList"}
 	if n.IsOrdered() {
 		out.Type = "orderedList"
@@ -116,7 +142,7 @@ func (c *converter) list(n *ast.List) Node {
 			out.Attrs = map[string]any{"order": n.Start}
 		}
 	}
-	for item := n.FirstChild(); item != nil; item = item.NextSibling() {
+	for _, item := range items {
 		content := fit(c.children(item), inListItem)
 		if len(content) == 0 || !startsListItem(content[0].Type) {
 			content = append([]Node{paragraph(nil)}, content...)
@@ -126,60 +152,67 @@ func (c *converter) list(n *ast.List) Node {
 	return out
 }
 
-// isTaskList reports whether every item of n starts with a checkbox and holds
-// nothing a taskItem cannot: taskItem content is inline only, so besides text
-// an item may carry only further task lists (which ADF nests as siblings).
-func isTaskList(n *ast.List) bool {
-	if n.IsOrdered() {
+// isTaskItem reports whether a list item opens with a checkbox.
+func isTaskItem(item ast.Node) bool {
+	first := item.FirstChild()
+	if first == nil || first.FirstChild() == nil {
 		return false
 	}
-	for item := n.FirstChild(); item != nil; item = item.NextSibling() {
-		first := item.FirstChild()
-		if first == nil || first.FirstChild() == nil {
-			return false
-		}
-		if _, ok := first.FirstChild().(*east.TaskCheckBox); !ok {
-			return false
-		}
-		for ch := first.NextSibling(); ch != nil; ch = ch.NextSibling() {
-			switch ch := ch.(type) {
-			case *ast.Paragraph, *ast.TextBlock:
-			case *ast.List:
-				if !isTaskList(ch) {
-					return false
-				}
-			default:
-				return false
-			}
-		}
-	}
-	return true
+	_, ok := first.FirstChild().(*east.TaskCheckBox)
+	return ok
 }
 
-func (c *converter) taskList(n *ast.List) Node {
-	out := Node{Type: "taskList", Attrs: map[string]any{"localId": c.localID()}}
-	for item := n.FirstChild(); item != nil; item = item.NextSibling() {
+// taskList converts a run of task items. A taskItem holds inline content
+// only; nested task lists become taskLists inside the list (ADF nests them
+// as siblings of the item before), and any other block under an item (a
+// plain nested list, code) closes the taskList, follows it, and a new
+// taskList takes the next items.
+func (c *converter) taskList(items []ast.Node) []Node {
+	var out []Node
+	cur := c.newTaskList()
+	for _, item := range items {
 		state := "TODO"
 		if item.FirstChild().FirstChild().(*east.TaskCheckBox).IsChecked {
 			state = "DONE"
 		}
 		task := Node{Type: "taskItem", Attrs: map[string]any{"localId": c.localID(), "state": state}}
-		var nested []Node
+		var after []Node
 		for ch := item.FirstChild(); ch != nil; ch = ch.NextSibling() {
-			if l, ok := ch.(*ast.List); ok {
-				nested = append(nested, c.taskList(l))
-				continue
+			switch ch := ch.(type) {
+			case *ast.Paragraph, *ast.TextBlock:
+				inl := c.inlines(ch, true)
+				if len(task.Content) > 0 && len(inl) > 0 {
+					task.Content = append(task.Content, Node{Type: "hardBreak"})
+				}
+				task.Content = append(task.Content, inl...)
+			default:
+				after = append(after, c.block(ch)...)
 			}
-			inl := c.inlines(ch, true)
-			if len(task.Content) > 0 && len(inl) > 0 {
-				task.Content = append(task.Content, Node{Type: "hardBreak"})
-			}
-			task.Content = append(task.Content, inl...)
 		}
-		out.Content = append(out.Content, task)
-		out.Content = append(out.Content, nested...)
+		cur.Content = append(cur.Content, task)
+		for _, b := range after {
+			switch {
+			case b.Type == "taskList" && len(cur.Content) > 0:
+				cur.Content = append(cur.Content, b)
+			case b.Type == "taskList":
+				out = append(out, b) // a taskList must open with an item
+			default:
+				if len(cur.Content) > 0 {
+					out = append(out, cur)
+					cur = c.newTaskList()
+				}
+				out = append(out, b)
+			}
+		}
+	}
+	if len(cur.Content) > 0 {
+		out = append(out, cur)
 	}
 	return out
+}
+
+func (c *converter) newTaskList() Node {
+	return Node{Type: "taskList", Attrs: map[string]any{"localId": c.localID()}}
 }
 
 func (c *converter) table(n *east.Table) Node {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -95,7 +96,36 @@ func rawHTMLText(n *ast.RawHTML, src []byte) string {
 }
 
 // destination is a link or image target with escapes and references resolved.
-func destination(b []byte) string { return decode(b) }
+func destination(b []byte) string { return safeHref(decode(b)) }
+
+// safeHref drops a link target that runs code or smuggles a document when
+// clicked (javascript:, vbscript:, data:), however it is spelt: browsers
+// ignore case, surrounding blanks and tabs or line breaks inside a scheme.
+// The link's text stays; only the link goes.
+func safeHref(u string) string {
+	scheme := strings.Map(func(r rune) rune {
+		if r <= ' ' || r == 0x7f {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, u)
+	for _, bad := range []string{"javascript:", "vbscript:", "data:"} {
+		if strings.HasPrefix(scheme, bad) {
+			return ""
+		}
+	}
+	return u
+}
+
+// normalizeNewlines turns CRLF and lone CR line endings into LF, so no
+// carriage return survives into a code block or a line of text.
+func normalizeNewlines(src []byte) []byte {
+	if bytes.IndexByte(src, '\r') < 0 {
+		return src
+	}
+	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+	return bytes.ReplaceAll(src, []byte("\r"), []byte("\n"))
+}
 
 // autoLinkURL is where an autolink points: www. links get http://, e-mail
 // addresses get mailto:.
@@ -104,7 +134,7 @@ func autoLinkURL(n *ast.AutoLink, src []byte) string {
 	if n.AutoLinkType == ast.AutoLinkEmail && !strings.HasPrefix(strings.ToLower(u), "mailto:") {
 		u = "mailto:" + u
 	}
-	return u
+	return safeHref(u)
 }
 
 // plainText is the text a reader sees in an inline subtree, with no markup:

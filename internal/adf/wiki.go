@@ -18,6 +18,7 @@ func ToWiki(src []byte) (string, error) {
 	if err := checkUTF8("the Markdown text", src); err != nil {
 		return "", err
 	}
+	src = normalizeNewlines(src)
 	w := &wiki{src: src, active: map[string]bool{}}
 	return strings.Join(w.blocks(parse(src), false), "\n\n"), nil
 }
