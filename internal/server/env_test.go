@@ -105,6 +105,8 @@ type envOptions struct {
 	devices        server.DeviceOptions
 	// server, when set, adjusts the server's options.
 	server func(*server.Options)
+	// apiURL, when set, is the Atlassian API gateway instead of the sandbox.
+	apiURL string
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -131,13 +133,16 @@ func newEnv(t testing.TB, o envOptions) *env {
 	e.URL = "http://" + ts.Listener.Addr().String()
 	app := e.sb.Creds.OAuth[0]
 	e.client = &http.Client{Timeout: 20 * time.Second}
-	oauth, err := atlassian.New(atlassian.Config{AuthURL: e.sb.URL, APIURL: e.sb.URL, ClientID: app.ClientID,
+	if o.apiURL == "" {
+		o.apiURL = e.sb.URL
+	}
+	oauth, err := atlassian.New(atlassian.Config{AuthURL: e.sb.URL, APIURL: o.apiURL, ClientID: app.ClientID,
 		ClientSecret: tm.Secret(app.ClientSecret), RedirectURI: e.URL + "/api/auth/jira/callback", HTTPClient: e.client, Now: e.Clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	so := server.Options{Store: db, OAuth: oauth, APIURL: e.sb.URL, Logger: log, Now: e.Clock.Now,
+	so := server.Options{Store: db, OAuth: oauth, APIURL: o.apiURL, Logger: log, Now: e.Clock.Now,
 		DefaultProject: o.defaultProject, Devices: o.devices}
 	if o.server != nil {
 		o.server(&so)

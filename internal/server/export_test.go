@@ -25,3 +25,9 @@ func (s *Server) SetCachedTypeID(project, name, id string) int {
 
 // CachedProjects is how many (user, site, project) entries the cache holds.
 func (s *Server) CachedProjects() int { return s.meta.len() }
+
+// Classify is what a person is told about err: the status and message.
+func Classify(err error) (int, string) {
+	p := classify(err)
+	return p.Status, p.Message
+}

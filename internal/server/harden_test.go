@@ -3,14 +3,21 @@ package server_test
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/jira"
 	"github.com/ticket-mate/tm/internal/server"
 )
 
@@ -263,5 +270,64 @@ func TestUserTextIsolated(t *testing.T) {
 	wantIn(t, "dashboard", p.Body, "<bdi>"+evil+"</bdi>", "<bdi>"+e.sb.Creds.Users[0].DisplayName)
 	if strings.Contains(p.Body, "<td>"+evil) {
 		t.Error("the summary is shown without isolation")
+	}
+}
+
+// TestJiraAnswersNotJirasAreGatewayErrors: a refused redirect, a web page
+// or an unreadable answer is a 502 with a plain message, never the
+// redirect's own status or its URLs.
+func TestJiraAnswersNotJirasAreGatewayErrors(t *testing.T) {
+	redirect := &jira.Error{Method: "GET", URL: "https://api.example/ex/jira/x/rest/api/3/project/search", StatusCode: http.StatusFound,
+		Err: &tm.RedirectError{Method: "GET", From: "https://api.example/ex/jira/x", To: "https://evil.example/", Status: http.StatusFound, Reason: "another origin"}}
+	for name, err := range map[string]error{
+		"redirect":   redirect,
+		"html":       &jira.Error{Method: "GET", URL: "https://api.example/x", StatusCode: http.StatusOK, HTML: true, HTMLTitle: "Sign in"},
+		"unreadable": &jira.Error{Method: "GET", URL: "https://api.example/x", StatusCode: http.StatusOK, Err: errors.New("reading the response: unexpected EOF")},
+	} {
+		st, msg := server.Classify(err)
+		if st != http.StatusBadGateway || strings.Contains(msg, "example") || strings.Contains(msg, "EOF") {
+			t.Errorf("%s: %d %q; want a 502 that names no URL or internals", name, st, msg)
+		}
+	}
+}
+
+// TestRedirectedGatewayGetsNoToken: when the gateway redirects a Jira call
+// to another host, tm serve does not follow: the user's token never
+// reaches that host and its answer is never shown as Jira's.
+func TestRedirectedGatewayGetsNoToken(t *testing.T) {
+	sb := startSandbox(t, 0)
+	var foreign, withToken atomic.Int32
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		foreign.Add(1)
+		if r.Header.Get("Authorization") != "" {
+			withToken.Add(1)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `[{"id":"1","key":"EVIL","name":"Not your Jira"}]`)
+	}))
+	t.Cleanup(evil.Close)
+	target, _ := url.Parse(sb.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/rest/api/3/project") {
+			http.Redirect(w, r, evil.URL+r.URL.Path, http.StatusTemporaryRedirect)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(gw.Close)
+	e := newEnv(t, envOptions{sandbox: sb, apiURL: gw.URL})
+	b := e.browser()
+	b.connect(0, 0)
+	var body map[string]any
+	st := b.api("GET", "/api/projects", nil, &body)
+	if st != http.StatusBadGateway || strings.Contains(fmt.Sprint(body), "EVIL") {
+		t.Errorf("/api/projects: HTTP %d %v; want a 502 without the foreign answer", st, body)
+	}
+	if foreign.Load() != 0 || withToken.Load() != 0 {
+		t.Errorf("the foreign host got %d requests, %d with the user's token", foreign.Load(), withToken.Load())
+	}
+	if p := b.get("/"); strings.Contains(p.Body, "EVIL") {
+		t.Error("the dashboard shows the foreign host's projects")
 	}
 }
