@@ -2,27 +2,16 @@ package serve_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ticket-mate/tm/internal/emulator"
 )
-
-func newKeyB64() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.StdEncoding.EncodeToString(b)
-}
 
 func status(t *testing.T, c *http.Client, u string) (int, string) {
 	t.Helper()
@@ -43,18 +32,8 @@ func status(t *testing.T, c *http.Client, u string) (int, string) {
 // from then on the new key alone is enough. /readyz goes red while sign-ins
 // sealed with a key the server lacks are stored.
 func TestEncryptionKeyRotation(t *testing.T) {
-	emu, err := emulator.New(emulator.Options{RateLimit: emulator.RateLimit{Points: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	es := httptest.NewServer(emu)
-	defer es.Close()
-	emu.SetBaseURL(es.URL)
-	creds := emu.Credentials()
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "keys.db")
-	base := []string{"ATLASSIAN_AUTH_URL=" + es.URL, "ATLASSIAN_API_URL=" + es.URL,
-		"ATLASSIAN_CLIENT_ID=" + creds.OAuth[0].ClientID, "ATLASSIAN_CLIENT_SECRET=" + creds.OAuth[0].ClientSecret,
-		"DATABASE_URL=" + dbURL}
+	_, creds, base := oauthSandbox(t)
+	base = append(base, "DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "keys.db"))
 	oldKey, newKey := newKeyB64(), newKeyB64()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}

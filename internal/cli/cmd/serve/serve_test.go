@@ -158,6 +158,31 @@ func startProcess(t *testing.T, env []string, args ...string) *process {
 	return p
 }
 
+// oauthSandbox starts the emulator on a listener and returns it with the
+// environment that points tm serve at it (no database, no key).
+func oauthSandbox(t *testing.T) (*emulator.Emulator, emulator.Credentials, []string) {
+	t.Helper()
+	emu, err := emulator.New(emulator.Options{RateLimit: emulator.RateLimit{Points: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := httptest.NewServer(emu)
+	t.Cleanup(es.Close)
+	emu.SetBaseURL(es.URL)
+	creds := emu.Credentials()
+	return emu, creds, []string{
+		"ATLASSIAN_AUTH_URL=" + es.URL, "ATLASSIAN_API_URL=" + es.URL,
+		"ATLASSIAN_CLIENT_ID=" + creds.OAuth[0].ClientID, "ATLASSIAN_CLIENT_SECRET=" + creds.OAuth[0].ClientSecret,
+	}
+}
+
+// newKeyB64 is a fresh TM_ENCRYPTION_KEY.
+func newKeyB64() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
 // TestTwoProcessesOneRefresh runs two tm serve processes on one database:
 // with every access token expired at Atlassian, 50 concurrent requests over
 // both end in exactly one refresh and no invalid_grant.
@@ -170,21 +195,8 @@ func TestTwoProcessesOneRefresh(t *testing.T) {
 			} else {
 				dbURL = newPostgres(t)
 			}
-			emu, err := emulator.New(emulator.Options{RateLimit: emulator.RateLimit{Points: -1}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			es := httptest.NewServer(emu)
-			defer es.Close()
-			emu.SetBaseURL(es.URL)
-			creds := emu.Credentials()
-			key := make([]byte, 32)
-			rand.Read(key)
-			env := []string{
-				"ATLASSIAN_AUTH_URL=" + es.URL, "ATLASSIAN_API_URL=" + es.URL,
-				"ATLASSIAN_CLIENT_ID=" + creds.OAuth[0].ClientID, "ATLASSIAN_CLIENT_SECRET=" + creds.OAuth[0].ClientSecret,
-				"DATABASE_URL=" + dbURL, "TM_ENCRYPTION_KEY=" + base64.StdEncoding.EncodeToString(key),
-			}
+			emu, creds, env := oauthSandbox(t)
+			env = append(env, "DATABASE_URL="+dbURL, "TM_ENCRYPTION_KEY="+newKeyB64())
 			p1 := startProcess(t, env)
 			p2 := startProcess(t, env)
 
