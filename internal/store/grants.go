@@ -58,7 +58,7 @@ func (db *DB) open(userID, col, sealed string) (tm.Secret, error) {
 	if err != nil {
 		return "", &tm.Error{Code: tm.EINTERNAL,
 			Message: fmt.Sprintf("the stored %s of user %q cannot be decrypted: %v", col, userID, err),
-			Hint: "If the encryption key was rotated, keep the previous key configured as an old key. " +
+			Hint: "If the encryption key was rotated, put the previous key in TM_ENCRYPTION_OLD_KEYS. " +
 				"Otherwise the user must disconnect and connect Atlassian again.",
 			Err: err}
 	}
