@@ -125,3 +125,31 @@ func testKeyRotation(t *testing.T, e *env) {
 		t.Fatalf("resealing changed the idle grant (-before +after):\n%s", diff)
 	}
 }
+
+// testCheckKeys: CheckKeys says how many stored grants a keyring opens,
+// how many wait for a reseal, and which key ids it lacks.
+func testCheckKeys(t *testing.T, e *env) {
+	ctx := context.Background()
+	if kc := must[store.KeyCheck](t)(e.db.CheckKeys(ctx)); kc.Grants != 0 || kc.Opened != 0 {
+		t.Fatalf("empty database: %+v", kc)
+	}
+	e.grant(e.user("one"))
+	e.grant(e.user("two"))
+	if kc := must[store.KeyCheck](t)(e.db.CheckKeys(ctx)); kc.Grants != 2 || kc.Opened != 2 || kc.OldKey != 0 || kc.Unopened() != 0 {
+		t.Fatalf("with its own key: %+v", kc)
+	}
+	newKey := NewKey(t)
+	other := e.open(NewKeyring(t, newKey))
+	kc := must[store.KeyCheck](t)(other.CheckKeys(ctx))
+	if kc.Grants != 2 || kc.Opened != 0 || len(kc.UnknownID) != 1 || kc.UnknownID[0] != e.keys.PrimaryID() {
+		t.Fatalf("with another key: %+v; want nothing opened and the missing key id %q", kc, e.keys.PrimaryID())
+	}
+	rotated := e.open(NewKeyring(t, newKey, e.key))
+	if kc := must[store.KeyCheck](t)(rotated.CheckKeys(ctx)); kc.Opened != 2 || kc.OldKey != 2 {
+		t.Fatalf("during a rotation: %+v; want both opened, both under the old key", kc)
+	}
+	must[int](t)(rotated.ResealGrants(ctx))
+	if kc := must[store.KeyCheck](t)(other.CheckKeys(ctx)); kc.Opened != 2 || kc.OldKey != 0 || len(kc.UnknownID) != 0 {
+		t.Fatalf("after the reseal, the new key alone: %+v", kc)
+	}
+}

@@ -50,6 +50,7 @@ func Run(t *testing.T, newDB NewDatabase) {
 		{"SealedAtRest", testSealedAtRest},
 		{"AADBinding", testAADBinding},
 		{"KeyRotation", testKeyRotation},
+		{"CheckKeys", testCheckKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
