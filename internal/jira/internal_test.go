@@ -1,9 +1,13 @@
 package jira
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -71,6 +75,9 @@ func TestRetryDecisions(t *testing.T) {
 		{"POST reset", &Error{Err: errReset}, false, false},
 		{"credentials missing", &Error{Err: errReset, permanent: true}, true, false},
 		{"GET 200 with login failure", &Error{StatusCode: 200, LoginReason: "AUTHENTICATED_FAILED"}, true, false},
+		{"GET 502 web page", &Error{StatusCode: 502, HTML: true}, true, false},
+		{"GET 429 web page", &Error{StatusCode: 429, HTML: true}, true, true},
+		{"GET 503 web page with Retry-After", &Error{StatusCode: 503, HTML: true, RetryAfter: time.Second}, true, true},
 	} {
 		if _, got := c.retryAfter(tc.e, 1, tc.idempotent); got != tc.want {
 			t.Errorf("%s: retry = %v, want %v", tc.name, got, tc.want)
@@ -159,5 +166,23 @@ func TestMatchCreated(t *testing.T) {
 		if got := map[bool]string{true: is.Key}[ok]; got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestOversizedAnswerNotRetried: an answer over the size limit comes back
+// the same on a retry.
+func TestOversizedAnswerNotRetried(t *testing.T) {
+	var hits atomic.Int32
+	big := strings.Repeat(" ", maxBody+1)
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, big)
+	}))
+	defer s.Close()
+	c := NewClient(s.Client(), s.URL, nil, WithSleep(func(context.Context, time.Duration) error { return nil }))
+	_, err := c.Myself(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "larger than") || hits.Load() != 1 {
+		t.Errorf("err = %v after %d requests; want one request and a size error", err, hits.Load())
 	}
 }
