@@ -70,13 +70,21 @@ func RunContext(ctx context.Context, f *factory.Factory, args []string) int {
 	root.SetArgs(args)
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
+	finish := func(err error) int {
+		if err != nil {
+			printError(f, err)
+		}
+		return ExitCode(err)
+	}
+	// A server or tm login handles the signal itself (a graceful shutdown,
+	// the sandbox saving its state): wait for it.
+	if cmd, _, err := root.Find(args); err == nil && cmd.Annotations[annotationLongRunning] != "" {
+		return finish(<-done)
+	}
 	select {
 	case err := <-done:
 		if ctx.Err() == nil {
-			if err != nil {
-				printError(f, err)
-			}
-			return ExitCode(err)
+			return finish(err)
 		}
 	case <-ctx.Done():
 	}
@@ -144,7 +152,7 @@ Start with "tm env-check", then "tm check-permissions". No Jira at hand?
 		if fl := c.Flags().Lookup("project"); fl != nil && fl.Changed && strings.TrimSpace(fl.Value.String()) == "" {
 			return factory.Usagef(fmt.Errorf("-p/--project is empty: name a project key, e.g. -p SPACE2 (tm ls-projects lists them), or leave the flag out to use ATLASSIAN_PROJECT_KEY"))
 		}
-		if c.Annotations[annotationNoDeadline] != "" {
+		if c.Annotations[annotationLongRunning] != "" {
 			return nil
 		}
 		d, err := f.CommandTimeout()
@@ -175,11 +183,11 @@ Start with "tm env-check", then "tm check-permissions". No Jira at hand?
 	for _, c := range commands(f) {
 		root.AddCommand(c.cmd)
 		c.cmd.GroupID = c.group
-		if c.noDeadline {
+		if c.longRunning {
 			if c.cmd.Annotations == nil {
 				c.cmd.Annotations = map[string]string{}
 			}
-			c.cmd.Annotations[annotationNoDeadline] = "true"
+			c.cmd.Annotations[annotationLongRunning] = "true"
 		}
 		if args := c.cmd.Args; args != nil {
 			c.cmd.Args = func(cmd *cobra.Command, a []string) error {
@@ -193,14 +201,15 @@ Start with "tm env-check", then "tm check-permissions". No Jira at hand?
 	return root
 }
 
-// annotationNoDeadline marks a command that runs until stopped (a server)
-// or has its own time limit (tm login waits for a browser).
-const annotationNoDeadline = "tm.no-deadline"
+// annotationLongRunning marks a command that runs until stopped (a server)
+// or has its own time limit (tm login waits for a browser): it gets no
+// command deadline and handles Ctrl-C and SIGTERM itself.
+const annotationLongRunning = "tm.long-running"
 
 type groupedCmd struct {
 	group      string
 	cmd        *cobra.Command
-	noDeadline bool
+	longRunning bool
 }
 
 // commands lists every subcommand with its help group.

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -93,5 +94,17 @@ func TestEncryptionKeyRotation(t *testing.T) {
 	}
 	if st, _ := status(t, c, p.URL+"/readyz"); st != http.StatusOK {
 		t.Errorf("/readyz after the rotation: %d", st)
+	}
+}
+
+// TestSignalShutsDownGracefully: SIGTERM ends tm serve through its own
+// graceful shutdown (exit 0), not the command line's interrupt path.
+func TestSignalShutsDownGracefully(t *testing.T) {
+	_, _, env := oauthSandbox(t)
+	p := startProcess(t, append(env, "DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "sig.db"), "TM_ENCRYPTION_KEY="+newKeyB64()))
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	err := p.cmd.Wait()
+	if err != nil || !strings.Contains(p.stderr.String(), "shutting down") || strings.Contains(p.stderr.String(), "Interrupted") {
+		t.Errorf("tm serve after SIGTERM: %v\n%s", err, p.stderr)
 	}
 }
