@@ -207,8 +207,8 @@ Start with "tm env-check", then "tm check-permissions". No Jira at hand?
 const annotationLongRunning = "tm.long-running"
 
 type groupedCmd struct {
-	group      string
-	cmd        *cobra.Command
+	group       string
+	cmd         *cobra.Command
 	longRunning bool
 }
 
