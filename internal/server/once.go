@@ -26,7 +26,7 @@ const (
 	idempotencyHeader = "Idempotency-Key"
 	formTokenField    = "submit_token"
 	onceTTL           = 24 * time.Hour
-	onceMaxEntries    = 50_000
+	onceMaxEntries    = 10_000
 	onceMaxKey        = 255
 	// onceRunTimeout bounds a create that runs on after its client left:
 	// a browser abandons the first submit of a double click, and the
@@ -62,6 +62,18 @@ func (o *onceStore) claim(key string, body [32]byte, now time.Time) (*onceEntry,
 		for k, e := range o.entries {
 			if !now.Before(e.expires) {
 				delete(o.entries, k)
+			}
+		}
+		// Still full: forget finished answers (any; map order is random)
+		// rather than grow without bound. One still running stays.
+		for k, e := range o.entries {
+			if len(o.entries) < onceMaxEntries {
+				break
+			}
+			select {
+			case <-e.done:
+				delete(o.entries, k)
+			default:
 			}
 		}
 	}
