@@ -2,9 +2,10 @@
 // host or through the Atlassian API gateway) and Jira Data Center (v2). It
 // owns the wire: URLs, headers, authentication, Atlassian's error bodies,
 // retries and Retry-After, and the rule that credentials stay on the origin
-// they were configured for (redirects are followed only within it). It imports only the standard library and the
-// domain package tm; it never prints, exits or reads the environment — it
-// reports what people should know through an injected Notifier.
+// they were configured for (redirects are followed only within it). It
+// imports only the standard library and the domain package tm; it never
+// prints, exits or reads the environment — it reports what people should
+// know through an injected Notifier.
 package jira
 
 import (
