@@ -68,6 +68,10 @@ const interruptGrace = 2 * time.Second
 func RunContext(ctx context.Context, f *factory.Factory, args []string) int {
 	root := NewRootCmd(f)
 	root.SetArgs(args)
+	// A server or tm login handles the signal itself (a graceful shutdown,
+	// the sandbox saving its state): then RunContext waits for it.
+	cmd, _, ferr := root.Find(args)
+	selfStopping := ferr == nil && cmd.Annotations[annotationLongRunning] != ""
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 	finish := func(err error) int {
@@ -76,9 +80,7 @@ func RunContext(ctx context.Context, f *factory.Factory, args []string) int {
 		}
 		return ExitCode(err)
 	}
-	// A server or tm login handles the signal itself (a graceful shutdown,
-	// the sandbox saving its state): wait for it.
-	if cmd, _, err := root.Find(args); err == nil && cmd.Annotations[annotationLongRunning] != "" {
+	if selfStopping {
 		return finish(<-done)
 	}
 	select {
