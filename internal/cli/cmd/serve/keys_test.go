@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -106,5 +107,29 @@ func TestSignalShutsDownGracefully(t *testing.T) {
 	err := p.cmd.Wait()
 	if err != nil || !strings.Contains(p.stderr.String(), "shutting down") || strings.Contains(p.stderr.String(), "Interrupted") {
 		t.Errorf("tm serve after SIGTERM: %v\n%s", err, p.stderr)
+	}
+}
+
+var metricsAddrRe = regexp.MustCompile(`"msg":"metrics listening","addr":"([^"]+)"`)
+
+// TestMetricsOnTheirOwnAddress: with TM_METRICS_ADDR, /metrics is served
+// there and nowhere else, and that address serves nothing but /metrics.
+func TestMetricsOnTheirOwnAddress(t *testing.T) {
+	_, _, env := oauthSandbox(t)
+	p := startProcess(t, append(env, "DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "m.db"), "TM_ENCRYPTION_KEY="+newKeyB64(),
+		"TM_METRICS_ADDR=127.0.0.1:0"))
+	m := metricsAddrRe.FindStringSubmatch(p.stderr.String())
+	if m == nil {
+		t.Fatalf("no metrics address logged:\n%s", p.stderr)
+	}
+	c := &http.Client{Timeout: 10 * time.Second}
+	if st, body := status(t, c, "http://"+m[1]+"/metrics"); st != http.StatusOK || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("/metrics on its own address: %d", st)
+	}
+	if st, _ := status(t, c, "http://"+m[1]+"/healthz"); st != http.StatusNotFound {
+		t.Errorf("/healthz on the metrics address: %d, want 404", st)
+	}
+	if st, _ := status(t, c, p.URL+"/metrics"); st != http.StatusNotFound {
+		t.Errorf("/metrics on the main address: %d, want 404", st)
 	}
 }
