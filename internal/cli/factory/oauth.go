@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/atlassian"
@@ -23,10 +24,22 @@ func (f *Factory) OAuthApp(cfg *config.Config) (*atlassian.Client, *credfile.Sto
 			Message: "there is no user config directory to keep the Atlassian sign-in in",
 			Hint:    "Set HOME (or XDG_CONFIG_HOME) so tm can store it in $XDG_CONFIG_HOME/ticket-mate/" + credfile.FileName + "."}
 	}
+	hc := f.HTTPClient()
+	if cfg.Debug {
+		// The sign-in's own calls (token refresh, identity) show in --debug
+		// too, one line per hop; Jira's calls are traced by the Jira client.
+		c := *hc
+		next := c.Transport
+		if next == nil {
+			next = http.DefaultTransport
+		}
+		c.Transport = debugTransport{next: next, trace: debugTrace(f)}
+		hc = &c
+	}
 	c, err := atlassian.New(atlassian.Config{
 		AuthURL: cfg.AuthURL, APIURL: cfg.APIURL,
 		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURI: cfg.RedirectURI,
-		Scopes: cfg.OAuthScopes, HTTPClient: f.HTTPClient(), Now: f.now,
+		Scopes: cfg.OAuthScopes, HTTPClient: hc, Now: f.now,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -224,4 +237,22 @@ func (f *Factory) StoredOAuthSignIn(cfg *config.Config) (*OAuthSignIn, error) {
 		return nil, err
 	}
 	return &OAuthSignIn{si, store.Path()}, nil
+}
+
+// debugTransport writes one --debug line per request it carries: every hop,
+// a redirect answer included. It sees no header, so no credential.
+type debugTransport struct {
+	next  http.RoundTripper
+	trace func(jira.Trace)
+}
+
+func (d debugTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := d.next.RoundTrip(req)
+	t := jira.Trace{Method: req.Method, URL: tm.Redacted(req.URL), Duration: time.Since(start), Attempt: 1, Err: err}
+	if resp != nil {
+		t.Status = resp.StatusCode
+	}
+	d.trace(t)
+	return resp, err
 }

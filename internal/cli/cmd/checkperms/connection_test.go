@@ -6,8 +6,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli"
+	"github.com/ticket-mate/tm/internal/credfile"
+	"github.com/ticket-mate/tm/internal/credfile/credfiletest"
 	"github.com/ticket-mate/tm/internal/emulator"
 	"github.com/ticket-mate/tm/internal/emulator/emulatortest"
 )
@@ -88,5 +92,35 @@ func TestMyselfWithoutAccount(t *testing.T) {
 				t.Errorf("an answer naming nobody was taken as a sign-in:\n%s", w.out)
 			}
 		})
+	}
+}
+
+// TestDebugShowsSignInHops: in OAUTH mode --debug also shows the sign-in's
+// own calls (the refresh after Atlassian stopped taking the access token),
+// and no token or secret.
+func TestDebugShowsSignInHops(t *testing.T) {
+	s := emulatortest.Start(t, emulator.Options{})
+	env := map[string]string{
+		"ATLASSIAN_AUTH_MODE":     "OAUTH",
+		"ATLASSIAN_CLIENT_ID":     s.Creds.OAuth[0].ClientID,
+		"ATLASSIAN_CLIENT_SECRET": s.Creds.OAuth[0].ClientSecret,
+		"ATLASSIAN_REDIRECT_URI":  credfiletest.RedirectURI,
+		"ATLASSIAN_AUTH_URL":      s.URL,
+		"ATLASSIAN_API_URL":       s.URL,
+	}
+	w := newWorld(t, s, env)
+	w.f.ConfigDir = t.TempDir()
+	store := credfile.New(credfile.Path(w.f.ConfigDir), s.URL, s.Creds.OAuth[0].ClientID, time.Now)
+	credfiletest.SignIn(t, s, credfiletest.Client(t, s, time.Now), store, s.You().AccountID, s.Creds.Sites[0].CloudID)
+	s.E.Auth().RevokeAccessTokens(s.You().AccountID)
+
+	if code := cli.Run(w.f, []string{"--debug", "check-permissions", "-p", "SPACE2"}); code != cli.ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, w.out, w.err)
+	}
+	contains(t, "stderr", w.err.String(), "debug: POST "+s.URL+"/oauth/token → 200", "debug: GET "+s.URL+"/ex/jira/")
+	for _, secret := range append(s.E.Auth().IssuedSecrets(), s.Creds.OAuth[0].ClientSecret) {
+		if len(secret) >= 8 && strings.Contains(w.err.String()+w.out.String(), secret) {
+			t.Errorf("a secret reached the output (%s)", tm.Mask(secret))
+		}
 	}
 }
