@@ -282,11 +282,10 @@ func TestRateLimitedThenOK(t *testing.T) {
 	contains(t, "stderr", w.err.String(), "Jira is rate-limiting requests (429, RateLimit-Reason: jira-burst-based); waiting 1")
 }
 
-// TestOAuthSignedIn: after tm login (here: a sign-in stored the way tm login
-// stores it), check-permissions goes through the gateway with the Bearer
-// token of the selected site and passes.
-func TestOAuthSignedIn(t *testing.T) {
-	s := emulatortest.Start(t, emulator.Options{})
+// signedInWorld is OAUTH mode with a sign-in stored the way tm login
+// stores it, for the sandbox's first user on its first site.
+func signedInWorld(t *testing.T, s *emulatortest.Server) *world {
+	t.Helper()
 	env := map[string]string{
 		"ATLASSIAN_AUTH_MODE":     "OAUTH",
 		"ATLASSIAN_CLIENT_ID":     s.Creds.OAuth[0].ClientID,
@@ -299,6 +298,15 @@ func TestOAuthSignedIn(t *testing.T) {
 	w.f.ConfigDir = t.TempDir()
 	store := credfile.New(credfile.Path(w.f.ConfigDir), s.URL, s.Creds.OAuth[0].ClientID, time.Now)
 	credfiletest.SignIn(t, s, credfiletest.Client(t, s, time.Now), store, s.You().AccountID, s.Creds.Sites[0].CloudID)
+	return w
+}
+
+// TestOAuthSignedIn: after tm login (here: a sign-in stored the way tm login
+// stores it), check-permissions goes through the gateway with the Bearer
+// token of the selected site and passes.
+func TestOAuthSignedIn(t *testing.T) {
+	s := emulatortest.Start(t, emulator.Options{})
+	w := signedInWorld(t, s)
 	s.E.ResetRequests()
 
 	if code := cli.Run(w.f, []string{"check-permissions", "-p", "SPACE2"}); code != cli.ExitOK {

@@ -6,12 +6,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli"
-	"github.com/ticket-mate/tm/internal/credfile"
-	"github.com/ticket-mate/tm/internal/credfile/credfiletest"
 	"github.com/ticket-mate/tm/internal/emulator"
 	"github.com/ticket-mate/tm/internal/emulator/emulatortest"
 )
@@ -100,18 +97,7 @@ func TestMyselfWithoutAccount(t *testing.T) {
 // and no token or secret.
 func TestDebugShowsSignInHops(t *testing.T) {
 	s := emulatortest.Start(t, emulator.Options{})
-	env := map[string]string{
-		"ATLASSIAN_AUTH_MODE":     "OAUTH",
-		"ATLASSIAN_CLIENT_ID":     s.Creds.OAuth[0].ClientID,
-		"ATLASSIAN_CLIENT_SECRET": s.Creds.OAuth[0].ClientSecret,
-		"ATLASSIAN_REDIRECT_URI":  credfiletest.RedirectURI,
-		"ATLASSIAN_AUTH_URL":      s.URL,
-		"ATLASSIAN_API_URL":       s.URL,
-	}
-	w := newWorld(t, s, env)
-	w.f.ConfigDir = t.TempDir()
-	store := credfile.New(credfile.Path(w.f.ConfigDir), s.URL, s.Creds.OAuth[0].ClientID, time.Now)
-	credfiletest.SignIn(t, s, credfiletest.Client(t, s, time.Now), store, s.You().AccountID, s.Creds.Sites[0].CloudID)
+	w := signedInWorld(t, s)
 	s.E.Auth().RevokeAccessTokens(s.You().AccountID)
 
 	if code := cli.Run(w.f, []string{"--debug", "check-permissions", "-p", "SPACE2"}); code != cli.ExitOK {
