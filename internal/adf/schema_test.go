@@ -1,47 +1,18 @@
 package adf_test
 
 import (
-	"bytes"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/ticket-mate/tm/internal/emulator/adfschema"
 )
 
-// adfSchema is Atlassian's ADF schema (testdata/schema), compiled once.
-var adfSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	f, err := os.Open("testdata/schema/full.json")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		return nil, err
-	}
-	const url = "https://ticket-mate.invalid/adf/full.json"
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft4)
-	if err := c.AddResource(url, doc); err != nil {
-		return nil, err
-	}
-	return c.Compile(url)
-})
-
-// schemaCheck validates an ADF document (as JSON) against Atlassian's schema.
+// schemaCheck validates an ADF document (as JSON) against Atlassian's
+// published schema, the same check the sandbox makes of what it is sent.
 func schemaCheck(t testing.TB, js []byte) error {
 	t.Helper()
-	sch, err := adfSchema()
-	if err != nil {
-		t.Fatalf("the ADF schema does not compile: %v", err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
-	if err != nil {
-		return err
-	}
-	return sch.Validate(inst)
+	return adfschema.Check(js)
 }
 
 // TestSchemaRejects proves the schema check can fail.
