@@ -281,8 +281,8 @@ func TestJiraAnswersNotJirasAreGatewayErrors(t *testing.T) {
 		Err: &tm.RedirectError{Method: "GET", From: "https://api.example/ex/jira/x", To: "https://evil.example/", Status: http.StatusFound, Reason: "another origin"}}
 	for name, err := range map[string]error{
 		"redirect":   redirect,
-		"html":       &jira.Error{Method: "GET", URL: "https://api.example/x", StatusCode: http.StatusOK, HTML: true, HTMLTitle: "Sign in"},
-		"unreadable": &jira.Error{Method: "GET", URL: "https://api.example/x", StatusCode: http.StatusOK, Err: errors.New("reading the response: unexpected EOF")},
+		"html":       &jira.Error{Method: "GET", URL: "https://api.example/ex/jira/x/rest/api/3/project", StatusCode: http.StatusOK, HTML: true, HTMLTitle: "Sign in"},
+		"unreadable": &jira.Error{Method: "GET", URL: "https://api.example/ex/jira/x/rest/api/3/project", StatusCode: http.StatusOK, Err: errors.New("reading the response: unexpected EOF")},
 	} {
 		st, msg := server.Classify(err)
 		if st != http.StatusBadGateway || strings.Contains(msg, "example") || strings.Contains(msg, "EOF") {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/jira"
@@ -69,6 +70,8 @@ func Explain(err error, about About) error {
 		return err
 	}
 	detail := strings.Join(je.Messages(), "; ")
+	var redirect *tm.RedirectError
+	var stall *jira.StallError
 	switch {
 	case je.Uncertain && strings.HasSuffix(je.Path(), "/issue"):
 		return uncertain(err, je, about)
@@ -76,18 +79,34 @@ func Explain(err error, about About) error {
 		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
 			Message: fmt.Sprintf("Jira did not confirm %s %s (%s): it may or may not have been done", je.Method, je.Path(), je.Status()),
 			Hint:    "Look before trying again, so that nothing is done twice."}
+	case errors.As(je, &redirect):
+		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("Jira's address answered %s %s with a redirect elsewhere, which was not followed: credentials go only to the address they were set up for", je.Method, je.Path()),
+			Hint:    "This usually means a proxy or single sign-on page in front of Jira, or a wrong site address."}
+	case je.HTML:
+		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("Jira answered %s %s with a web page%s where it sends data", je.Method, je.Path(), quotedTitle(je)),
+			Hint:    "This is usually a single sign-on page or a proxy in front of Jira, or a site address that is not Jira's."}
+	case errors.As(je, &stall) && stall.Connected:
+		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("Connected to Jira at %s, then it stopped answering: no answer to %s %s after %s", origin(je.URL), je.Method, je.Path(), stall.After.Round(100*time.Millisecond)),
+			Hint:    "Jira, or a proxy in front of it, took the request and went quiet. Try again in a minute."}
+	case errors.As(je, &stall):
+		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("Could not connect to Jira at %s within %s", origin(je.URL), stall.After.Round(100*time.Millisecond)),
+			Hint:    "Check the site address, the network and any proxy, then try again."}
 	case je.StatusCode == 0:
 		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
 			Message: fmt.Sprintf("Could not reach Jira at %s: %s", origin(je.URL), je.Status()),
 			Hint:    "Check the site address, the network and any proxy, then try again."}
 	case je.RateLimited():
-		reason := je.RateLimitReason
-		if reason == "" {
-			reason = "none given"
-		}
-		return &tm.Error{Code: tm.ERATELIMIT, Err: err,
-			Message: fmt.Sprintf("Jira is still rate-limiting after waiting as it asked (RateLimit-Reason: %s; Retry-After: %s)", reason, je.RetryAfter),
-			Hint:    "Wait a little and try again. Short bursts clear within minutes; spread bulk work out."}
+		return &tm.Error{Code: tm.ERATELIMIT, Err: err, Message: rateLimited(je),
+			Hint: "Wait that long and try again. Short bursts clear within minutes; spread bulk work out."}
+	case je.StatusCode < 300 && je.Err != nil:
+		// A success whose body could not be read: what it said stays in the log.
+		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("Jira's answer to %s %s could not be read", je.Method, je.Path()),
+			Hint:    "Try again in a minute; if it keeps happening, something between tm and Jira changes its answers."}
 	case je.StatusCode >= 500:
 		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
 			Message: fmt.Sprintf("Jira failed (%d %s) on %s %s", je.StatusCode, http.StatusText(je.StatusCode), je.Method, je.Path()),
@@ -106,6 +125,34 @@ func Explain(err error, about About) error {
 		return noSuchUser(err, about)
 	}
 	return &tm.Error{Code: je.Code(), Err: err, Message: "Jira: " + orStatus(detail, je)}
+}
+
+// rateLimited says what Jira asked for and what was done about it: waited
+// and refused again, or a wait longer than the time left, not started.
+func rateLimited(je *jira.Error) string {
+	reason := je.RateLimitReason
+	if reason == "" {
+		reason = "none given"
+	}
+	switch {
+	case je.NotWaited && je.RetryAfter > 0:
+		msg := fmt.Sprintf("Jira is rate-limiting requests and asks to wait %s (until %s; RateLimit-Reason: %s)",
+			je.RetryAfter.Round(time.Second), je.RetryAt.Local().Format("15:04:05"), reason)
+		if je.Waited > 0 {
+			return msg + fmt.Sprintf("; tm had already waited %s and did not wait again: that is beyond the time this has left", je.Waited.Round(time.Second))
+		}
+		return msg + "; tm did not wait: that is beyond the time this has left"
+	case je.Waited > 0:
+		return fmt.Sprintf("Jira is still rate-limiting after tm waited %s (RateLimit-Reason: %s)", je.Waited.Round(time.Second), reason)
+	}
+	return fmt.Sprintf("Jira is rate-limiting requests (RateLimit-Reason: %s)", reason)
+}
+
+func quotedTitle(je *jira.Error) string {
+	if je.HTMLTitle == "" {
+		return ""
+	}
+	return fmt.Sprintf(" titled %q", je.HTMLTitle)
 }
 
 // uncertain explains a create Jira did not confirm: either the search for

@@ -338,8 +338,6 @@ func (j *Jira) Explain(err error, about About) error {
 		}
 	}
 	detail := strings.Join(je.Messages(), "; ")
-	var redirect *tm.RedirectError
-	var stall *jira.StallError
 	switch {
 	case je.ScopeMismatch():
 		scope := scopeFor(je.Method, je.URL)
@@ -354,26 +352,7 @@ func (j *Jira) Explain(err error, about About) error {
 				j.Config.BaseURL + " to clear it, check the credentials, then run: tm check-permissions"}
 	case je.AuthFailed():
 		return &tm.Error{Code: tm.EUNAUTHORIZED, Err: err, Message: j.authMessage(je), Hint: j.authHint(je)}
-	case errors.As(err, &redirect):
-		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
-			Message: fmt.Sprintf("%s answered %d, a redirect to %s, which tm did not follow: %s", redirect.From, redirect.Status, redirect.To, redirect.Reason),
-			Hint: "This usually means a proxy or single sign-on page in front of Jira, or the wrong ATLASSIAN_BASE_URL (now " + j.Config.BaseURL + ").\n" +
-				"Open " + redirect.From + " in a browser to see where it leads. If Jira really lives at the new address, set ATLASSIAN_BASE_URL to it\n" +
-				"(tm sends credentials only to the origin configured there); then run: tm check-permissions"}
-	case je.HTML && !je.Uncertain:
-		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
-			Message: fmt.Sprintf("%s answered %d with an HTML page%s where Jira sends JSON", pathOf(je.URL), je.StatusCode, quotedTitle(je)),
-			Hint: "This is usually a single sign-on login page or a proxy in front of Jira, or ATLASSIAN_BASE_URL (" + j.Config.BaseURL + ") is not Jira's address.\n" +
-				"Open " + je.URL + " in a browser to see the page; set ATLASSIAN_BASE_URL to the address Jira's REST API answers on, then run: tm check-permissions"}
-	case errors.As(err, &stall) && stall.Connected && !je.Uncertain:
-		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
-			Message: fmt.Sprintf("Connected to Jira at %s, then it stopped answering: no answer to %s %s after %s", j.Endpoint(), je.Method, pathOf(je.URL), stall.After.Round(time.Second)),
-			Hint:    "Jira (or a proxy in front of it) accepted the request and went quiet. Try again in a minute; a command gives up after " + j.timeoutText() + "."}
-	case errors.As(err, &stall) && !je.Uncertain:
-		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
-			Message: fmt.Sprintf("Could not connect to Jira at %s within %s", j.Endpoint(), stall.After.Round(time.Second)),
-			Hint:    "Check ATLASSIAN_BASE_URL (tm env-check), your network, VPN and any proxy (HTTPS_PROXY), then try again; a command gives up after " + j.timeoutText() + "."}
-	case je.StatusCode == 0 && !je.Uncertain:
+	case je.StatusCode == 0 && !je.Uncertain && !errors.As(je, new(*jira.StallError)):
 		return &tm.Error{Code: tm.EUNAVAILABLE, Err: err,
 			Message: fmt.Sprintf("Could not reach Jira at %s: %s", j.Endpoint(), je.Status()),
 			Hint:    "Check ATLASSIAN_BASE_URL (tm env-check), your network and any proxy (HTTPS_PROXY), then try again."}
@@ -388,7 +367,7 @@ func (j *Jira) Explain(err error, about About) error {
 			Message: fmt.Sprintf("Jira refused to list projects (%d %s)", je.StatusCode, http.StatusText(je.StatusCode)),
 			Hint:    cloudAPIHint(j.Config)}
 	}
-	return j.Advise(ticket.Explain(err, ticket.About{Project: about.Project, Issue: about.Issue, User: about.User, Site: j.SiteURL()}))
+	return j.adviseConnection(je, j.Advise(ticket.Explain(err, ticket.About{Project: about.Project, Issue: about.Issue, User: about.User, Site: j.SiteURL()})))
 }
 
 // Advise adds the command to run next to an explained refusal: the
@@ -417,11 +396,37 @@ func (j *Jira) Advise(err error) error {
 	return &out
 }
 
-func quotedTitle(je *jira.Error) string {
-	if je.HTMLTitle == "" {
-		return ""
+// adviseConnection adds, to an explained failure that is not Jira's
+// refusal — a redirect not followed, a web page, a stall — where to look
+// in this configuration: both URLs of a redirect, ATLASSIAN_BASE_URL, and
+// the command's time limit.
+func (j *Jira) adviseConnection(je *jira.Error, err error) error {
+	var te *tm.Error
+	if !errors.As(err, &te) || je.Uncertain {
+		return err
 	}
-	return fmt.Sprintf(" titled %q", je.HTMLTitle)
+	var redirect *tm.RedirectError
+	var stall *jira.StallError
+	var more string
+	switch {
+	case errors.As(je, &redirect):
+		more = fmt.Sprintf("It pointed from %s to %s (%s).\n"+
+			"Open %s in a browser to see where it leads. If Jira really lives at the new address, set ATLASSIAN_BASE_URL (now %s) to it;\n"+
+			"tm sends credentials only to the origin configured there. Then run: tm check-permissions",
+			redirect.From, redirect.To, redirect.Reason, redirect.From, j.Config.BaseURL)
+	case je.HTML:
+		more = "Open " + je.URL + " in a browser to see the page, and set ATLASSIAN_BASE_URL (now " + j.Config.BaseURL +
+			") to the address Jira's REST API answers on; then run: tm check-permissions"
+	case errors.As(je, &stall) && stall.Connected:
+		more = "A command gives up after " + j.timeoutText() + "."
+	case errors.As(je, &stall):
+		more = "Check ATLASSIAN_BASE_URL (tm env-check), VPN and HTTPS_PROXY. A command gives up after " + j.timeoutText() + "."
+	default:
+		return err
+	}
+	out := *te
+	out.Hint = strings.TrimLeft(te.Hint+"\n"+more, "\n")
+	return &out
 }
 
 // timeoutText is the command's time limit and how to change it.

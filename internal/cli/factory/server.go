@@ -178,7 +178,7 @@ func (f *Factory) serverJira(j *Jira, ss *StoredServer, opts []jira.Option) {
 	j.server = &serverRoute{StoredServer: ss, CloudID: id}
 	j.CloudID, j.CloudIDFrom = id, config.CloudIDGrant
 	opts = append(opts, jira.WithGateway(), jira.WithSiteURL(ss.SiteURL))
-	j.Client = jira.NewClient(f.HTTPClient(), GatewayURL(ss.Server, id), jira.BearerAuth{Token: ss.Token}, opts...)
+	j.Client = jira.NewClient(f.jiraHTTPClient(), GatewayURL(ss.Server, id), jira.BearerAuth{Token: ss.Token}, opts...)
 }
 
 // Label says how tm authenticates, for people.
