@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -11,32 +10,24 @@ import (
 	"time"
 
 	"github.com/ticket-mate/tm/internal/cli"
-	"github.com/ticket-mate/tm/internal/cli/factory"
-	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/tmtest"
 	"github.com/ticket-mate/tm/internal/emulator"
 	"github.com/ticket-mate/tm/internal/emulator/emulatortest"
 )
 
-type world struct {
-	f        *factory.Factory
-	out, err *bytes.Buffer
-	env      map[string]string
-}
-
-func newWorld(t *testing.T, env map[string]string) *world {
+// newWorld is a tm world whose environment is env and whose requests go
+// out unchecked: these tests talk to servers that are deliberately not Jira.
+func newWorld(t *testing.T, env map[string]string) *tmtest.World {
 	t.Helper()
-	ios, _, out, errOut := iostreams.Test()
-	w := &world{out: out, err: errOut, env: env}
-	w.f = &factory.Factory{IO: ios, WorkDir: t.TempDir(), CacheDir: t.TempDir(), Now: time.Now,
-		LookupEnv:  func(k string) (string, bool) { v, ok := w.env[k]; return v, ok },
-		HTTPClient: func() *http.Client { return &http.Client{} }}
+	w := tmtest.New(t, emulator.Options{})
+	w.Env = env
+	w.F.HTTPClient = func() *http.Client { return &http.Client{} }
 	return w
 }
 
-func sandboxWorld(t *testing.T) (*world, *emulatortest.Server) {
-	s := emulatortest.Start(t, emulator.Options{})
-	you := s.You()
-	return newWorld(t, map[string]string{"ATLASSIAN_BASE_URL": s.URL, "ATLASSIAN_EMAIL": you.Email, "ATLASSIAN_API_KEY": you.ClassicToken}), s
+func sandboxWorld(t *testing.T) (*tmtest.World, *emulatortest.Server) {
+	w := tmtest.New(t, emulator.Options{})
+	return w, w.S
 }
 
 func fault(t *testing.T, s *emulatortest.Server, spec string) {
@@ -53,17 +44,17 @@ func fault(t *testing.T, s *emulatortest.Server, spec string) {
 func TestUsageErrorsExit2(t *testing.T) {
 	for _, args := range [][]string{{"frobnicate"}, {"env-chek"}, {"env-check", "extra"}, {"ls-projects", "SPACE2"}, {"--timeout", "soon", "ls-projects"}} {
 		w := newWorld(t, map[string]string{})
-		if code := cli.Run(w.f, args); code != cli.ExitUsage {
-			t.Errorf("tm %s: exit %d; want %d (stderr %q)", strings.Join(args, " "), code, cli.ExitUsage, w.err)
+		if code := cli.Run(w.F, args); code != cli.ExitUsage {
+			t.Errorf("tm %s: exit %d; want %d (stderr %q)", strings.Join(args, " "), code, cli.ExitUsage, w.Err)
 		}
-		if args[0] != "--timeout" && !strings.Contains(w.err.String(), "--help") {
-			t.Errorf("tm %s: stderr %q does not point at --help", strings.Join(args, " "), w.err)
+		if args[0] != "--timeout" && !strings.Contains(w.Err.String(), "--help") {
+			t.Errorf("tm %s: stderr %q does not point at --help", strings.Join(args, " "), w.Err)
 		}
 	}
 	w := newWorld(t, map[string]string{})
-	cli.Run(w.f, []string{"env-chek"})
-	if !strings.Contains(w.err.String(), "env-check") {
-		t.Errorf("no suggestion for a near miss: %q", w.err)
+	cli.Run(w.F, []string{"env-chek"})
+	if !strings.Contains(w.Err.String(), "env-check") {
+		t.Errorf("no suggestion for a near miss: %q", w.Err)
 	}
 }
 
@@ -82,11 +73,11 @@ func TestOneDeadlinePerCommand(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w, s := sandboxWorld(t)
 			if tc.env != "" {
-				w.env["TM_TIMEOUT"] = tc.env
+				w.Env["TM_TIMEOUT"] = tc.env
 			}
 			fault(t, s, "GET */project/search=stall:3s")
 			start := time.Now()
-			code := cli.Run(w.f, tc.args)
+			code := cli.Run(w.F, tc.args)
 			if el := time.Since(start); el > 5*time.Second {
 				t.Errorf("took %v; want about 700ms", el)
 			}
@@ -94,8 +85,8 @@ func TestOneDeadlinePerCommand(t *testing.T) {
 				t.Errorf("exit %d; want 1", code)
 			}
 			for _, want := range []string{"Connected to Jira at " + s.URL, "then it stopped answering", "--timeout or TM_TIMEOUT"} {
-				if !strings.Contains(w.err.String(), want) {
-					t.Errorf("stderr lacks %q:\n%s", want, w.err)
+				if !strings.Contains(w.Err.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, w.Err)
 				}
 			}
 		})
@@ -116,7 +107,7 @@ func TestInterruptDuringCreate(t *testing.T) {
 		cancel()
 	}()
 	start := time.Now()
-	code := cli.RunContext(ctx, w.f, []string{"create-ticket", "-p", "SPACE2", "-t", "Interrupted"})
+	code := cli.RunContext(ctx, w.F, []string{"create-ticket", "-p", "SPACE2", "-t", "Interrupted"})
 	if el := time.Since(start); el > 5*time.Second {
 		t.Errorf("took %v after the interrupt", el)
 	}
@@ -124,8 +115,8 @@ func TestInterruptDuringCreate(t *testing.T) {
 		t.Errorf("exit %d; want %d", code, cli.ExitUsage)
 	}
 	for _, want := range []string{"Interrupted", "POST /rest/api/3/issue", "the ticket may exist", s.URL + "/issues/?jql="} {
-		if !strings.Contains(w.err.String(), want) {
-			t.Errorf("stderr lacks %q:\n%s", want, w.err)
+		if !strings.Contains(w.Err.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, w.Err)
 		}
 	}
 
@@ -134,11 +125,11 @@ func TestInterruptDuringCreate(t *testing.T) {
 	fault(t, s2, "GET */project/search=stall:3s")
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel2()
-	if code := cli.RunContext(ctx2, w2.f, []string{"ls-projects"}); code != cli.ExitUsage {
+	if code := cli.RunContext(ctx2, w2.F, []string{"ls-projects"}); code != cli.ExitUsage {
 		t.Errorf("ls-projects interrupted: exit %d", code)
 	}
-	if !strings.Contains(w2.err.String(), "Interrupted") || strings.Contains(w2.err.String(), "may exist") {
-		t.Errorf("ls-projects interrupted: %q", w2.err)
+	if !strings.Contains(w2.Err.String(), "Interrupted") || strings.Contains(w2.Err.String(), "may exist") {
+		t.Errorf("ls-projects interrupted: %q", w2.Err)
 	}
 }
 
@@ -161,8 +152,8 @@ func TestDebugShowsEveryHop(t *testing.T) {
 	t.Cleanup(site.Close)
 	w := newWorld(t, map[string]string{"ATLASSIAN_BASE_URL": site.URL, "ATLASSIAN_EMAIL": "me@example.com",
 		"ATLASSIAN_API_KEY": "legacytoken24charsxxxxxx"})
-	code := cli.Run(w.f, []string{"--debug", "ls-projects"})
-	out := w.err.String()
+	code := cli.Run(w.F, []string{"--debug", "ls-projects"})
+	out := w.Err.String()
 	if code != cli.ExitError || foreign.Load() != 0 {
 		t.Errorf("exit %d, %d requests reached the other origin", code, foreign.Load())
 	}
@@ -192,12 +183,12 @@ func TestInputChecks(t *testing.T) {
 		{"create-ticket", "-p", "2FAST", "-t", "x"},
 		{"check-permissions", "-p", "SP-1"},
 	} {
-		w.err.Reset()
-		if code := cli.Run(w.f, args); code != cli.ExitUsage {
-			t.Errorf("tm %q: exit %d; want %d (%s)", args, code, cli.ExitUsage, w.err)
+		w.Err.Reset()
+		if code := cli.Run(w.F, args); code != cli.ExitUsage {
+			t.Errorf("tm %q: exit %d; want %d (%s)", args, code, cli.ExitUsage, w.Err)
 		}
-		if !strings.Contains(w.err.String(), "project") {
-			t.Errorf("tm %q: %q does not say what is wrong", args, w.err)
+		if !strings.Contains(w.Err.String(), "project") {
+			t.Errorf("tm %q: %q does not say what is wrong", args, w.Err)
 		}
 	}
 	if n := len(s.E.Requests()); n != 0 {
@@ -205,10 +196,10 @@ func TestInputChecks(t *testing.T) {
 	}
 
 	// A bad configured key is a configuration error, also before any request.
-	w.env["ATLASSIAN_PROJECT_KEY"] = "my project"
-	w.err.Reset()
-	if code := cli.Run(w.f, []string{"check-permissions"}); code != cli.ExitError || !strings.Contains(w.err.String(), "ATLASSIAN_PROJECT_KEY") {
-		t.Errorf("configured bad key: exit %d, %q", code, w.err)
+	w.Env["ATLASSIAN_PROJECT_KEY"] = "my project"
+	w.Err.Reset()
+	if code := cli.Run(w.F, []string{"check-permissions"}); code != cli.ExitError || !strings.Contains(w.Err.String(), "ATLASSIAN_PROJECT_KEY") {
+		t.Errorf("configured bad key: exit %d, %q", code, w.Err)
 	}
 	if n := len(s.E.Requests()); n != 0 {
 		t.Errorf("requests reached Jira for a bad configured key: %v", s.E.Requests())
@@ -244,11 +235,11 @@ func TestEnvCheckFindsInvisibleAndMisfitTokens(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, tc.env)
-			code := cli.Run(w.f, []string{"env-check"})
+			code := cli.Run(w.F, []string{"env-check"})
 			if code != tc.exit {
-				t.Errorf("exit %d; want %d\n%s%s", code, tc.exit, w.out, w.err)
+				t.Errorf("exit %d; want %d\n%s%s", code, tc.exit, w.Out, w.Err)
 			}
-			all := w.out.String() + w.err.String()
+			all := w.Out.String() + w.Err.String()
 			for _, s := range tc.want {
 				if !strings.Contains(all, s) {
 					t.Errorf("output lacks %q:\n%s", s, all)
