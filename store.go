@@ -36,6 +36,7 @@ type Store interface {
 	TicketStore
 	SessionStore
 	DeviceStore
+	OnceStore
 	// Ping checks that the database answers, for readiness probes.
 	Ping(ctx context.Context) error
 	Close() error

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ticket-mate/tm"
@@ -20,67 +19,21 @@ import (
 // (formTokenField) printed into each rendered form. The first request with
 // a key runs; any other with the same key and user waits for it and gets
 // the same answer, and one with the same key but another body is refused.
-// Keys are remembered for onceTTL in this process.
+// Keys live in the database for onceTTL, so a repeat that lands on another
+// replica is answered the same way.
 
 const (
 	idempotencyHeader = "Idempotency-Key"
 	formTokenField    = "submit_token"
 	onceTTL           = 24 * time.Hour
-	onceMaxEntries    = 10_000
 	onceMaxKey        = 255
 	// onceRunTimeout bounds a create that runs on after its client left:
 	// a browser abandons the first submit of a double click, and the
 	// create must still finish so the second can be answered with it.
 	onceRunTimeout = 2 * time.Minute
+	// oncePoll is how often a repeat looks for the first request's answer.
+	oncePoll = 50 * time.Millisecond
 )
-
-type onceStore struct {
-	mu      sync.Mutex
-	entries map[string]*onceEntry
-}
-
-type onceEntry struct {
-	done    chan struct{}
-	body    [32]byte // the request body's hash
-	expires time.Time
-
-	status int
-	header http.Header
-	answer []byte
-}
-
-func newOnceStore() *onceStore { return &onceStore{entries: map[string]*onceEntry{}} }
-
-// claim returns the entry for key and whether the caller runs the request.
-func (o *onceStore) claim(key string, body [32]byte, now time.Time) (*onceEntry, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if e, ok := o.entries[key]; ok && now.Before(e.expires) {
-		return e, false
-	}
-	if len(o.entries) >= onceMaxEntries {
-		for k, e := range o.entries {
-			if !now.Before(e.expires) {
-				delete(o.entries, k)
-			}
-		}
-		// Still full: forget finished answers (any; map order is random)
-		// rather than grow without bound. One still running stays.
-		for k, e := range o.entries {
-			if len(o.entries) < onceMaxEntries {
-				break
-			}
-			select {
-			case <-e.done:
-				delete(o.entries, k)
-			default:
-			}
-		}
-	}
-	e := &onceEntry{done: make(chan struct{}), body: body, expires: now.Add(onceTTL)}
-	o.entries[key] = e
-	return e, true
-}
 
 // onceOnly wraps a create handler so that a key (from the header or the
 // form field) makes it run once per user.
@@ -109,44 +62,73 @@ func (s *Server) onceOnly(h func(w http.ResponseWriter, r *http.Request, userID 
 			s.fail(w, r, &tm.Error{Code: tm.EINVALID, Message: "the Idempotency-Key is longer than 255 characters."})
 			return
 		}
-		e, run := s.once.claim(userID+"\x00"+key, sha256.Sum256(raw), s.now())
+		hash := sha256.Sum256(raw)
+		rec, run, err := s.store.ClaimOnce(r.Context(), userID, key, hash[:], s.now().Add(onceTTL))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if !run {
-			select {
-			case <-e.done:
-			case <-r.Context().Done():
-				return
-			}
-			if e.body != sha256.Sum256(raw) {
-				s.fail(w, r, &tm.Error{Code: tm.EINVALID,
-					Message: "this Idempotency-Key was already used for a different request; use a new key for a new ticket."})
-				return
-			}
-			replay(w, e, true)
+			s.repeat(w, r, userID, key, hash[:], rec)
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), onceRunTimeout)
 		defer cancel()
-		rec := &recorder{header: http.Header{}}
-		h(rec, r.WithContext(ctx), userID)
-		e.status, e.header, e.answer = rec.status, rec.header, rec.buf.Bytes()
-		close(e.done)
-		replay(w, e, false)
+		rec2 := &recorder{header: http.Header{}}
+		h(rec2, r.WithContext(ctx), userID)
+		a := tm.OnceAnswer{Status: rec2.status, Header: rec2.header, Body: rec2.buf.Bytes()}
+		if err := s.store.FinishOnce(ctx, userID, key, a); err != nil {
+			// The ticket exists; only a repeat of this request is left
+			// without its answer, and it says so.
+			s.log.Error("store the once-only answer", "user", userID, "err", err)
+		}
+		replay(w, a, false)
 	}
 }
 
-func replay(w http.ResponseWriter, e *onceEntry, repeated bool) {
-	for k, v := range e.header {
+// repeat answers a request whose key another request claimed: with that
+// request's answer once it has one.
+func (s *Server) repeat(w http.ResponseWriter, r *http.Request, userID, key string, hash []byte, rec tm.OnceRecord) {
+	if !bytes.Equal(rec.BodyHash, hash) {
+		s.fail(w, r, &tm.Error{Code: tm.EINVALID,
+			Message: "this Idempotency-Key was already used for a different request; use a new key for a new ticket."})
+		return
+	}
+	giveUp := rec.CreatedAt.Add(onceRunTimeout + 10*time.Second)
+	for !rec.Done {
+		if s.now().After(giveUp) {
+			s.fail(w, r, &tm.Error{Code: tm.ECONFLICT,
+				Message: "the first request with this key did not finish (the server handling it may have stopped): the ticket may or may not exist.",
+				Hint:    "Look at your recent tickets before sending it again with a new key."})
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(oncePoll):
+		}
+		var err error
+		if rec, err = s.store.GetOnce(r.Context(), userID, key); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	replay(w, rec.Answer, true)
+}
+
+func replay(w http.ResponseWriter, a tm.OnceAnswer, repeated bool) {
+	for k, v := range a.Header {
 		w.Header()[k] = v
 	}
 	if repeated {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
-	status := e.status
+	status := a.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	w.WriteHeader(status)
-	w.Write(e.answer)
+	w.Write(a.Body)
 }
 
 // recorder keeps a handler's answer so it can be sent again.

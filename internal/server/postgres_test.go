@@ -10,6 +10,7 @@ func TestPostgres(t *testing.T) {
 		"ConnectAccept": testConnectAccept, "API": testAPI, "Isolation": testIsolation,
 		"FamilyExpiry": testFamilyExpiry, "Early401": testEarly401, "RevokedGrant": testRevokedGrant,
 		"DeviceSignIn": testDeviceSignIn, "GatewayRefreshUnderLoad": testGatewayRefreshUnderLoad,
+		"DoubleSubmitAcrossReplicas": testDoubleSubmitAcrossReplicas,
 	} {
 		t.Run(name, func(t *testing.T) { fn(t, envOptions{databaseURL: newPostgres(t)}) })
 	}

@@ -79,8 +79,6 @@ type Server struct {
 
 	// loginLimit bounds sign-in starts per client address.
 	loginLimit *rateLimiter
-	// once makes a double submit of a create one ticket.
-	once *onceStore
 
 	hsts         bool
 	metricsToken tm.Secret
@@ -118,7 +116,6 @@ func New(o Options) (*Server, error) {
 		dev:     newDevices(o.Devices, o.PublicURL, o.Now),
 		// Ten sign-in starts at once, then one every six seconds.
 		loginLimit: newRateLimiter(1.0/6, 10, o.Now),
-		once:       newOnceStore(),
 
 		hsts:         secureCookies(o.PublicURL),
 		metricsToken: o.MetricsToken,

@@ -47,6 +47,7 @@ func Run(t *testing.T, newDB NewDatabase) {
 		{"DeviceFlow", testDeviceFlow},
 		{"DeviceDenyExpire", testDeviceDenyExpire},
 		{"APITokens", testAPITokens},
+		{"Once", testOnce},
 		{"SealedAtRest", testSealedAtRest},
 		{"AADBinding", testAADBinding},
 		{"KeyRotation", testKeyRotation},
