@@ -22,6 +22,9 @@ import (
 // Factory is the world a command runs in.
 type Factory struct {
 	IO *iostreams.IOStreams
+	// tellMu serialises the lines the client's callbacks write to stderr:
+	// debug traces, retries and notices come from concurrent requests.
+	tellMu sync.Mutex
 
 	// LookupEnv reads the process environment (os.LookupEnv in production).
 	LookupEnv func(string) (string, bool)
@@ -173,4 +176,11 @@ func (t *watchWrites) RoundTrip(req *http.Request) (*http.Response, error) {
 	}()
 	// Answered means Jira decided; the body may still be arriving.
 	return t.next.RoundTrip(req)
+}
+
+// tell writes one whole line to stderr; safe from any goroutine.
+func (f *Factory) tell(line string) {
+	f.tellMu.Lock()
+	defer f.tellMu.Unlock()
+	fmt.Fprintln(f.IO.ErrOut, line)
 }

@@ -247,7 +247,6 @@ func (f *Factory) now() time.Time {
 // debugTrace writes one line per attempt. Traces carry no headers, so no
 // credential can reach the line.
 func debugTrace(f *Factory) func(jira.Trace) {
-	var mu sync.Mutex
 	return func(t jira.Trace) {
 		status := "no response"
 		if t.Status != 0 {
@@ -263,15 +262,12 @@ func debugTrace(f *Factory) func(jira.Trace) {
 		if t.Err != nil {
 			line += ": " + t.Err.Error()
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Fprintln(f.IO.ErrOut, line)
+		f.tell(line)
 	}
 }
 
 // notifier tells people on stderr what the client is doing about a problem.
 func (j *Jira) notifier(f *Factory) func(jira.Notice) {
-	var mu sync.Mutex
 	return func(n jira.Notice) {
 		var msg string
 		switch n.Kind {
@@ -298,9 +294,7 @@ func (j *Jira) notifier(f *Factory) func(jira.Notice) {
 		default:
 			return
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Fprintln(f.IO.ErrOut, msg)
+		f.tell(msg)
 	}
 }
 
