@@ -133,13 +133,18 @@ func (s *Server) createTicket(ctx context.Context, userID string, c *conn, in ti
 	if err != nil {
 		return tm.Ticket{}, err
 	}
+	s.recordTicket(ctx, userID, c, t)
+	return t, nil
+}
+
+// recordTicket remembers a ticket userID created, for "recent".
+func (s *Server) recordTicket(ctx context.Context, userID string, c *conn, t tm.Ticket) {
 	rec := tm.TicketRecord{UserID: userID, CloudID: c.site.CloudID, Key: t.Key, URL: t.URL, Summary: t.Summary, CreatedAt: s.now()}
 	if err := s.store.AddTicket(ctx, rec); err != nil {
 		// The ticket exists; failing the request would invite a duplicate.
 		s.log.ErrorContext(ctx, "recording a created ticket failed", "key", t.Key, "error", err.Error())
 	}
 	s.log.InfoContext(ctx, "ticket created", "user", userID, "key", t.Key)
-	return t, nil
 }
 
 // health is the connection's state as the dashboard and /api/me show it.

@@ -180,6 +180,13 @@ func (s *Server) routes() http.Handler {
 	h("GET /api/permissions", s.api(s.apiPermissions))
 	h("POST /api/tickets", s.api(s.onceOnly(s.apiCreateTicket)))
 	h("GET /api/tickets/recent", s.api(s.apiRecentTickets))
+	mux.Handle("POST /api/tickets/bulk", routeLimit(s.api(s.apiBulk), maxBulkBody))
+	h("GET /api/issues", s.api(s.apiIssues))
+	h("GET /api/issues/{key}", s.api(s.apiIssue))
+	h("PATCH /api/issues/{key}", s.api(s.apiEdit))
+	h("POST /api/issues/{key}/comments", s.api(s.apiComment))
+	h("GET /api/issues/{key}/transitions", s.api(s.apiTransitions))
+	h("POST /api/issues/{key}/transitions", s.api(s.apiTransition))
 
 	h("POST /api/device/code", s.deviceCode)
 	h("POST /api/device/token", s.deviceToken)

@@ -1,0 +1,231 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// sendRaw posts body with the content type ct as b's browser and decodes
+// the JSON answer into out.
+func (b *browser) sendRaw(method, path, ct, body string, out any) int {
+	b.t.Helper()
+	req, _ := http.NewRequest(method, b.e.URL+path, bytes.NewReader([]byte(body)))
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", ct)
+	p := b.do(req)
+	if out != nil {
+		if err := jsonUnmarshal(p.Body, out); err != nil {
+			b.t.Fatalf("%s %s: HTTP %d, body %q is not JSON: %v", method, path, p.Status, p.Body, err)
+		}
+	}
+	return p.Status
+}
+
+type apiIssue struct {
+	Key, Summary, Status string
+	Labels               []string
+	Assignee             *struct{ AccountID string }
+	CommentCount         int
+	Comments             []struct{ Body string }
+}
+
+type apiError struct {
+	Error string
+	Field string
+	Valid []string
+}
+
+// noInternals fails when an error shown to a person carries Jira's
+// endpoints or Go's error text.
+func noInternals(t *testing.T, what, msg string) {
+	t.Helper()
+	for _, bad := range []string{"/rest/api", "http://", "json:", "GET /api", "<nil>"} {
+		if strings.Contains(msg, bad) {
+			t.Errorf("%s: %q shows %q", what, msg, bad)
+		}
+	}
+}
+
+// TestIssuesAPI works on tickets through the JSON API over real HTTP:
+// search in pages, read, comment, transition, edit, each error path with
+// Jira's own reason, and bulk create from CSV and JSON Lines.
+func TestIssuesAPI(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	b := e.browser()
+	b.connect(0, 0)
+
+	// Search, paged with the service's cursor: every page new issues.
+	seen := map[string]bool{}
+	cursor, pages := "", 0
+	for {
+		var p struct {
+			Issues []apiIssue
+			Next   string
+		}
+		q := url.Values{"jql": {"project = SPACE2 ORDER BY key ASC"}, "limit": {"2"}, "cursor": {cursor}}
+		if st := b.api("GET", "/api/issues?"+q.Encode(), nil, &p); st != http.StatusOK {
+			t.Fatalf("search page %d: HTTP %d", pages, st)
+		}
+		pages++
+		for _, is := range p.Issues {
+			if seen[is.Key] {
+				t.Fatalf("page %d repeats %s", pages, is.Key)
+			}
+			seen[is.Key] = true
+		}
+		if p.Next == "" || pages > 50 {
+			break
+		}
+		cursor = p.Next
+	}
+	if pages < 3 || !seen["SPACE2-4"] {
+		t.Errorf("search: %d pages, %d issues; want at least 3 pages with SPACE2-4", pages, len(seen))
+	}
+	var bad apiError
+	if st := b.api("GET", "/api/issues?jql="+url.QueryEscape("project = = SPACE2"), nil, &bad); st != http.StatusBadRequest ||
+		!strings.Contains(bad.Error, "Jira could not run the query") || bad.Field != "jql" {
+		t.Errorf("bad JQL: HTTP %d %+v", st, bad)
+	}
+	noInternals(t, "bad JQL", bad.Error)
+
+	// Read, comment, transition.
+	var is apiIssue
+	if st := b.api("GET", "/api/issues/space2-4", nil, &is); st != http.StatusOK || is.Key != "SPACE2-4" || is.Status == "" {
+		t.Fatalf("GET issue: HTTP %d %+v", st, is)
+	}
+	var c struct{ ID, Body string }
+	if st := b.api("POST", "/api/issues/SPACE2-4/comments", map[string]string{"body": "Looked at it **today**"}, &c); st != http.StatusCreated || c.ID == "" {
+		t.Errorf("comment: HTTP %d %+v", st, c)
+	}
+	var ts struct{ Transitions []struct{ Name, To string } }
+	if st := b.api("GET", "/api/issues/SPACE2-4/transitions", nil, &ts); st != http.StatusOK || len(ts.Transitions) == 0 {
+		t.Fatalf("transitions: HTTP %d %+v", st, ts)
+	}
+	if st := b.api("POST", "/api/issues/SPACE2-4/transitions", map[string]string{"to": ts.Transitions[0].To}, nil); st != http.StatusOK {
+		t.Errorf("transition to %s: HTTP %d", ts.Transitions[0].To, st)
+	}
+	if st := b.api("POST", "/api/issues/SPACE2-4/transitions", map[string]string{"to": "Launch"}, &bad); st != http.StatusBadRequest ||
+		!strings.Contains(bad.Error, `cannot move to "Launch"`) || len(bad.Valid) == 0 {
+		t.Errorf("transition to nowhere: HTTP %d %+v", st, bad)
+	}
+
+	// Edit: summary, a label and the assignee in one PATCH.
+	if st := b.api("PATCH", "/api/issues/SPACE2-4", map[string]any{"summary": "Renamed from the API", "addLabels": []string{"triaged"}, "assignee": "me"}, nil); st != http.StatusOK {
+		t.Fatalf("PATCH: HTTP %d", st)
+	}
+	b.api("GET", "/api/issues/SPACE2-4", nil, &is)
+	if is.Summary != "Renamed from the API" || !strings.Contains(strings.Join(is.Labels, ","), "triaged") ||
+		is.Assignee == nil || is.Assignee.AccountID != e.sb.Creds.Users[0].AccountID || is.CommentCount != 1 || is.Status != ts.Transitions[0].To {
+		t.Errorf("after the changes: %+v", is)
+	}
+	if st := b.api("PATCH", "/api/issues/SPACE2-4", map[string]any{}, &bad); st != http.StatusBadRequest || !strings.Contains(bad.Error, "Nothing to change") {
+		t.Errorf("empty PATCH: HTTP %d %+v", st, bad)
+	}
+	if st := b.api("PATCH", "/api/issues/SPACE2-4", map[string]any{"summary": strings.Repeat("x", 300)}, &bad); st != http.StatusBadRequest ||
+		!strings.Contains(bad.Error, "300 characters") {
+		t.Errorf("long summary: HTTP %d %+v", st, bad)
+	}
+
+	// Unknown issue, no permission.
+	if st := b.api("GET", "/api/issues/SPACE2-999", nil, &bad); st != http.StatusNotFound || !strings.Contains(bad.Error, "SPACE2-999") {
+		t.Errorf("unknown key: HTTP %d %+v", st, bad)
+	}
+	noInternals(t, "unknown key", bad.Error)
+	if st := b.api("POST", "/api/issues/OPS-1/transitions", map[string]string{"to": "Done"}, &bad); st != http.StatusForbidden ||
+		!strings.Contains(bad.Error, "offers no transitions to you") {
+		t.Errorf("transition without permission: HTTP %d %+v", st, bad)
+	}
+	if st := b.api("GET", "/api/issues/not-a-key", nil, &bad); st != http.StatusBadRequest {
+		t.Errorf("malformed key: HTTP %d %+v", st, bad)
+	}
+
+	// Bulk: a bad row in the middle stops the file before anything is sent.
+	var res struct {
+		Rows []struct {
+			Line       int
+			Key, Error string
+		}
+		Created, Failed int
+	}
+	before := e.sb.E.Requests()["POST /rest/api/3/issue/bulk"]
+	if st := b.sendRaw("POST", "/api/tickets/bulk?project=SPACE2", "text/csv", "summary,type\nFirst,Task\nSecond,Nope\nThird,Task\n", &bad); st != http.StatusBadRequest ||
+		!strings.Contains(bad.Error, "line 3") {
+		t.Errorf("bad CSV: HTTP %d %+v", st, bad)
+	}
+	if n := e.sb.E.Requests()["POST /rest/api/3/issue/bulk"]; n != before {
+		t.Errorf("a bad file sent %d bulk requests", n-before)
+	}
+	if st := b.sendRaw("POST", "/api/tickets/bulk?project=SPACE2", "text/csv", "summary,type,labels\nFirst,Task,a;b\nSecond,Bug,\n", &res); st != http.StatusCreated ||
+		res.Created != 2 || len(res.Rows) != 2 || res.Rows[0].Line != 2 || !strings.HasPrefix(res.Rows[1].Key, "SPACE2-") {
+		t.Errorf("CSV bulk: HTTP %d %+v", st, res)
+	}
+	res.Rows = nil
+	jsonl := `{"summary":"From JSON Lines","project":"SPACE2","labels":["x","y"]}` + "\n"
+	if st := b.sendRaw("POST", "/api/tickets/bulk", "application/x-ndjson", jsonl, &res); st != http.StatusCreated || res.Created != 1 || len(res.Rows) != 1 || !strings.HasPrefix(res.Rows[0].Key, "SPACE2-") {
+		t.Errorf("JSON Lines bulk: HTTP %d %+v", st, res)
+	}
+	if st := b.sendRaw("POST", "/api/tickets/bulk", "text/plain", "x", &bad); st != http.StatusBadRequest || !strings.Contains(bad.Error, "text/csv") {
+		t.Errorf("bulk as text/plain: HTTP %d %+v", st, bad)
+	}
+	var recent struct{ Tickets []struct{ Key string } }
+	b.api("GET", "/api/tickets/recent", nil, &recent)
+	if len(recent.Tickets) != 3 {
+		t.Errorf("recent after bulk: %+v", recent)
+	}
+}
+
+// TestIssuesAPIIsolation: each person works with their own identity and
+// site; a browse-only person is refused what they may not do.
+func TestIssuesAPIIsolation(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	alex, mia, sam := e.browser(), e.browser(), e.browser()
+	alex.connect(0, 0)
+	mia.connect(1, 1)
+	sam.connect(2, 0)
+
+	var bad apiError
+	// SPACE2 is on Alex's site, not on Mia's: to her it does not exist.
+	if st := mia.api("GET", "/api/issues/SPACE2-4", nil, &bad); st != http.StatusNotFound {
+		t.Errorf("Mia reading SPACE2-4 on her own site: HTTP %d %+v", st, bad)
+	}
+	if st := mia.api("POST", "/api/issues/SPACE2-4/comments", map[string]string{"body": "hi"}, &bad); st != http.StatusNotFound {
+		t.Errorf("Mia commenting on SPACE2-4: HTTP %d %+v", st, bad)
+	}
+	// Sam may browse and comment in SPACE2 (everyone may), not edit or move.
+	if st := sam.api("GET", "/api/issues/SPACE2-4", nil, nil); st != http.StatusOK {
+		t.Errorf("Sam reading SPACE2-4: HTTP %d", st)
+	}
+	if st := sam.api("POST", "/api/issues/SPACE2-4/transitions", map[string]string{"to": "Done"}, &bad); st != http.StatusForbidden {
+		t.Errorf("Sam moving SPACE2-4: HTTP %d %+v", st, bad)
+	}
+	noInternals(t, "Sam moving", bad.Error)
+	if st := sam.api("PATCH", "/api/issues/SPACE2-4", map[string]any{"summary": "Sam was here"}, &bad); st != http.StatusForbidden {
+		t.Errorf("Sam editing: HTTP %d %+v", st, bad)
+	}
+	// Comments go in as the commenter.
+	var c struct{ Author string }
+	if st := alex.api("POST", "/api/issues/SPACE2-4/comments", map[string]string{"body": "mine"}, &c); st != http.StatusCreated || c.Author != "Alex Morgan" {
+		t.Errorf("Alex's comment: HTTP %d %+v", st, c)
+	}
+	// Without a session, every issue route answers 401.
+	anon := e.browser()
+	for _, r := range []struct{ method, path string }{
+		{"GET", "/api/issues?jql=project=SPACE2"}, {"GET", "/api/issues/SPACE2-4"}, {"PATCH", "/api/issues/SPACE2-4"},
+		{"POST", "/api/issues/SPACE2-4/comments"}, {"GET", "/api/issues/SPACE2-4/transitions"},
+		{"POST", "/api/issues/SPACE2-4/transitions"}, {"POST", "/api/tickets/bulk"},
+	} {
+		var payload any
+		if r.method != "GET" {
+			payload = map[string]string{}
+		}
+		if st := anon.api(r.method, r.path, payload, nil); st != http.StatusUnauthorized {
+			t.Errorf("%s %s without a session: HTTP %d", r.method, r.path, st)
+		}
+	}
+}
+
+func jsonUnmarshal(s string, out any) error { return json.Unmarshal([]byte(s), out) }
