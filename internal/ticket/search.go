@@ -302,3 +302,38 @@ func explainSearch(err error) error {
 		Message: "Jira could not run the query: " + strings.Join(je.Messages(), "; "),
 		Hint:    "Check the JQL: field names, quoting, and that the values exist."}, &Detail{Field: "jql"})
 }
+
+// Issues reads the issues named by keys in one call (up to
+// jira.BulkFetchMax; more are left out), with the list fields, in the
+// keys' order; those deleted or hidden from the caller are left out.
+func (s *Service) Issues(ctx context.Context, keys []string) ([]tm.Issue, error) {
+	keys = keys[:min(len(keys), jira.BulkFetchMax)]
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	var raw []jira.Issue
+	var err error
+	if s.jira.DataCenter() {
+		// Data Center has no bulkfetch: one search by key instead (a key
+		// that no longer exists fails it, as Jira answers).
+		var p jira.SearchPage
+		p, err = s.jira.SearchJQL(ctx, jira.SearchQuery{JQL: jql.In("key", keys...), Fields: ListFields, MaxResults: len(keys)})
+		raw = p.Issues
+	} else {
+		raw, err = s.jira.BulkFetch(ctx, keys, ListFields)
+	}
+	if err != nil {
+		return nil, Explain(err, About{})
+	}
+	byKey := make(map[string]jira.Issue, len(raw))
+	for _, is := range raw {
+		byKey[is.Key] = is
+	}
+	out := make([]tm.Issue, 0, len(raw))
+	for _, k := range keys {
+		if is, ok := byKey[k]; ok {
+			out = append(out, s.issue(is))
+		}
+	}
+	return out, nil
+}
