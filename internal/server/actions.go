@@ -49,8 +49,7 @@ func (s *Server) jiraFor(ctx context.Context, userID string) (*conn, error) {
 		return nil, atlassian.ErrReconnect
 	}
 	if g.SelectedCloudID == "" {
-		return nil, &tm.Error{Code: tm.EINVALID, Message: "Choose a Jira site first.",
-			Hint: "POST /api/sites/{cloudId}/select with one of GET /api/sites."}
+		return nil, &tm.Error{Code: tm.EINVALID, Message: "Choose a Jira site first."}
 	}
 	sites, err := s.store.Sites(ctx, userID)
 	if err != nil {

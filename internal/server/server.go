@@ -165,7 +165,15 @@ func (s *Server) routes() http.Handler {
 	h("GET /static/", s.static)
 
 	h("GET /{$}", s.dashboard)
-	h("POST /tickets", s.signedInPage(s.onceOnly(s.formCreateTicket)))
+	h("POST /{$}", s.signedInPage(s.formChange))
+	h("POST /tickets", s.keepDraft(s.onceOnly(s.formCreateTicket)))
+	h("POST /preview", s.signedInPage(s.formPreview))
+	h("GET /issues/{key}", s.signedInPage(s.issuePage))
+	h("POST /issues/{key}/comments", s.signedInPage(s.formComment))
+	h("POST /issues/{key}/transitions", s.signedInPage(s.formTransition))
+	h("POST /issues/{key}/assign", s.signedInPage(s.formAssign))
+	h("GET /bulk", s.signedInPage(s.bulkPage))
+	mux.Handle("POST /bulk", routeLimit(s.signedInPage(s.formBulk), maxBulkBody))
 	h("POST /sites/select", s.signedInPage(s.formSelectSite))
 
 	h("GET /api/auth/jira/login", s.login)
