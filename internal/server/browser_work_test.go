@@ -86,7 +86,7 @@ func (w *workBrowser) text(sel chromedp.CSS) string {
 // the window, and runs axe-core on it: no violations allowed.
 func (w *workBrowser) check(name string) {
 	w.t.Helper()
-	shot, err := chromedp.Run(w.ctx, chromedp.FullScreenshot(90))
+	shot, err := chromedp.Run(w.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		w.t.Fatal(err)
 	}

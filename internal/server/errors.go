@@ -56,6 +56,9 @@ func classify(err error) problem {
 		}
 		msg := e.Message
 		if e.Hint != "" {
+			if !strings.HasSuffix(msg, ".") {
+				msg += "."
+			}
 			msg += " " + strings.ReplaceAll(e.Hint, "\n", " ")
 		}
 		p := problem{Status: codeStatus(e.Code), Message: msg}
