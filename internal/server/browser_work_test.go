@@ -250,4 +250,13 @@ func TestBrowserPhoneAndBrowseOnly(t *testing.T) {
 	}
 	wantIn(t, "Sam's project list", w.text("#project"), "SPACE2 — Space Two (you cannot create here)")
 	w.check("dashboard-browse-only")
+
+	// Disconnect asks first, then says calmly what happened.
+	w.step("open Connection", chromedp.Click(chromedp.CSS("details.connection summary")))
+	w.click("Disconnect Jira…", `a[href="/disconnect"]`)
+	w.step("asked", chromedp.WaitVisible(chromedp.CSS("#confirm-disconnect")))
+	w.check("disconnect-confirm")
+	w.click("Disconnect", "#confirm-disconnect")
+	w.step("disconnected", chromedp.WaitVisible(chromedp.CSS("#rc-title")))
+	wantIn(t, "after disconnecting", w.text("main"), "Jira disconnected.", "Jira is not connected")
 }

@@ -27,7 +27,7 @@ import (
 var webFS embed.FS
 
 // pageNames are the templates that fill the layout's content block.
-var pageNames = []string{"dashboard", "error", "device", "tokens", "issue", "bulk"}
+var pageNames = []string{"dashboard", "error", "device", "tokens", "issue", "bulk", "confirm"}
 
 func loadTemplates() (map[string]*template.Template, string, error) {
 	pages := map[string]*template.Template{}
@@ -102,6 +102,7 @@ type pageData struct {
 	Flash           *flash
 	User            *userView
 	Reconnect       bool
+	Disconnected    bool // no connection, by the person's own choice
 	ReconnectReason string
 	Error           *errorView
 
@@ -285,6 +286,9 @@ func (s *Server) showDashboardWith(w http.ResponseWriter, r *http.Request, statu
 	case atlassian.IsReconnect(err) || err != nil && classify(err).Reconnect:
 		d.Reconnect = true
 		d.ReconnectReason = "ticket-mate has no working Jira connection for you: it was disconnected, revoked, or Atlassian's one-year consent ran out. Reconnecting takes a few seconds."
+		if _, gerr := s.store.GetGrant(ctx, uid); tm.ErrorCode(gerr) == tm.ENOTFOUND {
+			d.Disconnected = true // they chose to: nothing went wrong
+		}
 		s.render(w, r, http.StatusOK, "dashboard", d)
 		return
 	case err != nil && tm.ErrorCode(err) != tm.EINVALID:
@@ -309,8 +313,14 @@ func (s *Server) showDashboardWith(w http.ResponseWriter, r *http.Request, statu
 		p := classify(formErr)
 		d.FormError, d.FormField = sentence(p.Message), formField(p.Field)
 	}
-	if d.Recent, err = s.store.RecentTickets(ctx, uid, recentLimit); err != nil {
+	recentAll, err := s.store.RecentTickets(ctx, uid, recentLimit)
+	if err != nil {
 		s.log.ErrorContext(ctx, "loading recent tickets failed", "error", err.Error())
+	}
+	for _, t := range recentAll { // this site's only
+		if t.CloudID == c.site.CloudID {
+			d.Recent = append(d.Recent, t)
+		}
 	}
 	svc := s.tickets(uid, c)
 	q := r.URL.Query()
@@ -331,9 +341,7 @@ func (s *Server) showDashboardWith(w http.ResponseWriter, r *http.Request, statu
 	wg.Go(func() { d.Work = s.myWork(ctx, svc, q.Get("work"), q.Get("cursor")) })
 	var keys []string
 	for _, t := range d.Recent {
-		if t.CloudID == c.site.CloudID {
-			keys = append(keys, t.Key)
-		}
+		keys = append(keys, t.Key)
 	}
 	var recent []tm.Issue
 	if len(keys) > 0 {
@@ -511,6 +519,12 @@ func (s *Server) formSelectSite(w http.ResponseWriter, r *http.Request, userID s
 	}
 	if err := s.selectSite(r, userID, r.PostForm.Get("cloudId")); err != nil {
 		s.setFlash(r.Context(), flash{Kind: "error", Message: classify(err).Message})
+	} else if sites, err := s.store.Sites(r.Context(), userID); err == nil {
+		for _, st := range sites {
+			if st.CloudID == r.PostForm.Get("cloudId") {
+				s.setFlash(r.Context(), flash{Kind: "ok", Message: "You are now working in " + st.Name + "."})
+			}
+		}
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

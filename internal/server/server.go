@@ -173,6 +173,7 @@ func (s *Server) routes() http.Handler {
 	h("POST /issues/{key}/transitions", s.signedInPage(s.formTransition))
 	h("POST /issues/{key}/assign", s.signedInPage(s.formAssign))
 	h("GET /bulk", s.signedInPage(s.bulkPage))
+	h("GET /disconnect", s.signedInPage(s.disconnectPage))
 	mux.Handle("POST /bulk", routeLimit(s.signedInPage(s.formBulk), maxBulkBody))
 	h("POST /sites/select", s.signedInPage(s.formSelectSite))
 

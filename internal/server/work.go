@@ -392,3 +392,13 @@ func (s *Server) popDraft(ctx context.Context) (ticketInputForm, bool) {
 	var f ticketInputForm
 	return f, json.Unmarshal(raw, &f) == nil
 }
+
+// disconnectPage asks before Disconnect Jira forgets the person's tokens.
+func (s *Server) disconnectPage(w http.ResponseWriter, r *http.Request, userID string) {
+	d, c, ok := s.workPage(w, r, userID, "Disconnect Jira")
+	if !ok {
+		return
+	}
+	d.Site = &c.site
+	s.render(w, r, http.StatusOK, "confirm", d)
+}
