@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -232,6 +234,16 @@ func TestBrowserPhoneAndBrowseOnly(t *testing.T) {
 		t.Errorf("on a phone the summary starts %.0f px down", top)
 	}
 	w.check("dashboard")
+	// Dark mode: axe-core checks its contrast too (avatar, hover, errors).
+	w.step("dark", func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
+		return chromedp.Void{}, err
+	})
+	if bg := eval[string](w, `getComputedStyle(document.documentElement).backgroundColor`); bg != "rgb(22, 26, 29)" {
+		t.Errorf("dark mode not in effect: background %s", bg)
+	}
+	w.check("dashboard-dark")
 	w.step("issue page", chromedp.Navigate(e.URL+"/issues/SPACE2-4"), chromedp.WaitVisible(chromedp.CSS("#add-comment")))
 	w.check("issue")
 	w.step("bulk page", chromedp.Navigate(e.URL+"/bulk"), chromedp.WaitVisible(chromedp.CSS("#file")))
