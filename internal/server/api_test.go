@@ -139,7 +139,7 @@ func testAPI(t *testing.T, o envOptions) {
 	if st := b.api("GET", "/api/projects", nil, &gone); st != http.StatusUnauthorized || gone["reconnect"] != true {
 		t.Errorf("after disconnect /api/projects: HTTP %d %v", st, gone)
 	}
-	wantIn(t, "dashboard after disconnect", b.get("/").Body, "Reconnect Jira")
+	wantIn(t, "dashboard after disconnect", b.get("/").Body, "Jira is not connected", ">Connect Jira</a>")
 
 	// Logout ends the session.
 	if st := b.api("POST", "/api/auth/logout", map[string]string{}, nil); st != http.StatusOK {

@@ -260,7 +260,7 @@ func TestBrowserPhoneAndBrowseOnly(t *testing.T) {
 	if got := eval[string](w, `[...document.querySelectorAll("#project option:disabled")].map(o => o.value).join(",")`); got != "OPS,SPACE2" {
 		t.Errorf("projects marked closed to Sam: %q", got)
 	}
-	wantIn(t, "Sam's project list", w.text("#project"), "SPACE2 — Space Two (you cannot create here)")
+	wantIn(t, "Sam's project list", w.text("#project"), "SPACE2 — \u2068Space Two\u2069 (you cannot create here)")
 	w.check("dashboard-browse-only")
 
 	// Disconnect asks first, then says calmly what happened.

@@ -156,14 +156,14 @@ func TestCreateFormOffersProjectMeta(t *testing.T) {
 	// for, the form says so once and stays on one where creating works.
 	p = b.get("/?project=OPS")
 	wantIn(t, "OPS form", p.Body, "You cannot create tickets in OPS here; the form is on SPACE2 instead.",
-		`<option value="OPS" disabled>OPS — Operations (you cannot create here)</option>`)
+		"<option value=\"OPS\" disabled>OPS — \u2068Operations\u2069 (you cannot create here)</option>")
 	if got := selects(p.Body)["project"].Selected; got != "SPACE2" {
 		t.Errorf("asked for OPS, the form is on %q", got)
 	}
 
 	// Creating from the form in TEAM uses TEAM's own ids.
 	p = b.postForm("/tickets", url.Values{"project": {"TEAM"}, "type": {"bug"}, "priority": {"high"}, "summary": {"Team bug"}})
-	m := regexp.MustCompile(`Created <a href="/issues/(TEAM-\d+)">TEAM-\d+</a>`).FindStringSubmatch(p.Body)
+	m := regexp.MustCompile(`Created <a href="/issues/(TEAM-\d+)"><bdi>TEAM-\d+</bdi></a>`).FindStringSubmatch(p.Body)
 	if p.Status != http.StatusOK || m == nil {
 		t.Fatalf("form create in TEAM: HTTP %d at %s", p.Status, p.URL)
 	}
