@@ -113,15 +113,7 @@ type ticketInput struct {
 func (in ticketInput) draft() tm.TicketDraft {
 	d := tm.TicketDraft{ProjectKey: in.Project, Summary: in.Summary, Description: in.Description,
 		IssueType: in.Type, Priority: in.Priority, Labels: in.Labels, Parent: in.Parent,
-		Assignee: in.Assignee, Components: in.Components}
-	names := make([]string, 0, len(in.Fields))
-	for k := range in.Fields {
-		names = append(names, k)
-	}
-	slices.Sort(names) // one order for one request, whatever the map's
-	for _, k := range names {
-		d.Fields = append(d.Fields, tm.FieldValue{Name: k, Value: in.Fields[k]})
-	}
+		Assignee: in.Assignee, Components: in.Components, Fields: fieldValues(in.Fields)}
 	return d
 }
 

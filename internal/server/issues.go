@@ -166,6 +166,9 @@ func (s *Server) apiTransition(w http.ResponseWriter, r *http.Request, userID st
 // fieldValues orders fields by name, so one request is always sent the
 // same way whatever the map's order.
 func fieldValues(m map[string]string) []tm.FieldValue {
+	if len(m) == 0 {
+		return nil
+	}
 	names := make([]string, 0, len(m))
 	for k := range m {
 		names = append(names, k)
