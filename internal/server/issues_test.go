@@ -343,3 +343,36 @@ func TestWorkPagesWithoutScript(t *testing.T) {
 		}
 	}
 }
+
+// createNowhere answers every "projects I may create in" search with none,
+// as Jira does for someone who may only browse.
+type createNowhere struct{ base http.RoundTripper }
+
+func (c createNowhere) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.base.RoundTrip(req)
+	if err != nil || !strings.HasSuffix(req.URL.Path, "/project/search") || req.URL.Query().Get("action") != "create" || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	var m map[string]any
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	_ = json.Unmarshal(body, &m)
+	m["values"], m["total"], m["isLast"] = []any{}, 0, true
+	body, _ = json.Marshal(m)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// TestDashboardCreateNowhere: someone who may create in no project is told
+// so plainly, and what they can do, instead of a form Jira would refuse.
+func TestDashboardCreateNowhere(t *testing.T) {
+	e := newEnv(t, envOptions{server: func(o *server.Options) { o.Transport = createNowhere{http.DefaultTransport} }})
+	b := e.browser()
+	p := b.connect(0, 0)
+	wantIn(t, "dashboard", p.Body, "You may not create tickets in any project on <bdi>sandbox</bdi>", "My work")
+	if strings.Contains(p.Body, `id="create-form"`) {
+		t.Error("the create form is offered to someone who may create nowhere")
+	}
+}
