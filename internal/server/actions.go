@@ -49,8 +49,7 @@ func (s *Server) jiraFor(ctx context.Context, userID string) (*conn, error) {
 		return nil, atlassian.ErrReconnect
 	}
 	if g.SelectedCloudID == "" {
-		return nil, &tm.Error{Code: tm.EINVALID, Message: "Choose a Jira site first.",
-			Hint: "POST /api/sites/{cloudId}/select with one of GET /api/sites."}
+		return nil, &tm.Error{Code: tm.EINVALID, Message: "Choose a Jira site first."}
 	}
 	sites, err := s.store.Sites(ctx, userID)
 	if err != nil {
@@ -114,15 +113,7 @@ type ticketInput struct {
 func (in ticketInput) draft() tm.TicketDraft {
 	d := tm.TicketDraft{ProjectKey: in.Project, Summary: in.Summary, Description: in.Description,
 		IssueType: in.Type, Priority: in.Priority, Labels: in.Labels, Parent: in.Parent,
-		Assignee: in.Assignee, Components: in.Components}
-	names := make([]string, 0, len(in.Fields))
-	for k := range in.Fields {
-		names = append(names, k)
-	}
-	slices.Sort(names) // one order for one request, whatever the map's
-	for _, k := range names {
-		d.Fields = append(d.Fields, tm.FieldValue{Name: k, Value: in.Fields[k]})
-	}
+		Assignee: in.Assignee, Components: in.Components, Fields: fieldValues(in.Fields)}
 	return d
 }
 
@@ -133,13 +124,18 @@ func (s *Server) createTicket(ctx context.Context, userID string, c *conn, in ti
 	if err != nil {
 		return tm.Ticket{}, err
 	}
+	s.recordTicket(ctx, userID, c, t)
+	return t, nil
+}
+
+// recordTicket remembers a ticket userID created, for "recent".
+func (s *Server) recordTicket(ctx context.Context, userID string, c *conn, t tm.Ticket) {
 	rec := tm.TicketRecord{UserID: userID, CloudID: c.site.CloudID, Key: t.Key, URL: t.URL, Summary: t.Summary, CreatedAt: s.now()}
 	if err := s.store.AddTicket(ctx, rec); err != nil {
 		// The ticket exists; failing the request would invite a duplicate.
 		s.log.ErrorContext(ctx, "recording a created ticket failed", "key", t.Key, "error", err.Error())
 	}
 	s.log.InfoContext(ctx, "ticket created", "user", userID, "key", t.Key)
-	return t, nil
 }
 
 // health is the connection's state as the dashboard and /api/me show it.

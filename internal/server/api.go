@@ -1,8 +1,6 @@
 package server
 
 import (
-	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -157,21 +155,9 @@ func (s *Server) apiPermissions(w http.ResponseWriter, r *http.Request, userID s
 }
 
 func (s *Server) apiCreateTicket(w http.ResponseWriter, r *http.Request, userID string) {
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		s.fail(w, r, &tm.Error{Code: tm.EINVALID, Message: "send the ticket as JSON (Content-Type: application/json)."})
-		return
-	}
 	var in ticketInput
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			s.fail(w, r, &tm.Error{Code: tm.EINVALID, Message: "the request body is larger than 64 KiB."})
-			return
-		}
-		s.fail(w, r, &tm.Error{Code: tm.EINVALID, Message: "the body is not a ticket: " + clip(err.Error(), 120) +
-			`. Expected {"project","summary","description","type","priority","labels","parent","assignee","components","fields"}.`})
+	if err := decodeJSON(r, &in, `{"project","summary","description","type","priority","labels","parent","assignee","components","fields"}`); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	c, err := s.jiraFor(r.Context(), userID)

@@ -81,7 +81,7 @@ func TestBrowserCreateTicket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(notice, "Created SPACE2-") || !strings.Contains(href.Value, "/browse/SPACE2-") {
+	if !strings.Contains(notice, "Created SPACE2-") || !strings.HasPrefix(href.Value, "/issues/SPACE2-") {
 		t.Errorf("notice %q with link %q", notice, href.Value)
 	}
 	key := href.Value[strings.LastIndex(href.Value, "/")+1:]

@@ -120,7 +120,7 @@ func TestCreateFormOffersProjectMeta(t *testing.T) {
 		t.Errorf("SPACE2 priorities offered %+v, want optional %v", got, prios)
 	}
 	wantIn(t, "SPACE2 form", p.Body, `<option value="">Project default</option>`,
-		`formmethod="get" formaction="/" formnovalidate>Change<span class="sr-label"> project</span>`,
+		`formaction="/" formnovalidate>Change<span class="sr-label"> project</span>`,
 		`<label for="type">Type</label>`, `<label for="priority">Priority`, "<legend>")
 	if slices.Contains(sel["type"].Values, "Subtask") {
 		t.Error("a sub-task type is offered without a parent")
@@ -130,12 +130,12 @@ func TestCreateFormOffersProjectMeta(t *testing.T) {
 		t.Errorf("with a parent: types %v lack Subtask", got)
 	}
 
-	// Changing project (the Change button's GET) keeps what was typed and
+	// Changing project (the Change button's POST) keeps what was typed and
 	// shows the team-managed project's own types; its priority is required.
 	team := sandboxTypes(t, e, "TEAM")
 	teamPrios, required := sandboxPriority(t, e, "TEAM", typeID(t, team, "Bug"))
 	q := url.Values{"project": {"team"}, "type": {"bug"}, "priority": {"high"}, "summary": {"Kept <across> the change"}}
-	p = b.get("/?" + q.Encode())
+	p = b.postForm("/", q)
 	sel = selects(p.Body)
 	if got, want := sel["type"].Values, standardNames(team); !slices.Equal(got, want) || sel["type"].Selected != "Bug" {
 		t.Errorf("TEAM types offered %v (selected %q), want %v with Bug", got, sel["type"].Selected, want)
@@ -152,15 +152,28 @@ func TestCreateFormOffersProjectMeta(t *testing.T) {
 	if got := selects(b.get("/?project=TEAM&type=Story").Body)["type"].Selected; got != "Task" {
 		t.Errorf("Story in TEAM: selected %q, want Task", got)
 	}
-	// A project without create permission says so instead of an empty list.
-	wantIn(t, "OPS form", b.get("/?project=OPS").Body, "Jira offers you no issue types in OPS")
+	// A project without create permission is marked in the list; asked
+	// for, the form says so once and stays on one where creating works.
+	p = b.get("/?project=OPS")
+	wantIn(t, "OPS form", p.Body, "You cannot create tickets in OPS here; the form is on SPACE2 instead.",
+		"<option value=\"OPS\" disabled>OPS — \u2068Operations\u2069 (you cannot create here)</option>")
+	if got := selects(p.Body)["project"].Selected; got != "SPACE2" {
+		t.Errorf("asked for OPS, the form is on %q", got)
+	}
 
 	// Creating from the form in TEAM uses TEAM's own ids.
 	p = b.postForm("/tickets", url.Values{"project": {"TEAM"}, "type": {"bug"}, "priority": {"high"}, "summary": {"Team bug"}})
-	if p.Status != http.StatusOK || !strings.Contains(p.Body, "Created TEAM-") {
+	m := regexp.MustCompile(`Created <a href="/issues/(TEAM-\d+)"><bdi>TEAM-\d+</bdi></a>`).FindStringSubmatch(p.Body)
+	if p.Status != http.StatusOK || m == nil {
 		t.Fatalf("form create in TEAM: HTTP %d at %s", p.Status, p.URL)
 	}
-	key := regexp.MustCompile(`Created (TEAM-\d+)`).FindStringSubmatch(p.Body)[1]
+	key := m[1]
+	// The next ticket starts on the same project, type and priority.
+	sel = selects(p.Body)
+	if sel["project"].Selected != "TEAM" || sel["type"].Selected != "Bug" || sel["priority"].Selected != "High" {
+		t.Errorf("after a create the form is on %q %q %q, want TEAM Bug High", sel["project"].Selected, sel["type"].Selected, sel["priority"].Selected)
+	}
+	wantIn(t, "form after a create", p.Body, `id="summary" name="summary" value=""`)
 	var is struct {
 		Fields struct {
 			IssueType struct{ ID string } `json:"issuetype"`
@@ -184,7 +197,7 @@ func TestCreateFormError(t *testing.T) {
 	if p.Status != http.StatusBadRequest {
 		t.Errorf("HTTP %d, want 400", p.Status)
 	}
-	wantIn(t, "form after an unknown type", p.Body, want, `role="alert" id="create-error"`, `aria-invalid="true" aria-describedby="create-error"`,
+	wantIn(t, "form after an unknown type", p.Body, want, `aria-invalid="true" aria-describedby="type-error"`, `<p class="field-error" id="type-error">`,
 		`value="Keep me"`, ">and me</textarea>")
 
 	// TEAM needs a priority: without one, the valid ones are listed.
@@ -319,9 +332,9 @@ func TestCreateMetaCached(t *testing.T) {
 	if n := createmeta(); n != 2 {
 		t.Errorf("after the TTL: %d createmeta requests, want 2 (types, screen): %v", n, e.sb.E.Requests())
 	}
-	// SPACE2, and the project the dashboard showed after sign-in.
-	if n := e.srv.CachedProjects(); n != 2 {
-		t.Errorf("cache holds %d projects, want 2", n)
+	// SPACE2, which is also where the dashboard's form starts.
+	if n := e.srv.CachedProjects(); n != 1 {
+		t.Errorf("cache holds %d projects, want 1", n)
 	}
 	// Disconnecting forgets the user's metadata.
 	b.api("POST", "/api/auth/jira/disconnect", map[string]string{}, nil)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -55,6 +56,9 @@ func classify(err error) problem {
 		}
 		msg := e.Message
 		if e.Hint != "" {
+			if !strings.HasSuffix(msg, ".") {
+				msg += "."
+			}
 			msg += " " + strings.ReplaceAll(e.Hint, "\n", " ")
 		}
 		p := problem{Status: codeStatus(e.Code), Message: msg}
@@ -136,8 +140,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, p.Status, body)
 		return
 	}
-	s.render(w, r, p.Status, "error", pageData{Title: http.StatusText(p.Status),
-		Error: &errorView{Title: http.StatusText(p.Status), Message: p.Message}})
+	d := pageData{Title: pageTitle(p.Status), Error: &errorView{Title: pageTitle(p.Status), Message: sentence(p.Message)}}
+	if uid := s.sessionUser(r.Context()); uid != "" {
+		if u, err := s.store.UserByID(r.Context(), uid); err == nil {
+			d.User = newUserView(u)
+		}
+	}
+	s.render(w, r, p.Status, "error", d)
 }
 
 // unavailable answers when the layers under the handlers failed (the
@@ -163,4 +172,34 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
 	_ = enc.Encode(v)
+}
+
+// pageTitle names an error page in plain words.
+func pageTitle(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "Page not found"
+	case http.StatusForbidden:
+		return "You cannot do that here"
+	case http.StatusUnauthorized:
+		return "Sign in again"
+	case http.StatusBadRequest:
+		return "That did not work"
+	case http.StatusTooManyRequests:
+		return "Too many requests; wait a moment"
+	case http.StatusBadGateway, http.StatusServiceUnavailable:
+		return "Jira is not answering"
+	}
+	return "Something went wrong"
+}
+
+// sessionUser is userID for a request that may have been refused before
+// its session was loaded (a cross-origin post): then there is no one.
+func (s *Server) sessionUser(ctx context.Context) (uid string) {
+	defer func() {
+		if recover() != nil {
+			uid = ""
+		}
+	}()
+	return s.userID(ctx)
 }

@@ -99,13 +99,16 @@ func (s *Server) observe(next http.Handler) http.Handler {
 
 // route wraps a handler registered under pattern: it records the pattern
 // for observe and caps the request body.
-func route(h http.HandlerFunc) http.Handler {
+func route(h http.HandlerFunc) http.Handler { return routeLimit(h, maxFormBody) }
+
+// routeLimit is route with a body cap of its own, for uploads.
+func routeLimit(h http.HandlerFunc, limit int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ri, ok := r.Context().Value(routeKey).(*routeInfo); ok {
 			ri.pattern = r.Pattern
 		}
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		h(w, r)
 	})

@@ -20,13 +20,14 @@ import (
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/atlassian"
+	"github.com/ticket-mate/tm/internal/jira"
 )
 
 //go:embed web/templates/*.html web/static
 var webFS embed.FS
 
 // pageNames are the templates that fill the layout's content block.
-var pageNames = []string{"dashboard", "error", "device", "tokens"}
+var pageNames = []string{"dashboard", "error", "device", "tokens", "issue", "bulk", "confirm"}
 
 func loadTemplates() (map[string]*template.Template, string, error) {
 	pages := map[string]*template.Template{}
@@ -101,6 +102,7 @@ type pageData struct {
 	Flash           *flash
 	User            *userView
 	Reconnect       bool
+	Disconnected    bool // no connection, by the person's own choice
 	ReconnectReason string
 	Error           *errorView
 
@@ -117,6 +119,15 @@ type pageData struct {
 	FormError     string // why the last create failed
 	FormField     string // the form field FormError is about ("type", "priority"), if one
 	Recent        []tm.TicketRecord
+	RecentIssues  []issueRow      // the recent tickets as Jira has them now
+	Creatable     map[string]bool // projects the person may create in
+	CanCreate     bool
+	FormNotice    string        // why the form is on another project than asked
+	Restored      bool          // the form holds a draft kept through a sign-in
+	Preview       template.HTML // the description, rendered
+	Work          *workView
+	Issue         *issueView
+	Bulk          *bulkView
 
 	Device *deviceView // the /device page
 	Tokens *tokensView // the signed-in devices page
@@ -133,7 +144,7 @@ type siteView struct {
 
 // ticketInputForm is the create form's values, kept when it is shown again.
 type ticketInputForm struct {
-	Project, Summary, Description, Type, Priority, Labels, Parent string
+	Project, Summary, Description, Type, Priority, Labels, Parent, Assignee string
 }
 
 // formValues reads the create form from a POST body or, when the form was
@@ -142,13 +153,13 @@ func formValues(v url.Values) ticketInputForm {
 	return ticketInputForm{
 		Project: strings.ToUpper(strings.TrimSpace(v.Get("project"))), Summary: v.Get("summary"),
 		Description: v.Get("description"), Type: v.Get("type"), Priority: v.Get("priority"),
-		Labels: v.Get("labels"), Parent: v.Get("parent"),
+		Labels: v.Get("labels"), Parent: v.Get("parent"), Assignee: v.Get("assignee"),
 	}
 }
 
 func (f ticketInputForm) input() ticketInput {
 	return ticketInput{Project: f.Project, Summary: f.Summary, Description: f.Description, Type: f.Type,
-		Priority: f.Priority, Labels: strings.Split(f.Labels, ","), Parent: f.Parent}
+		Priority: f.Priority, Labels: strings.Split(f.Labels, ","), Parent: f.Parent, Assignee: f.Assignee}
 }
 
 // createView is what the create form offers for its project, from the
@@ -226,20 +237,29 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	w.Write(buf.Bytes())
 }
 
-// dashboard is the one page: signed out it offers Connect Jira; signed in
-// it shows the connection, projects, a permission check, the create form
-// and recent tickets. The create form's values may come in the query: the
-// form's Change button sends them here to show it for another project.
+// dashboard is the work page: signed out it offers Connect Jira; signed in
+// it shows the create form and "My work" first, then recent tickets, a
+// permission check and, folded away, the connection's details.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
-	s.showDashboard(w, r, http.StatusOK, formValues(r.URL.Query()), nil)
+	// Links may name the form's choices (project, type, priority, parent),
+	// never its text: that travels only in POST bodies.
+	f := formValues(r.URL.Query())
+	f.Summary, f.Description, f.Labels, f.Assignee = "", "", "", ""
+	s.showDashboard(w, r, http.StatusOK, f, nil)
 }
 
 // showDashboard renders the dashboard with the create form holding form,
-// and formErr (a failed create) shown above it. Each Jira failure is shown
-// in its own card, so one failing call does not blank the page.
+// and formErr (a failed create) shown at the field it is about.
 func (s *Server) showDashboard(w http.ResponseWriter, r *http.Request, status int, form ticketInputForm, formErr error) {
+	s.showDashboardWith(w, r, status, form, formErr, "")
+}
+
+// showDashboardWith is showDashboard with a rendered description preview.
+// Each Jira failure is shown in its own card, so one failing call does not
+// blank the page.
+func (s *Server) showDashboardWith(w http.ResponseWriter, r *http.Request, status int, form ticketInputForm, formErr error, preview template.HTML) {
 	ctx := r.Context()
-	d := pageData{Title: "Dashboard", Flash: s.popFlash(ctx)}
+	d := pageData{Title: "Dashboard", Flash: s.popFlash(ctx), Preview: preview}
 	uid := s.userID(ctx)
 	if uid == "" {
 		d.Title = "Connect Jira"
@@ -266,6 +286,9 @@ func (s *Server) showDashboard(w http.ResponseWriter, r *http.Request, status in
 	case atlassian.IsReconnect(err) || err != nil && classify(err).Reconnect:
 		d.Reconnect = true
 		d.ReconnectReason = "ticket-mate has no working Jira connection for you: it was disconnected, revoked, or Atlassian's one-year consent ran out. Reconnecting takes a few seconds."
+		if _, gerr := s.store.GetGrant(ctx, uid); tm.ErrorCode(gerr) == tm.ENOTFOUND {
+			d.Disconnected = true // they chose to: nothing went wrong
+		}
 		s.render(w, r, http.StatusOK, "dashboard", d)
 		return
 	case err != nil && tm.ErrorCode(err) != tm.EINVALID:
@@ -277,45 +300,136 @@ func (s *Server) showDashboard(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	if c == nil { // no site selected yet
-		d.ProjectsError = "Choose a Jira site above to see its projects."
+		d.ProjectsError = "Choose a Jira site to see its projects."
 		s.render(w, r, http.StatusOK, "dashboard", d)
 		return
 	}
+	if draft, ok := s.popDraft(ctx); ok && formErr == nil && preview == "" {
+		form, d.Restored = draft, true
+	}
 	h := healthOf(c.grant, s.now())
-	d.Health, d.Site, d.Form = &h, &c.site, form
+	d.Health, d.Site = &h, &c.site
 	if formErr != nil {
 		p := classify(formErr)
-		d.FormError, d.FormField = "The ticket was not created. "+p.Message, p.Field
+		d.FormError, d.FormField = sentence(p.Message), formField(p.Field)
 	}
-	if d.Recent, err = s.store.RecentTickets(ctx, uid, recentLimit); err != nil {
+	recentAll, err := s.store.RecentTickets(ctx, uid, recentLimit)
+	if err != nil {
 		s.log.ErrorContext(ctx, "loading recent tickets failed", "error", err.Error())
 	}
+	for _, t := range recentAll { // this site's only
+		if t.CloudID == c.site.CloudID {
+			d.Recent = append(d.Recent, t)
+		}
+	}
+	svc := s.tickets(uid, c)
+	q := r.URL.Query()
 
 	// Independent Jira calls go out together; the create metadata usually
 	// comes from the cache.
 	var wg sync.WaitGroup
-	var projErr, permErr error
+	var projErr, permErr, createErr error
+	var creatable jira.ProjectPage
 	wg.Go(func() { d.Projects, projErr = c.jira.AllProjects(ctx, "") })
-	if p := form.Project; p != "" {
+	wg.Go(func() {
+		creatable, createErr = c.jira.SearchProjects(ctx, jira.ProjectQuery{Action: "create", MaxResults: 100})
+	})
+	if p := strings.ToUpper(strings.TrimSpace(q.Get("check"))); p != "" {
 		d.Project = p
 		wg.Go(func() { d.Permissions, permErr = s.permissions(ctx, c, p) })
-		wg.Go(func() { d.Create = s.createView(ctx, uid, c, form) })
+	}
+	wg.Go(func() { d.Work = s.myWork(ctx, svc, q.Get("work"), q.Get("cursor")) })
+	var keys []string
+	for _, t := range d.Recent {
+		keys = append(keys, t.Key)
+	}
+	var recent []tm.Issue
+	if len(keys) > 0 {
+		wg.Go(func() {
+			var err error
+			if recent, err = svc.Issues(ctx, keys); err != nil {
+				s.log.InfoContext(ctx, "reading recent tickets from Jira failed", "error", err.Error())
+			}
+		})
 	}
 	wg.Wait()
 	if projErr != nil {
 		if s.reconnectPage(w, r, projErr, &d) {
 			return
 		}
-		d.ProjectsError = classify(projErr).Message
+		d.ProjectsError = sentence(classify(projErr).Message)
 	}
 	if permErr != nil {
-		d.PermError = classify(permErr).Message
+		d.PermError = sentence(classify(permErr).Message)
 	}
-	if d.Form.Project == "" && len(d.Projects) > 0 {
-		d.Form.Project = s.formProject(d.Projects, d.Recent, c.site.CloudID)
+	d.RecentIssues = s.rows(recent)
+	d.Creatable = map[string]bool{}
+	for _, p := range creatable.Projects {
+		d.Creatable[p.Key] = true
+	}
+	if createErr != nil { // unknown: offer every project, Jira will say
+		for _, p := range d.Projects {
+			d.Creatable[p.Key] = true
+		}
+	}
+	d.CanCreate = len(d.Creatable) > 0
+	d.Form = s.settleForm(ctx, form, &d, c.site.CloudID)
+	if d.Form.Project != "" {
 		d.Create = s.createView(ctx, uid, c, d.Form)
 	}
 	s.render(w, r, status, "dashboard", d)
+}
+
+// settleForm picks the create form's project and remembered choices: the
+// one asked for when the person may create there, else with one notice the
+// last one they used, the server's default or the first they may create in.
+func (s *Server) settleForm(ctx context.Context, form ticketInputForm, d *pageData, cloudID string) ticketInputForm {
+	visible := func(key string) bool {
+		return key != "" && d.Creatable[key] && slices.ContainsFunc(d.Projects, func(p tm.Project) bool { return p.Key == key })
+	}
+	asked := form.Project
+	if !visible(form.Project) {
+		form.Project = ""
+		if last := s.sessions.GetString(ctx, keyLastProject); visible(last) {
+			form.Project = last
+			if form.Type == "" {
+				form.Type = s.sessions.GetString(ctx, keyLastType)
+			}
+			if form.Priority == "" {
+				form.Priority = s.sessions.GetString(ctx, keyLastPriority)
+			}
+		}
+		if form.Project == "" {
+			var creatable []tm.Project
+			for _, p := range d.Projects {
+				if d.Creatable[p.Key] {
+					creatable = append(creatable, p)
+				}
+			}
+			form.Project = s.formProject(creatable, d.Recent, cloudID)
+		}
+		if asked != "" && form.Project != "" {
+			d.FormNotice = "You cannot create tickets in " + clip(asked, 20) + " here; the form is on " + form.Project + " instead."
+		}
+	}
+	return form
+}
+
+// formFields are the create form's fields an error can be shown at.
+var formFields = []string{"project", "type", "priority", "parent", "summary", "description", "labels", "assignee"}
+
+// formField is the form field a refusal is about, or "" for the form as a
+// whole.
+func formField(f string) string {
+	f = strings.ToLower(f)
+	switch f {
+	case "issuetype":
+		f = "type"
+	}
+	if slices.Contains(formFields, f) {
+		return f
+	}
+	return ""
 }
 
 // reconnectPage shows Reconnect Jira when err says the grant is gone.
@@ -389,8 +503,13 @@ func (s *Server) formCreateTicket(w http.ResponseWriter, r *http.Request, userID
 		s.showDashboard(w, r, classify(err).Status, form, err)
 		return
 	}
-	s.setFlash(ctx, flash{Kind: "ok", Message: "Created " + t.Key + ":", Link: t.URL, LinkText: t.Key + " — " + clip(t.Summary, 80)})
-	http.Redirect(w, r, "/?project="+url.QueryEscape(form.Project), http.StatusSeeOther)
+	// The next ticket starts where this one was made: same project, type
+	// and priority; only the text fields are cleared.
+	s.sessions.Put(ctx, keyLastProject, form.Project)
+	s.sessions.Put(ctx, keyLastType, form.Type)
+	s.sessions.Put(ctx, keyLastPriority, form.Priority)
+	s.setFlash(ctx, flash{Kind: "ok", Message: "Created", Link: issuePath(t.Key), LinkText: t.Key, After: "— " + clip(t.Summary, 80)})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 func (s *Server) formSelectSite(w http.ResponseWriter, r *http.Request, userID string) {
@@ -400,6 +519,12 @@ func (s *Server) formSelectSite(w http.ResponseWriter, r *http.Request, userID s
 	}
 	if err := s.selectSite(r, userID, r.PostForm.Get("cloudId")); err != nil {
 		s.setFlash(r.Context(), flash{Kind: "error", Message: classify(err).Message})
+	} else if sites, err := s.store.Sites(r.Context(), userID); err == nil {
+		for _, st := range sites {
+			if st.CloudID == r.PostForm.Get("cloudId") {
+				s.setFlash(r.Context(), flash{Kind: "ok", Message: "You are now working in " + st.Name + "."})
+			}
+		}
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

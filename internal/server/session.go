@@ -17,11 +17,12 @@ import (
 
 // Session keys.
 const (
-	keyUserID    = "uid"
-	keyFlash     = "flash"
-	keyFlashKind = "flash_kind"
-	keyFlashLink = "flash_link"
-	keyFlashText = "flash_link_text"
+	keyUserID     = "uid"
+	keyFlash      = "flash"
+	keyFlashKind  = "flash_kind"
+	keyFlashLink  = "flash_link"
+	keyFlashText  = "flash_link_text"
+	keyFlashAfter = "flash_after"
 )
 
 // stateTTL is how long a sign-in may take between "Connect Jira" and the
@@ -108,6 +109,7 @@ type flash struct {
 	Message  string
 	Link     string
 	LinkText string
+	After    string // text after the link
 }
 
 func (s *Server) setFlash(ctx context.Context, f flash) {
@@ -115,6 +117,7 @@ func (s *Server) setFlash(ctx context.Context, f flash) {
 	s.sessions.Put(ctx, keyFlashKind, f.Kind)
 	s.sessions.Put(ctx, keyFlashLink, f.Link)
 	s.sessions.Put(ctx, keyFlashText, f.LinkText)
+	s.sessions.Put(ctx, keyFlashAfter, f.After)
 }
 
 func (s *Server) popFlash(ctx context.Context) *flash {
@@ -122,10 +125,11 @@ func (s *Server) popFlash(ctx context.Context) *flash {
 	kind := s.sessions.PopString(ctx, keyFlashKind)
 	link := s.sessions.PopString(ctx, keyFlashLink)
 	text := s.sessions.PopString(ctx, keyFlashText)
+	after := s.sessions.PopString(ctx, keyFlashAfter)
 	if msg == "" {
 		return nil
 	}
-	return &flash{Kind: kind, Message: msg, Link: link, LinkText: text}
+	return &flash{Kind: kind, Message: msg, Link: link, LinkText: text, After: after}
 }
 
 // signIn starts the user's session with a new token, so a session id

@@ -217,16 +217,16 @@ func (s *Service) searchByIDs(ctx context.Context, j string, fields []string, li
 	return <-errc
 }
 
-// fetchInOrder reads ids with bulkfetch and returns them in the ids' order
+// fetchInOrder reads ids (or keys) with bulkfetch and returns them in their order
 // (bulkfetch does not promise one); issues hidden meanwhile are left out.
 func (s *Service) fetchInOrder(ctx context.Context, ids, fields []string) ([]jira.Issue, error) {
 	got, err := s.jira.BulkFetch(ctx, ids, fields)
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]jira.Issue, len(got))
+	byID := make(map[string]jira.Issue, 2*len(got))
 	for _, is := range got {
-		byID[is.ID] = is
+		byID[is.ID], byID[is.Key] = is, is // asked for by either
 	}
 	out := make([]jira.Issue, 0, len(got))
 	for _, id := range ids {
@@ -301,4 +301,34 @@ func explainSearch(err error) error {
 	return detailed(&tm.Error{Code: tm.EINVALID, Err: err,
 		Message: "Jira could not run the query: " + strings.Join(je.Messages(), "; "),
 		Hint:    "Check the JQL: field names, quoting, and that the values exist."}, &Detail{Field: "jql"})
+}
+
+// Issues reads the issues named by keys in one call (up to
+// jira.BulkFetchMax; more are left out), with the list fields, in the
+// keys' order on Cloud; those deleted or hidden from the caller are left
+// out.
+func (s *Service) Issues(ctx context.Context, keys []string) ([]tm.Issue, error) {
+	keys = keys[:min(len(keys), jira.BulkFetchMax)]
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	var raw []jira.Issue
+	var err error
+	if s.jira.DataCenter() {
+		// Data Center has no bulkfetch: one search by key instead (a key
+		// that no longer exists fails it, as Jira answers).
+		var p jira.SearchPage
+		p, err = s.jira.SearchJQL(ctx, jira.SearchQuery{JQL: jql.In("key", keys...), Fields: ListFields, MaxResults: len(keys)})
+		raw = p.Issues
+	} else {
+		raw, err = s.fetchInOrder(ctx, keys, ListFields)
+	}
+	if err != nil {
+		return nil, Explain(err, About{})
+	}
+	out := make([]tm.Issue, len(raw))
+	for i, is := range raw {
+		out[i] = s.issue(is)
+	}
+	return out, nil
 }

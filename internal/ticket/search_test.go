@@ -213,3 +213,26 @@ func TestPage(t *testing.T) {
 		t.Errorf("keys %v", keys)
 	}
 }
+
+// TestIssues reads several issues by key in one call, in the keys' order,
+// leaving out those that do not exist or are hidden.
+func TestIssues(t *testing.T) {
+	sb := newSandbox(t, emulator.Options{})
+	got, err := sb.svc.Issues(context.Background(), []string{"SPACE2-4", "SPACE2-999", "SECRET-1", "SPACE2-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, is := range got {
+		keys = append(keys, is.Key)
+		if is.Status == "" || is.Type == "" {
+			t.Errorf("%s without status or type: %+v", is.Key, is)
+		}
+	}
+	if strings.Join(keys, ",") != "SPACE2-4,SPACE2-1" {
+		t.Errorf("keys %v", keys)
+	}
+	if n := sb.s.E.Requests()["POST /rest/api/3/issue/bulkfetch"]; n != 1 {
+		t.Errorf("%d bulkfetch calls, want 1", n)
+	}
+}

@@ -1,13 +1,9 @@
 package createticket
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +20,7 @@ import (
 )
 
 // maxBulkFile bounds the input of --from.
-const maxBulkFile = 64 << 20
+const maxBulkFile = ticket.MaxBulkFile
 
 // runBulk creates the tickets of opts.From: every row checked first, then
 // sent in bulk; a results file records each line's key or error, and a
@@ -38,7 +34,7 @@ func runBulk(ctx context.Context, opts *Options, j *factory.Jira) error {
 	if err != nil {
 		return err
 	}
-	rows, err := parseRows(data, strings.HasSuffix(strings.ToLower(path), ".jsonl") || strings.HasSuffix(strings.ToLower(path), ".ndjson"))
+	rows, err := ticket.ParseRows(data, strings.HasSuffix(strings.ToLower(path), ".jsonl") || strings.HasSuffix(strings.ToLower(path), ".ndjson"))
 	if err != nil {
 		return err
 	}
@@ -53,14 +49,14 @@ func runBulk(ctx context.Context, opts *Options, j *factory.Jira) error {
 	var todo []ticket.Row
 	results := map[string]result{}
 	for _, r := range rows {
-		if prev, ok := done[r.id]; ok && prev.Key != "" {
-			results[r.id] = prev
+		if prev, ok := done[r.ID]; ok && prev.Key != "" {
+			results[r.ID] = prev
 			continue
 		}
-		if r.row.Draft.ProjectKey == "" {
-			r.row.Draft.ProjectKey = def
+		if r.Row.Draft.ProjectKey == "" {
+			r.Row.Draft.ProjectKey = def
 		}
-		todo = append(todo, r.row)
+		todo = append(todo, r.Row)
 	}
 	skipped := len(rows) - len(todo)
 	if len(todo) == 0 {
@@ -69,7 +65,7 @@ func runBulk(ctx context.Context, opts *Options, j *factory.Jira) error {
 	}
 	byLine := map[int]string{}
 	for _, r := range rows {
-		byLine[r.row.Line] = r.id
+		byLine[r.Row.Line] = r.ID
 	}
 	tty := opts.IO.IsStderrTTY()
 	start := time.Now()
@@ -141,138 +137,6 @@ func readFile(path string) ([]byte, error) {
 	return os.ReadFile(path)
 }
 
-// inputRow is a parsed row and its identity across runs: a hash of its
-// content and how many identical rows came before it.
-type inputRow struct {
-	row ticket.Row
-	id  string
-}
-
-// parseRows reads CSV with a header, or JSON Lines, into drafts. Columns
-// other than the known ones set custom fields by name.
-func parseRows(data []byte, jsonl bool) ([]inputRow, error) {
-	var rows []inputRow
-	seen := map[string]int{}
-	add := func(line int, rec map[string]string, raw []byte) {
-		h := sha256.Sum256(raw)
-		id := hex.EncodeToString(h[:8])
-		seen[id]++
-		rows = append(rows, inputRow{row: ticket.Row{Line: line, Draft: draftOf(rec)}, id: id + "#" + strconv.Itoa(seen[id])})
-	}
-	if jsonl {
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(make([]byte, 1<<20), maxBulkFile)
-		var bad []string
-		for line := 1; sc.Scan(); line++ {
-			text := bytes.TrimSpace(sc.Bytes())
-			if len(text) == 0 {
-				continue
-			}
-			var m map[string]any
-			if err := json.Unmarshal(text, &m); err != nil {
-				bad = append(bad, fmt.Sprintf("line %d: not a JSON object: %v", line, err))
-				continue
-			}
-			rec := map[string]string{}
-			for k, v := range m {
-				switch v := v.(type) {
-				case string:
-					rec[strings.ToLower(strings.TrimSpace(k))] = v
-				case []any:
-					var parts []string
-					for _, p := range v {
-						parts = append(parts, fmt.Sprint(p))
-					}
-					rec[strings.ToLower(strings.TrimSpace(k))] = strings.Join(parts, ";")
-				case nil:
-				default:
-					rec[strings.ToLower(strings.TrimSpace(k))] = fmt.Sprint(v)
-				}
-			}
-			add(line, rec, text)
-		}
-		if err := sc.Err(); err != nil {
-			return nil, &tm.Error{Code: tm.EINVALID, Message: "reading the JSON Lines file: " + err.Error()}
-		}
-		if len(bad) > 0 {
-			return nil, &tm.Error{Code: tm.EINVALID, Message: "the file has lines that are not JSON objects; nothing was sent:\n  " + strings.Join(bad[:min(len(bad), 20)], "\n  ")}
-		}
-		return rows, nil
-	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if err != nil {
-		return nil, &tm.Error{Code: tm.EINVALID, Message: "the CSV file has no header: " + err.Error(),
-			Hint: "The first line names the columns: summary (required), project, description, type, priority, labels, assignee, parent, components, or a field's name."}
-	}
-	for i, h := range header {
-		header[i] = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-	}
-	if !slices.ContainsFunc(header, func(h string) bool { return strings.EqualFold(h, "summary") }) {
-		return nil, &tm.Error{Code: tm.EINVALID, Message: "the CSV header has no summary column: " + strings.Join(header, ", "),
-			Hint: "The first line names the columns: summary (required), project, description, type, priority, labels, assignee, parent, components, or a field's name."}
-	}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, &tm.Error{Code: tm.EINVALID, Message: "the CSV file cannot be read: " + err.Error() + "; nothing was sent"}
-		}
-		line, _ := r.FieldPos(0)
-		m := map[string]string{}
-		empty := true
-		for i, v := range rec {
-			if i < len(header) && header[i] != "" {
-				key := header[i]
-				if known[strings.ToLower(key)] {
-					key = strings.ToLower(key)
-				}
-				m[key] = v
-				empty = empty && strings.TrimSpace(v) == ""
-			}
-		}
-		if empty {
-			continue
-		}
-		raw, _ := json.Marshal(rec)
-		add(line, m, raw)
-	}
-	return rows, nil
-}
-
-var known = map[string]bool{"summary": true, "project": true, "description": true, "type": true, "priority": true,
-	"labels": true, "assignee": true, "parent": true, "components": true}
-
-func split(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ";") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func draftOf(rec map[string]string) tm.TicketDraft {
-	d := tm.TicketDraft{ProjectKey: rec["project"], Summary: rec["summary"], Description: rec["description"],
-		IssueType: rec["type"], Priority: rec["priority"], Labels: split(rec["labels"]), Assignee: rec["assignee"],
-		Parent: rec["parent"], Components: split(rec["components"])}
-	var names []string
-	for k := range rec {
-		if !known[k] && strings.TrimSpace(rec[k]) != "" {
-			names = append(names, k)
-		}
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		d.Fields = append(d.Fields, tm.FieldValue{Name: k, Value: rec[k]})
-	}
-	return d
-}
-
 // result is one line of the results file.
 type result struct {
 	Line  int
@@ -310,16 +174,16 @@ func readResults(path string) map[string]result {
 
 // writeResults writes one line per input row, in input order, replacing
 // the file atomically.
-func writeResults(path string, rows []inputRow, results map[string]result) error {
+func writeResults(path string, rows []ticket.Input, results map[string]result) error {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	_ = w.Write(resultsHeader)
 	for _, r := range rows {
-		res, ok := results[r.id]
+		res, ok := results[r.ID]
 		if !ok {
 			res = result{Error: "not sent"}
 		}
-		_ = w.Write([]string{strconv.Itoa(r.row.Line), r.id, res.Key, res.URL, res.Error})
+		_ = w.Write([]string{strconv.Itoa(r.Row.Line), r.ID, res.Key, res.URL, res.Error})
 	}
 	w.Flush()
 	tmp := path + ".tmp"
@@ -330,7 +194,7 @@ func writeResults(path string, rows []inputRow, results map[string]result) error
 }
 
 // printBulk writes line → key (or error) to stdout, in input order.
-func printBulk(opts *Options, rows []inputRow, results map[string]result) error {
+func printBulk(opts *Options, rows []ticket.Input, results map[string]result) error {
 	if opts.JSON {
 		type out struct {
 			Line  int    `json:"line"`
@@ -340,18 +204,18 @@ func printBulk(opts *Options, rows []inputRow, results map[string]result) error 
 		}
 		list := make([]out, 0, len(rows))
 		for _, r := range rows {
-			res := results[r.id]
-			list = append(list, out{Line: r.row.Line, Key: res.Key, URL: res.URL, Error: res.Error})
+			res := results[r.ID]
+			list = append(list, out{Line: r.Row.Line, Key: res.Key, URL: res.URL, Error: res.Error})
 		}
 		return factory.WriteJSON(opts.IO.Out, list)
 	}
 	var b strings.Builder
 	for _, r := range rows {
-		res := results[r.id]
+		res := results[r.ID]
 		if res.Key != "" {
-			fmt.Fprintf(&b, "%d\t%s\t%s\n", r.row.Line, res.Key, res.URL)
+			fmt.Fprintf(&b, "%d\t%s\t%s\n", r.Row.Line, res.Key, res.URL)
 		} else {
-			fmt.Fprintf(&b, "%d\t\terror: %s\n", r.row.Line, res.Error)
+			fmt.Fprintf(&b, "%d\t\terror: %s\n", r.Row.Line, res.Error)
 		}
 	}
 	_, err := io.WriteString(opts.IO.Out, b.String())

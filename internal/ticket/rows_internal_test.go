@@ -1,4 +1,4 @@
-package createticket
+package ticket
 
 import (
 	"strings"
@@ -22,7 +22,7 @@ func FuzzParseRows(f *testing.F) {
 		f.Add([]byte(s), true)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, jsonl bool) {
-		rows, err := parseRows(data, jsonl)
+		rows, err := ParseRows(data, jsonl)
 		if err != nil {
 			if msg := err.Error(); msg == "" || !utf8.ValidString(msg) && utf8.Valid(data) {
 				t.Fatalf("error %q", msg)
@@ -32,13 +32,13 @@ func FuzzParseRows(f *testing.F) {
 		lines := strings.Count(string(data), "\n") + 1
 		ids := map[string]bool{}
 		for _, r := range rows {
-			if r.row.Line < 1 || r.row.Line > lines {
-				t.Fatalf("row at line %d of %d", r.row.Line, lines)
+			if r.Row.Line < 1 || r.Row.Line > lines {
+				t.Fatalf("row at line %d of %d", r.Row.Line, lines)
 			}
-			if r.id == "" || ids[r.id] {
-				t.Fatalf("identity %q repeats or is empty", r.id)
+			if r.ID == "" || ids[r.ID] {
+				t.Fatalf("identity %q repeats or is empty", r.ID)
 			}
-			ids[r.id] = true
+			ids[r.ID] = true
 		}
 	})
 }
