@@ -191,6 +191,7 @@ func (s *Server) routes() http.Handler {
 	h("POST /tokens/{id}/revoke", s.signedInPage(s.revokeOwnToken))
 	h("GET /api/tokens", s.api(s.apiTokens))
 	mux.Handle("/gateway/{cloudId}/rest/", gatewayRoute(s.gateway))
+	mux.Handle(mcpPath, s.mcpHandler())
 
 	mux.Handle("/", route(s.notFound))
 

@@ -1,0 +1,86 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/mcp"
+	"github.com/ticket-mate/tm/internal/ticket"
+)
+
+// mcpPath is where assistants reach the ticket tools (Streamable HTTP).
+const mcpPath = "/mcp"
+
+// mcpHandler serves the ticket tools to assistants, each request
+// authenticated by a ticket-mate token and acting as its person with the
+// same Jira client the dashboard and API use. Sessions are stateless, so
+// any replica answers any request. A read-only token is served a server
+// without the write tools, and the write tools check the scope again.
+func (s *Server) mcpHandler() http.Handler {
+	b := mcp.Backend{
+		Tickets: func(ctx context.Context, req *sdk.CallToolRequest) (*ticket.Service, error) {
+			uid := req.Extra.TokenInfo.UserID
+			c, err := s.jiraFor(ctx, uid)
+			if err != nil {
+				return nil, err
+			}
+			return s.tickets(uid, c), nil
+		},
+		CanWrite: func(req *sdk.CallToolRequest) bool {
+			return req.Extra != nil && req.Extra.TokenInfo != nil && slices.Contains(req.Extra.TokenInfo.Scopes, tm.TokenScopeWrite)
+		},
+		Project: s.defProj,
+	}
+	full := mcp.NewServer(b, mcp.Options{Version: tm.Version})
+	read := mcp.NewServer(b, mcp.Options{Version: tm.Version, ReadOnly: true})
+	tools := sdk.NewStreamableHTTPHandler(func(r *http.Request) *sdk.Server {
+		if ti := auth.TokenInfoFromContext(r.Context()); ti != nil && slices.Contains(ti.Scopes, tm.TokenScopeWrite) {
+			return full
+		}
+		return read
+	}, &sdk.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: s.log})
+
+	limited := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The same per-person budget as the gateway: an assistant in a loop
+		// spends that person's share, nobody else's.
+		uid := auth.TokenInfoFromContext(r.Context()).UserID
+		if ok, wait := s.dev.limits.allow(uid); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			http.Error(w, "Too many requests for your account; retry after the time in Retry-After.", http.StatusTooManyRequests)
+			return
+		}
+		tools.ServeHTTP(w, r)
+	})
+	verify := func(ctx context.Context, _ string, r *http.Request) (*auth.TokenInfo, error) {
+		t, err := s.bearerToken(r)
+		switch {
+		case errors.Is(err, errNoToken) || errors.Is(err, errDeadToken):
+			return nil, auth.ErrInvalidToken
+		case err != nil:
+			s.log.ErrorContext(ctx, "checking an MCP token failed", "error", err.Error())
+			return nil, errors.New("the token could not be checked; try again")
+		}
+		return &auth.TokenInfo{UserID: t.UserID, Scopes: t.Scopes, Expiration: t.ExpiresAt}, nil
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ri, ok := r.Context().Value(routeKey).(*routeInfo); ok {
+			ri.pattern = r.Pattern
+		}
+		// A bulk create may carry many descriptions: the gateway's bound.
+		r.Body = http.MaxBytesReader(w, r.Body, maxGatewayBody)
+		opts := &auth.RequireBearerTokenOptions{ResourceMetadataURL: s.dev.base(r) + protectedResourcePath + mcpPath}
+		auth.RequireBearerToken(verify, opts)(limited).ServeHTTP(w, r)
+	})
+}
+
+// protectedResourcePath is where RFC 9728 metadata is served, followed by
+// the resource's path.
+const protectedResourcePath = "/.well-known/oauth-protected-resource"
