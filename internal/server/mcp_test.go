@@ -1,11 +1,30 @@
 package server_test
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"html"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/modelcontextprotocol/go-sdk/auth"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+
+	"github.com/ticket-mate/tm"
+)
+
+const (
+	authorizePath = "/oauth/authorize"
+	registerPath  = "/oauth/register"
+	tokenPath     = "/oauth/token"
 )
 
 // bearer adds a ticket-mate token to every request.
@@ -126,4 +145,152 @@ func TestMCPNeedsToken(t *testing.T) {
 			t.Errorf("%q: HTTP %d, WWW-Authenticate %q", auth, resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 		}
 	}
+}
+
+// An MCP client that knows only the URL signs its person in: the SDK's
+// OAuth handler finds the server from the 401, registers, sends the
+// person (a signed-in browser) to consent, and exchanges the code with
+// PKCE; the token it gets works on /mcp as that person.
+func TestMCPAuthorization(t *testing.T) {
+	e := newEnv(t, envOptions{defaultProject: "SPACE2"})
+	alex := e.browser()
+	alex.connect(0, 0)
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(cb.Close)
+	var consent page
+	h, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
+		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
+			ClientName: "Test Assistant", RedirectURIs: []string{cb.URL + "/callback"}, TokenEndpointAuthMethod: "none"}},
+		AuthorizationCodeFetcher: func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
+			consent = alex.get(args.URL)
+			form := url.Values{"decision": {"approve"}}
+			for _, m := range regexp.MustCompile(`type="hidden" name="([a-z_]+)" value="([^"]*)"`).FindAllStringSubmatch(consent.Body, -1) {
+				form.Set(m[1], html.UnescapeString(m[2]))
+			}
+			p := alex.postForm(authorizePath, form)
+			back, err := url.Parse(p.URL)
+			if err != nil {
+				return nil, err
+			}
+			q := back.Query()
+			return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &sdk.StreamableClientTransport{Endpoint: e.URL + "/mcp", OAuthHandler: h}
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "test"}, nil).Connect(t.Context(), tr, nil)
+	if err != nil {
+		t.Fatalf("connecting with only the URL: %v", err)
+	}
+	t.Cleanup(func() { _ = cs.Close() })
+	if !strings.Contains(consent.Body, "Test Assistant") || !strings.Contains(consent.Body, e.sb.Creds.Users[0].DisplayName) {
+		t.Errorf("the consent page does not name the assistant and the person:\n%s", consent.Body)
+	}
+	got, msg := callTool(t, cs, "check_permissions", nil)
+	if msg != "" || got["account"] != e.sb.Creds.Users[0].DisplayName {
+		t.Errorf("check_permissions after signing in: %v %s", got, msg)
+	}
+	if _, msg := callTool(t, cs, "create_ticket", map[string]any{"summary": "via an assistant's own sign-in"}); msg != "" {
+		t.Error(msg)
+	}
+	if toks := alex.tokens(); !slices.ContainsFunc(toks, func(tk tm.APIToken) bool { return tk.Name == "Test Assistant" }) {
+		t.Errorf("the assistant's token is not among the person's devices: %+v", toks)
+	}
+}
+
+// The authorization endpoints refuse what OAuth 2.1 and MCP refuse.
+func TestMCPAuthorizationRefusals(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	alex := e.browser()
+	alex.connect(0, 0)
+	register := func(body string) (int, map[string]any) {
+		resp, err := http.Post(e.URL+registerPath, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	for _, bad := range []string{`{}`, `{"redirect_uris":["http://evil.example/cb"]}`, `{"redirect_uris":["javascript:alert(1)"]}`,
+		`{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"client_secret_basic"}`, `not json`} {
+		if st, out := register(bad); st != http.StatusBadRequest || out["error"] == nil {
+			t.Errorf("register %s: HTTP %d %v", bad, st, out)
+		}
+	}
+	cb := "http://127.0.0.1:9/cb"
+	st, reg := register(`{"client_name":"A","redirect_uris":["` + cb + `"]}`)
+	if st != http.StatusCreated {
+		t.Fatalf("register: HTTP %d %v", st, reg)
+	}
+	clientID := reg["client_id"].(string)
+	verifier := strings.Repeat("v", 50)
+	sum := sha256.Sum256([]byte(verifier))
+	challenge := base64.RawURLEncoding.EncodeToString(sum[:])
+	noFollow := &http.Client{Jar: alex.c.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	authorize := func(v url.Values) *url.URL {
+		req, _ := http.NewRequest(http.MethodPost, e.URL+authorizePath, strings.NewReader(v.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		return loc
+	}
+	params := url.Values{"client_id": {clientID}, "redirect_uri": {cb}, "response_type": {"code"}, "code_challenge": {challenge},
+		"code_challenge_method": {"S256"}, "state": {"s1"}, "decision": {"approve"}}
+	plain := url.Values{}
+	for k, v := range params {
+		plain[k] = v
+	}
+	plain.Set("code_challenge_method", "plain")
+	if loc := authorize(plain); loc.Query().Get("error") != "invalid_request" || loc.Query().Get("state") != "s1" {
+		t.Errorf("PKCE plain: sent back to %v", loc)
+	}
+	elsewhere := url.Values{}
+	for k, v := range params {
+		elsewhere[k] = v
+	}
+	elsewhere.Set("redirect_uri", "https://evil.example/cb")
+	if loc := authorize(elsewhere); loc.String() != "" {
+		t.Errorf("an unregistered redirect was followed: %v", loc)
+	}
+	loc := authorize(params)
+	code := loc.Query().Get("code")
+	t.Logf("approved: %v", loc)
+	exchange := func(code, verifier string) (int, map[string]any) {
+		resp, err := http.PostForm(e.URL+tokenPath, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+			"client_id": {clientID}, "redirect_uri": {cb}, "code_verifier": {verifier}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	if st, out := exchange(code, strings.Repeat("w", 50)); st != http.StatusBadRequest || out["error"] != "invalid_grant" {
+		t.Errorf("a wrong verifier: HTTP %d %v", st, out)
+	}
+	if st, out := exchange(code, verifier); st != http.StatusOK || !strings.HasPrefix(out["access_token"].(string), "tmu_") {
+		t.Fatalf("exchange: HTTP %d %v\n%s", st, out, e.Logs)
+	}
+	if st, out := exchange(code, verifier); st != http.StatusBadRequest || out["error"] != "invalid_grant" {
+		t.Errorf("a code used twice: HTTP %d %v", st, out)
+	}
+}
+
+// tokens lists the browser's person's live tokens.
+func (b *browser) tokens() []tm.APIToken {
+	b.t.Helper()
+	var out struct{ Tokens []tm.APIToken }
+	if st := b.api(http.MethodGet, "/api/tokens", nil, &out); st != http.StatusOK {
+		b.t.Fatalf("GET /api/tokens: HTTP %d", st)
+	}
+	return out.Tokens
 }

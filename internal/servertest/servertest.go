@@ -86,7 +86,7 @@ func Start(tb testing.TB, o Options) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := server.New(server.Options{Store: s.DB, OAuth: oauth, APIURL: sb.URL, Now: s.Clock.Now, Devices: o.Devices})
+	srv, err := server.New(server.Options{Store: s.DB, Keys: keys, OAuth: oauth, APIURL: sb.URL, Now: s.Clock.Now, Devices: o.Devices})
 	if err != nil {
 		tb.Fatal(err)
 	}
