@@ -64,7 +64,7 @@ func (t *tools) service(ctx context.Context, req *sdk.CallToolRequest, write boo
 	if err != nil {
 		return nil, t.fail(err)
 	}
-	return svc, nil
+	return svc.Markdown(), nil
 }
 
 // fail turns a failed operation into the tool error the model reads: what

@@ -138,8 +138,8 @@ func TestTicketRoundTrip(t *testing.T) {
 			if e := call(t, cs, "get_issue", map[string]any{"key": made.Key}, &is); e != "" {
 				t.Fatal(e)
 			}
-			if is.Summary != "Login page fails" || !strings.Contains(is.Description, "login") || len(is.Comments) != 1 ||
-				!strings.Contains(is.Comments[0].Body, "staging") || len(is.Labels) != 1 {
+			if is.Summary != "Login page fails" || !strings.Contains(is.Description, "**login**") && !dc || len(is.Comments) != 1 ||
+				!strings.Contains(is.Comments[0].Body, map[bool]string{false: "*staging*", true: "staging"}[dc]) || len(is.Labels) != 1 {
 				t.Errorf("get_issue %+v", is)
 			}
 			var ts struct{ Transitions []mcp.Transition }
