@@ -9,21 +9,10 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/ticket-mate/tm/internal/cli"
+	"github.com/ticket-mate/tm/internal/mcp/mcptest"
 	"github.com/ticket-mate/tm/internal/server"
 	"github.com/ticket-mate/tm/internal/servertest"
 )
-
-// bearerAuth adds a ticket-mate token to each request.
-type bearerAuth struct {
-	token string
-	next  http.RoundTripper
-}
-
-func (b bearerAuth) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return b.next.RoundTrip(r)
-}
 
 // BenchmarkMCP times create_ticket and search_issues called by the SDK's
 // client through tm mcp (stdio, an API token straight to the sandbox) and
@@ -48,7 +37,7 @@ func BenchmarkMCP(b *testing.B) {
 				} else {
 					tok := s.SignIn(b, 0, 0).Token(b, false)
 					tr := &sdk.StreamableClientTransport{Endpoint: s.URL + "/mcp",
-						HTTPClient: &http.Client{Transport: bearerAuth{token: tok, next: http.DefaultTransport}}}
+						HTTPClient: mcptest.Bearer(tok)}
 					var err error
 					if cs, err = sdk.NewClient(&sdk.Implementation{Name: "bench"}, nil).Connect(b.Context(), tr, nil); err != nil {
 						b.Fatal(err)

@@ -2,7 +2,6 @@ package mcp_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/ticket-mate/tm/internal/emulator/emulatortest"
 	"github.com/ticket-mate/tm/internal/jira"
 	"github.com/ticket-mate/tm/internal/mcp"
+	"github.com/ticket-mate/tm/internal/mcp/mcptest"
 	"github.com/ticket-mate/tm/internal/openapitest"
 	"github.com/ticket-mate/tm/internal/ticket"
 )
@@ -50,30 +50,9 @@ func connect(t *testing.T, o emulator.Options, readOnly bool) *sdk.ClientSession
 	return cs
 }
 
-// call calls a tool and decodes its structured result into out; it fails
-// the test on a protocol error and returns the tool error's text, if any.
 func call(t *testing.T, cs *sdk.ClientSession, name string, args map[string]any, out any) string {
 	t.Helper()
-	res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: name, Arguments: args})
-	if err != nil {
-		t.Fatalf("%s: protocol error %v", name, err)
-	}
-	if res.IsError {
-		var sb strings.Builder
-		for _, c := range res.Content {
-			if tc, ok := c.(*sdk.TextContent); ok {
-				sb.WriteString(tc.Text)
-			}
-		}
-		return sb.String()
-	}
-	if out != nil {
-		b, _ := json.Marshal(res.StructuredContent)
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s: structured content %s: %v", name, b, err)
-		}
-	}
-	return ""
+	return mcptest.Call(t, cs, name, args, out)
 }
 
 func TestToolsList(t *testing.T) {

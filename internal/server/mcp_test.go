@@ -19,6 +19,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 
 	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/mcp/mcptest"
 )
 
 const (
@@ -27,23 +28,11 @@ const (
 	tokenPath     = "/oauth/token"
 )
 
-// bearer adds a ticket-mate token to every request.
-type bearer struct {
-	token string
-	next  http.RoundTripper
-}
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return b.next.RoundTrip(r)
-}
-
 // mcpSession connects the SDK's client to /mcp with token.
 func mcpSession(t *testing.T, e *env, token string) *sdk.ClientSession {
 	t.Helper()
 	tr := &sdk.StreamableClientTransport{Endpoint: e.URL + "/mcp",
-		HTTPClient: &http.Client{Transport: bearer{token: token, next: http.DefaultTransport}}}
+		HTTPClient: mcptest.Bearer(token)}
 	cs, err := sdk.NewClient(&sdk.Implementation{Name: "test"}, nil).Connect(t.Context(), tr, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -54,21 +43,9 @@ func mcpSession(t *testing.T, e *env, token string) *sdk.ClientSession {
 
 func callTool(t *testing.T, cs *sdk.ClientSession, name string, args map[string]any) (map[string]any, string) {
 	t.Helper()
-	res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: name, Arguments: args})
-	if err != nil {
-		t.Fatalf("%s: protocol error %v", name, err)
-	}
-	if res.IsError {
-		var sb strings.Builder
-		for _, c := range res.Content {
-			if tc, ok := c.(*sdk.TextContent); ok {
-				sb.WriteString(tc.Text)
-			}
-		}
-		return nil, sb.String()
-	}
-	m, _ := res.StructuredContent.(map[string]any)
-	return m, ""
+	var out map[string]any
+	msg := mcptest.Call(t, cs, name, args, &out)
+	return out, msg
 }
 
 // Two people's assistants on one server: each acts as its own person, and

@@ -16,6 +16,7 @@ import (
 	"github.com/ticket-mate/tm/internal/cli"
 	"github.com/ticket-mate/tm/internal/cli/tmtest"
 	"github.com/ticket-mate/tm/internal/emulator"
+	"github.com/ticket-mate/tm/internal/mcp/mcptest"
 )
 
 var tmBinary string
@@ -52,16 +53,6 @@ func session(t *testing.T, tr sdk.Transport) *sdk.ClientSession {
 	return cs
 }
 
-func text(res *sdk.CallToolResult) string {
-	var sb strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(*sdk.TextContent); ok {
-			sb.WriteString(tc.Text)
-		}
-	}
-	return sb.String()
-}
-
 // The built binary serves the tools on stdio with the configuration's
 // credentials: the client lists them and creates a ticket in the default
 // project.
@@ -84,7 +75,7 @@ func TestStdioBinary(t *testing.T) {
 	}
 	res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "create_ticket", Arguments: map[string]any{"summary": "From an assistant"}})
 	if err != nil || res.IsError {
-		t.Fatalf("create_ticket: %v %s", err, text(res))
+		t.Fatalf("create_ticket: %v %s", err, mcptest.Text(res))
 	}
 	key, _ := res.StructuredContent.(map[string]any)["key"].(string)
 	if !strings.HasPrefix(key, "SPACE2-") {
@@ -114,8 +105,8 @@ func TestNoCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a protocol error: %v", err)
 	}
-	if !res.IsError || !strings.Contains(text(res), "ATLASSIAN_API_KEY") {
-		t.Errorf("list_projects without a token: %s", text(res))
+	if !res.IsError || !strings.Contains(mcptest.Text(res), "ATLASSIAN_API_KEY") {
+		t.Errorf("list_projects without a token: %s", mcptest.Text(res))
 	}
 }
 
