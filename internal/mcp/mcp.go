@@ -104,6 +104,15 @@ func advice(err error, te *tm.Error) string {
 	return ""
 }
 
+// Writes reports whether the tool named changes Jira.
+func Writes(tool string) bool {
+	switch tool {
+	case "create_ticket", "create_tickets", "add_comment", "transition_issue", "assign_issue", "edit_issue":
+		return true
+	}
+	return false
+}
+
 func ptr[T any](v T) *T { return &v }
 
 // Annotations for the three kinds of tool.

@@ -71,7 +71,7 @@ func TestToolsList(t *testing.T) {
 			continue
 		}
 		delete(want, tool.Name)
-		if tool.Annotations == nil || tool.Annotations.ReadOnlyHint != ro {
+		if tool.Annotations == nil || tool.Annotations.ReadOnlyHint != ro || mcp.Writes(tool.Name) == ro {
 			t.Errorf("%s: annotations %+v, want readOnlyHint %v", tool.Name, tool.Annotations, ro)
 		}
 		if len(tool.Description) > 240 {

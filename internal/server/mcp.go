@@ -40,6 +40,7 @@ func (s *Server) mcpHandler() http.Handler {
 		Project: s.defProj,
 	}
 	full := mcp.NewServer(b, mcp.Options{Version: tm.Version})
+	full.AddReceivingMiddleware(s.auditMCP)
 	read := mcp.NewServer(b, mcp.Options{Version: tm.Version, ReadOnly: true})
 	tools := sdk.NewStreamableHTTPHandler(func(r *http.Request) *sdk.Server {
 		if ti := auth.TokenInfoFromContext(r.Context()); ti != nil && slices.Contains(ti.Scopes, tm.TokenScopeWrite) {
@@ -68,7 +69,7 @@ func (s *Server) mcpHandler() http.Handler {
 			s.log.ErrorContext(ctx, "checking an MCP token failed", "error", err.Error())
 			return nil, errors.New("the token could not be checked; try again")
 		}
-		return &auth.TokenInfo{UserID: t.UserID, Scopes: t.Scopes, Expiration: t.ExpiresAt}, nil
+		return &auth.TokenInfo{UserID: t.UserID, Scopes: t.Scopes, Expiration: t.ExpiresAt, Extra: map[string]any{"token": t.ID}}, nil
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ri, ok := r.Context().Value(routeKey).(*routeInfo); ok {
@@ -84,3 +85,26 @@ func (s *Server) mcpHandler() http.Handler {
 // protectedResourcePath is where RFC 9728 metadata is served, followed by
 // the resource's path.
 const protectedResourcePath = "/.well-known/oauth-protected-resource"
+
+// auditMCP logs every call of a write tool, refused ones too, one line
+// each, as the gateway logs writes.
+func (s *Server) auditMCP(next sdk.MethodHandler) sdk.MethodHandler {
+	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+		res, err := next(ctx, method, req)
+		call, ok := req.(*sdk.CallToolRequest)
+		if !ok || method != "tools/call" || !mcp.Writes(call.Params.Name) {
+			return res, err
+		}
+		outcome := "ok"
+		if r, _ := res.(*sdk.CallToolResult); err != nil || r == nil || r.IsError {
+			outcome = "refused"
+		}
+		var uid, tok any
+		if call.Extra != nil && call.Extra.TokenInfo != nil {
+			ti := call.Extra.TokenInfo
+			uid, tok = ti.UserID, ti.Extra["token"]
+		}
+		s.log.InfoContext(ctx, "mcp write", "user", uid, "token", tok, "tool", call.Params.Name, "outcome", outcome)
+		return res, err
+	}
+}

@@ -83,6 +83,12 @@ func TestMCPTwoUsers(t *testing.T) {
 		t.Errorf("sam creating: %q, want Jira's refusal with a hint", msg)
 	}
 
+	for _, want := range []string{`"msg":"mcp write"`, `"tool":"create_ticket","outcome":"ok"`, `"tool":"create_ticket","outcome":"refused"`} {
+		if !strings.Contains(e.Logs.String(), want) {
+			t.Errorf("no %s in the log", want)
+		}
+	}
+
 	tools, err := alexRead.ListTools(t.Context(), nil)
 	if err != nil {
 		t.Fatal(err)
