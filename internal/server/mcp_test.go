@@ -277,3 +277,29 @@ func (b *browser) tokens() []tm.APIToken {
 	}
 	return out.Tokens
 }
+
+// Someone not signed in is sent through Atlassian's sign-in and back to
+// the assistant's consent page.
+func TestMCPAuthorizationSignsInFirst(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	resp, err := http.Post(e.URL+registerPath, "application/json", strings.NewReader(`{"client_name":"Late Assistant","redirect_uris":["http://localhost:7/cb"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg struct {
+		ClientID string `json:"client_id"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&reg)
+	resp.Body.Close()
+	b := e.browser()
+	q := url.Values{"client_id": {reg.ClientID}, "response_type": {"code"}, "code_challenge_method": {"S256"},
+		"code_challenge": {strings.Repeat("A", 43)}, "state": {"st"}}
+	atlassian := b.get(authorizePath + "?" + q.Encode())
+	if !strings.HasPrefix(atlassian.URL, e.sb.URL+"/authorize") {
+		t.Fatalf("a signed-out person was sent to %s (HTTP %d), not to Atlassian's sign-in", atlassian.URL, atlassian.Status)
+	}
+	p := b.decide(atlassian, "accept", e.sb.Creds.Users[0].AccountID, e.sb.Creds.Sites[0].CloudID)
+	if !strings.HasPrefix(p.URL, e.URL+authorizePath+"?") || !strings.Contains(p.Body, "Late Assistant") || !strings.Contains(p.Body, "localhost:7") {
+		t.Errorf("after signing in: HTTP %d at %s:\n%s", p.Status, p.URL, p.Body)
+	}
+}
