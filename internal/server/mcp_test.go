@@ -235,6 +235,14 @@ func TestMCPAuthorizationRefusals(t *testing.T) {
 	if loc := authorize(plain); loc.Query().Get("error") != "invalid_request" || loc.Query().Get("state") != "s1" {
 		t.Errorf("PKCE plain: sent back to %v", loc)
 	}
+	other := url.Values{}
+	for k, v := range params {
+		other[k] = v
+	}
+	other.Set("resource", "https://other.example/mcp")
+	if loc := authorize(other); loc.Query().Get("error") != "invalid_target" {
+		t.Errorf("a token for another resource: sent back to %v", loc)
+	}
 	elsewhere := url.Values{}
 	for k, v := range params {
 		elsewhere[k] = v

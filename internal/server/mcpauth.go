@@ -195,7 +195,7 @@ type authRequest struct {
 // parseAuthRequest checks the request's parameters. A bad client or
 // redirect is told to the person (redirecting there would hand an
 // attacker the answer); other problems go back to the client (ok).
-func (s *Server) parseAuthRequest(v url.Values) (ar *authRequest, toClient string, problem string) {
+func (s *Server) parseAuthRequest(r *http.Request, v url.Values) (ar *authRequest, toClient string, problem string) {
 	c, ok := s.client(v.Get("client_id"))
 	if !ok {
 		return nil, "", "This assistant is not registered here (unknown client_id). Add the server to the assistant again."
@@ -213,6 +213,9 @@ func (s *Server) parseAuthRequest(v url.Values) (ar *authRequest, toClient strin
 		return ar, "unsupported_response_type", ""
 	case v.Get("code_challenge_method") != "S256" || len(ar.Challenge) != 43:
 		return ar, "invalid_request", ""
+	case v.Get("resource") != "" && v.Get("resource") != s.dev.base(r)+mcpPath:
+		// RFC 8707: the token is for this server's /mcp, nothing else.
+		return ar, "invalid_target", ""
 	}
 	scopes, ok := parseScope(v.Get("scope"))
 	if !ok {
@@ -261,7 +264,7 @@ type consentView struct {
 
 func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ar, toClient, problem := s.parseAuthRequest(r.URL.Query())
+	ar, toClient, problem := s.parseAuthRequest(r, r.URL.Query())
 	switch {
 	case problem != "":
 		s.consent(w, http.StatusBadRequest, consentView{Client: "An assistant", Problem: problem})
@@ -282,7 +285,7 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params := map[string]string{}
-	for _, k := range []string{"client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "scope", "response_type"} {
+	for _, k := range []string{"client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "scope", "response_type", "resource"} {
 		params[k] = r.URL.Query().Get(k)
 	}
 	params["redirect_uri"] = ar.RedirectURI
@@ -312,7 +315,7 @@ func (s *Server) authorizeDecide(w http.ResponseWriter, r *http.Request, userID 
 		s.fail(w, r, &tm.Error{Code: tm.EINVALID, Message: "the form could not be read"})
 		return
 	}
-	ar, toClient, problem := s.parseAuthRequest(r.PostForm)
+	ar, toClient, problem := s.parseAuthRequest(r, r.PostForm)
 	switch {
 	case problem != "":
 		s.consent(w, http.StatusBadRequest, consentView{Client: "An assistant", Problem: problem})
