@@ -126,7 +126,7 @@ func New(o Options) (*Server, error) {
 		metricsToken: o.MetricsToken,
 		metricsAway:  o.MetricsElsewhere,
 		ready:        o.Ready,
-		keys:    o.Keys,
+		keys:         o.Keys,
 	}
 	s.transport = jiraTransport{next: o.Transport, m: s.metrics}
 	s.tokens = atlassian.NewTokens(o.OAuth, o.Store, atlassian.Hooks{
