@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -35,6 +36,9 @@ type Backend struct {
 type Options struct {
 	Version  string
 	ReadOnly bool // serve only the tools that read
+	// CallTimeout bounds each tool call, every retry and wait included
+	// (0: only the caller's context does).
+	CallTimeout time.Duration
 }
 
 // NewServer returns an MCP server with the ticket tools.
@@ -43,6 +47,9 @@ func NewServer(b Backend, o Options) *sdk.Server {
 		Instructions: "Jira tickets as the signed-in person. Text fields are Markdown. Use list_projects for project keys; " +
 			"search_issues to find tickets before creating duplicates.",
 	})
+	if o.CallTimeout > 0 {
+		s.AddReceivingMiddleware(deadline(o.CallTimeout))
+	}
 	t := &tools{b: b}
 	t.addRead(s)
 	if !o.ReadOnly {
@@ -52,6 +59,21 @@ func NewServer(b Backend, o Options) *sdk.Server {
 }
 
 type tools struct{ b Backend }
+
+// deadline gives each tool call its own deadline: a server runs for
+// hours, a call as long as a command would.
+func deadline(d time.Duration) sdk.Middleware {
+	return func(next sdk.MethodHandler) sdk.MethodHandler {
+		return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+			if method == "tools/call" {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, d)
+				defer cancel()
+			}
+			return next(ctx, method, req)
+		}
+	}
+}
 
 // service is the caller's ticket service, or the tool error that says why
 // there is none.

@@ -9,7 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"sync"
+	"syscall"
+	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/spf13/cobra"
@@ -27,6 +31,8 @@ type Options struct {
 	IO      *iostreams.IOStreams
 	Connect func(ctx context.Context, flags ...config.Flag) (*factory.Jira, error)
 	Cache   factory.Cache
+	// Timeout is the deadline of each tool call (the command deadline).
+	Timeout func() (time.Duration, error)
 
 	Project  string
 	ReadOnly bool
@@ -34,7 +40,7 @@ type Options struct {
 
 // NewCmd builds the command; runF replaces Run in tests of flag parsing.
 func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f}
+	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f, Timeout: f.CommandTimeout}
 	cmd := &cobra.Command{
 		Use:   "mcp",
 		Short: "Serve the ticket tools to an AI assistant (MCP on stdio)",
@@ -67,12 +73,27 @@ func Run(ctx context.Context, opts *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	// It runs until stdin closes or it is stopped; each tool call gets the
+	// deadline a command would.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var timeout time.Duration
+	if opts.Timeout != nil {
+		d, err := opts.Timeout()
+		if err != nil {
+			return err
+		}
+		timeout = d
+	}
 	c := &connection{opts: opts}
 	// Connecting now finds a broken configuration before the assistant
 	// calls a tool, and the project the tools default to; a failure is
 	// said on stderr and each tool call tries again.
 	project := opts.Project
-	if j, err := c.jira(ctx); err == nil {
+	cctx, cancel := context.WithTimeout(ctx, cmpOr(timeout, time.Minute))
+	j, err := c.jira(cctx)
+	cancel()
+	if err == nil {
 		project = j.ProjectKey(io.Discard)
 	} else {
 		fmt.Fprintln(opts.IO.ErrOut, "tm mcp: "+err.Error())
@@ -87,9 +108,9 @@ func Run(ctx context.Context, opts *Options) error {
 		},
 		Explain: c.explain,
 		Project: project,
-	}, mcptools.Options{Version: tm.Version, ReadOnly: opts.ReadOnly})
+	}, mcptools.Options{Version: tm.Version, ReadOnly: opts.ReadOnly, CallTimeout: timeout})
 	t := &sdk.IOTransport{Reader: io.NopCloser(opts.IO.In), Writer: nopCloser{opts.IO.Out}}
-	err := srv.Run(ctx, t)
+	err = srv.Run(ctx, t)
 	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) {
 		return nil
 	}
@@ -131,3 +152,10 @@ func (c *connection) explain(err error) error {
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
+
+func cmpOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}

@@ -130,3 +130,23 @@ func run(t *testing.T, w *tmtest.World, args ...string) *sdk.ClientSession {
 	})
 	return session(t, &sdk.IOTransport{Reader: outR, Writer: inW})
 }
+
+// Each tool call has the command deadline (--timeout), not the server's
+// whole life: a slow Jira gives a tool error in time, and the next call
+// is served.
+func TestCallDeadline(t *testing.T) {
+	w := tmtest.New(t, emulator.Options{Latency: 2 * time.Second})
+	cs := run(t, w, "mcp", "--timeout", "300ms")
+	start := time.Now()
+	res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "list_projects"})
+	if err != nil {
+		t.Fatalf("a protocol error: %v", err)
+	}
+	if took := time.Since(start); !res.IsError || took > 1500*time.Millisecond {
+		t.Errorf("after %v: %+v %s", took, res.IsError, mcptest.Text(res))
+	}
+	t.Log(mcptest.Text(res))
+	if _, err := cs.ListTools(t.Context(), nil); err != nil {
+		t.Errorf("the server stopped after a call ran out of time: %v", err)
+	}
+}
