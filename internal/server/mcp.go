@@ -34,6 +34,7 @@ func (s *Server) mcpHandler() http.Handler {
 			}
 			return s.tickets(uid, c), nil
 		},
+		Explain: s.explainMCP,
 		CanWrite: func(req *sdk.CallToolRequest) bool {
 			return req.Extra != nil && req.Extra.TokenInfo != nil && slices.Contains(req.Extra.TokenInfo.Scopes, tm.TokenScopeWrite)
 		},
@@ -107,4 +108,17 @@ func (s *Server) auditMCP(next sdk.MethodHandler) sdk.MethodHandler {
 		s.log.InfoContext(ctx, "mcp write", "user", uid, "token", tok, "tool", call.Params.Name, "outcome", outcome)
 		return res, err
 	}
+}
+
+// explainMCP says a failure as the API would: a lost Jira connection is
+// the person's to renew on the dashboard; an internal failure goes to the
+// log only, and the tool says no more than that it failed.
+func (s *Server) explainMCP(err error) error {
+	switch p := classify(err); {
+	case p.Reconnect:
+		return &tm.Error{Code: tm.EUNAUTHORIZED, Message: p.Message, Hint: "Open ticket-mate's dashboard and Connect Jira; the assistant's sign-in stays.", Err: err}
+	case p.Message == genericMessage:
+		s.log.Error("an MCP tool failed", "error", err.Error())
+	}
+	return err
 }

@@ -105,6 +105,16 @@ func TestMCPTwoUsers(t *testing.T) {
 	if err == nil && !res.IsError {
 		t.Errorf("a read-only token created a ticket: %v", res.StructuredContent)
 	}
+
+	// Sam disconnects Jira on the dashboard: his assistant is told to
+	// reconnect there; Alex's goes on.
+	sam.postForm("/api/auth/jira/disconnect", nil)
+	if _, msg := callTool(t, samMCP, "search_issues", nil); !strings.Contains(msg, "Connect Jira") {
+		t.Errorf("after disconnecting: %q", msg)
+	}
+	if _, msg := callTool(t, alexMCP, "search_issues", nil); msg != "" {
+		t.Errorf("alex after sam disconnected: %s", msg)
+	}
 }
 
 // Without a live token /mcp answers 401 and points at its protected
