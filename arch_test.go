@@ -62,7 +62,9 @@ func TestDependencyDirection(t *testing.T) {
 		{"internal/config", []string{""}},
 		// The ticket service: below the front ends, above the client.
 		{"internal/ticket", []string{"", "internal/ticket", "internal/jira", "internal/adf", "internal/jql"}},
-		{"internal/server", []string{"", "internal/server", "internal/ticket", "internal/jira", "internal/atlassian", "internal/adf", "internal/jql", "internal/secret"}},
+		// The MCP tools: a front end's part, shared by tm mcp and tm serve.
+		{"internal/mcp", []string{"", "internal/mcp", "internal/ticket"}},
+		{"internal/server", []string{"", "internal/server", "internal/mcp", "internal/ticket", "internal/jira", "internal/atlassian", "internal/adf", "internal/jql", "internal/secret"}},
 	}
 	rel := func(path string) string {
 		if path == module {

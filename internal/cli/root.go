@@ -29,6 +29,7 @@ import (
 	"github.com/ticket-mate/tm/internal/cli/cmd/envdebug"
 	"github.com/ticket-mate/tm/internal/cli/cmd/login"
 	"github.com/ticket-mate/tm/internal/cli/cmd/lsprojects"
+	"github.com/ticket-mate/tm/internal/cli/cmd/mcp"
 	"github.com/ticket-mate/tm/internal/cli/cmd/open"
 	"github.com/ticket-mate/tm/internal/cli/cmd/sandbox"
 	"github.com/ticket-mate/tm/internal/cli/cmd/search"
@@ -235,6 +236,7 @@ func commands(f *factory.Factory) []groupedCmd {
 		{groupTickets, open.NewCmd(f, nil), false},
 		{groupTickets, api.NewCmd(f, nil), false},
 		{groupServer, serve.NewCmd(f, nil), true},
+		{groupServer, mcp.NewCmd(f, nil), true},
 		{groupServer, sandbox.NewCmd(f, nil), true},
 	}
 }

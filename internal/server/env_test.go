@@ -142,7 +142,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	so := server.Options{Store: db, OAuth: oauth, APIURL: o.apiURL, Logger: log, Now: e.Clock.Now,
+	so := server.Options{Store: db, Keys: o.key, OAuth: oauth, APIURL: o.apiURL, Logger: log, Now: e.Clock.Now,
 		DefaultProject: o.defaultProject, Devices: o.devices}
 	if o.server != nil {
 		o.server(&so)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/atlassian"
+	"github.com/ticket-mate/tm/internal/secret"
 )
 
 // Options wire a Server.
@@ -56,6 +57,9 @@ type Options struct {
 	// Ready, when set, is asked by /readyz besides the database (the
 	// encryption key against what is stored).
 	Ready func(ctx context.Context) error
+	// Keys seal what MCP authorization hands out (client ids, codes);
+	// nil: assistants cannot sign in by themselves, /mcp still takes tokens.
+	Keys *secret.Keyring
 }
 
 // Server is the tm serve application. It is an http.Handler.
@@ -75,6 +79,7 @@ type Server struct {
 	meta      *metaCache
 	defProj   string
 	dev       *devices
+	keys      *secret.Keyring
 	handler   http.Handler
 
 	// loginLimit bounds sign-in starts per client address.
@@ -121,6 +126,7 @@ func New(o Options) (*Server, error) {
 		metricsToken: o.MetricsToken,
 		metricsAway:  o.MetricsElsewhere,
 		ready:        o.Ready,
+		keys:         o.Keys,
 	}
 	s.transport = jiraTransport{next: o.Transport, m: s.metrics}
 	s.tokens = atlassian.NewTokens(o.OAuth, o.Store, atlassian.Hooks{
@@ -207,6 +213,8 @@ func (s *Server) routes() http.Handler {
 	h("POST /tokens/{id}/revoke", s.signedInPage(s.revokeOwnToken))
 	h("GET /api/tokens", s.api(s.apiTokens))
 	mux.Handle("/gateway/{cloudId}/rest/", gatewayRoute(s.gateway))
+	mux.Handle(mcpPath, s.mcpHandler())
+	s.mcpAuthRoutes(h)
 
 	mux.Handle("/", route(s.notFound))
 

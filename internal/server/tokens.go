@@ -154,7 +154,7 @@ func (s *Server) fillUser(w http.ResponseWriter, r *http.Request, uid string, d 
 // afterSignIn is where the callback sends a person: back to the device
 // page that asked them to sign in, else the dashboard.
 func (s *Server) afterSignIn(r *http.Request) string {
-	if next := s.sessions.PopString(r.Context(), keyNext); strings.HasPrefix(next, "/device") {
+	if next := s.sessions.PopString(r.Context(), keyNext); strings.HasPrefix(next, "/device") || strings.HasPrefix(next, authorizePath+"?") {
 		return next
 	}
 	return "/"

@@ -86,7 +86,7 @@ func Start(tb testing.TB, o Options) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := server.New(server.Options{Store: s.DB, OAuth: oauth, APIURL: sb.URL, Now: s.Clock.Now, Devices: o.Devices})
+	srv, err := server.New(server.Options{Store: s.DB, Keys: keys, OAuth: oauth, APIURL: sb.URL, Now: s.Clock.Now, Devices: o.Devices})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -201,4 +201,39 @@ func (p *Person) Disconnect(tb testing.TB) {
 	if resp.StatusCode != http.StatusSeeOther {
 		tb.Fatalf("disconnect: HTTP %d", resp.StatusCode)
 	}
+}
+
+// Token is a ticket-mate token for the person from device sign-in:
+// approved with write access, or read-only when readOnly.
+func (p *Person) Token(tb testing.TB, readOnly bool) string {
+	tb.Helper()
+	post := func(path string, form url.Values, out any) {
+		resp, err := http.PostForm(p.s.URL+path, form)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			tb.Fatalf("%s: %v", path, err)
+		}
+	}
+	var code struct {
+		DeviceCode string `json:"device_code"`
+		UserCode   string `json:"user_code"`
+	}
+	post("/api/device/code", url.Values{"client_name": {"test"}}, &code)
+	decision := "approve"
+	if readOnly {
+		decision = "approve-read"
+	}
+	p.Decide(tb, code.UserCode, decision)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		Error       string `json:"error"`
+	}
+	post("/api/device/token", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {code.DeviceCode}}, &tok)
+	if tok.AccessToken == "" {
+		tb.Fatalf("device token: %s", tok.Error)
+	}
+	return tok.AccessToken
 }

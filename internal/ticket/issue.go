@@ -44,7 +44,7 @@ func (s *Service) Get(ctx context.Context, key string, comments int) (tm.Issue, 
 		_ = json.Unmarshal(raw.Fields["comment"], &page)
 		is.CommentCount = max(page.Total, len(page.Comments))
 		for _, c := range page.Comments[max(len(page.Comments)-comments, 0):] {
-			is.Comments = append(is.Comments, comment(c))
+			is.Comments = append(is.Comments, s.comment(c))
 		}
 	}
 	return is, nil
@@ -108,25 +108,30 @@ func (s *Service) issue(raw jira.Issue) tm.Issue {
 			is.Links = append(is.Links, tm.IssueLink{Relation: l.Type.Inward, Issue: ref(l.Inward)})
 		}
 	}
-	is.Description = text(f["description"])
+	is.Description = s.text(f["description"])
 	return is
 }
 
-func comment(c jira.Comment) tm.Comment {
-	return tm.Comment{ID: c.ID, Author: c.Author.DisplayName, Created: parseTime(c.Created), Body: text(c.Body)}
+func (s *Service) comment(c jira.Comment) tm.Comment {
+	return tm.Comment{ID: c.ID, Author: c.Author.DisplayName, Created: parseTime(c.Created), Body: s.text(c.Body)}
 }
 
-// text renders a rich-text field as plain text: ADF (Cloud) or wiki markup
-// (Data Center, shown as written).
-func text(raw json.RawMessage) string {
+// text renders a rich-text field as plain text, or as Markdown for a
+// service made by Markdown: ADF (Cloud) or wiki markup (Data Center, shown
+// as written).
+func (s *Service) text(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" {
 		return ""
 	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return strings.TrimSpace(s)
+	var w string
+	if json.Unmarshal(raw, &w) == nil {
+		return strings.TrimSpace(w)
 	}
-	t, err := adf.ToText(raw)
+	render := adf.ToText
+	if s.markdown {
+		render = adf.ToMarkdown
+	}
+	t, err := render(raw)
 	if err != nil {
 		return ""
 	}

@@ -28,7 +28,7 @@ func (s *Service) Comment(ctx context.Context, key, markdown string) (tm.Comment
 	if err != nil {
 		return tm.Comment{}, explainIssue(err, key, "comment")
 	}
-	return comment(c), nil
+	return s.comment(c), nil
 }
 
 func (s *Service) commentBody(markdown string) (any, error) {

@@ -17,8 +17,9 @@ import (
 
 // Service runs ticket operations as one Jira identity.
 type Service struct {
-	jira  *jira.Client
-	cache MetaCache
+	jira     *jira.Client
+	cache    MetaCache
+	markdown bool // rich text read as Markdown, not plain text
 }
 
 // New returns a service that calls Jira through c and keeps create
@@ -28,4 +29,13 @@ func New(c *jira.Client, cache MetaCache) *Service {
 		cache = NoCache{}
 	}
 	return &Service{jira: c, cache: cache}
+}
+
+// Markdown returns the same service reading rich text (descriptions,
+// comments) as Markdown rather than plain text, for front ends whose
+// readers understand it.
+func (s *Service) Markdown() *Service {
+	c := *s
+	c.markdown = true
+	return &c
 }

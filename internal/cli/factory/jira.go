@@ -312,7 +312,12 @@ type About struct {
 // configuration's terms; every other refusal by the ticket service's one
 // explanation, with the command to run next. Errors that are not from the
 // client pass through.
-func (j *Jira) Explain(err error, about About) error {
+func (j *Jira) Explain(err error, about About) error { return j.Advise(j.Describe(err, about)) }
+
+// Describe is Explain without the command to run next, for a front end
+// that is not the command line: credentials in the configuration's terms,
+// every other refusal in the ticket service's words.
+func (j *Jira) Describe(err error, about About) error {
 	var je *jira.Error
 	if err == nil || !errors.As(err, &je) {
 		return err
@@ -361,7 +366,7 @@ func (j *Jira) Explain(err error, about About) error {
 			Message: fmt.Sprintf("Jira refused to list projects (%d %s)", je.StatusCode, http.StatusText(je.StatusCode)),
 			Hint:    cloudAPIHint(j.Config)}
 	}
-	return j.adviseConnection(je, j.Advise(ticket.Explain(err, ticket.About{Project: about.Project, Issue: about.Issue, User: about.User, Site: j.SiteURL()})))
+	return j.adviseConnection(je, ticket.Explain(err, ticket.About{Project: about.Project, Issue: about.Issue, User: about.User, Site: j.SiteURL()}))
 }
 
 // Advise adds the command to run next to an explained refusal: the

@@ -18,7 +18,7 @@ import (
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/config"
-	"github.com/ticket-mate/tm/internal/jira"
+	"github.com/ticket-mate/tm/internal/ticket"
 )
 
 // Options are the command's inputs.
@@ -60,9 +60,8 @@ array with --json. When the list is empty, tm says what to check.`,
 	return cmd
 }
 
-// DefaultConcurrency is how many pages are in flight at once: enough to
-// hide latency, few enough to stay clear of Jira's burst limits.
-const DefaultConcurrency = 8
+// DefaultConcurrency is how many pages are in flight at once.
+const DefaultConcurrency = ticket.ProjectConcurrency
 
 // Run lists the projects.
 func Run(ctx context.Context, opts *Options) error {
@@ -74,7 +73,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	out := newPrinter(opts)
-	n, err := stream(ctx, j.Client, opts, out.page)
+	n, err := ticket.New(j.Client, nil).Projects(ctx, opts.Query, opts.Concurrency, out.page)
 	if err != nil {
 		return j.Explain(err, factory.About{ListingProject: true})
 	}
@@ -90,95 +89,6 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.ErrOut, "%d projects\n", n)
 	}
 	return nil
-}
-
-// stream hands each page to emit in order and returns the number of
-// projects. Cloud: the first page of project/search tells the total; the
-// other pages are fetched concurrently, at most Concurrency at a time and
-// never more than that many ahead of the one printed next, so memory stays
-// bounded however many projects there are. Data Center lists all in one call.
-func stream(ctx context.Context, c *jira.Client, opts *Options, emit func([]tm.Project) error) (int, error) {
-	if c.DataCenter() {
-		ps, err := c.AllProjects(ctx, opts.Query)
-		if err != nil {
-			return 0, err
-		}
-		return len(ps), emit(ps)
-	}
-	first, err := c.SearchProjects(ctx, jira.ProjectQuery{Query: opts.Query})
-	if err != nil {
-		return 0, err
-	}
-	n := len(first.Projects)
-	if err := emit(first.Projects); err != nil {
-		return n, err
-	}
-	size := first.MaxResults
-	if size <= 0 {
-		size = max(len(first.Projects), 1)
-	}
-	if first.IsLast || len(first.Projects) == 0 {
-		return n, nil
-	}
-	if first.Total <= len(first.Projects) {
-		// No usable total: walk the pages one after another.
-		for start := len(first.Projects); ; {
-			p, err := c.SearchProjects(ctx, jira.ProjectQuery{Query: opts.Query, StartAt: start, MaxResults: size})
-			if err != nil {
-				return n, err
-			}
-			n += len(p.Projects)
-			if err := emit(p.Projects); err != nil {
-				return n, err
-			}
-			start += len(p.Projects)
-			if p.IsLast || len(p.Projects) == 0 {
-				return n, nil
-			}
-		}
-	}
-
-	pages := (first.Total + size - 1) / size
-	window := opts.Concurrency
-	if window <= 0 {
-		window = DefaultConcurrency
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type result struct {
-		page jira.ProjectPage
-		err  error
-	}
-	slots := make(map[int]chan result, window)
-	next := 1
-	launch := func() {
-		i := next
-		next++
-		ch := make(chan result, 1)
-		slots[i] = ch
-		go func() {
-			p, err := c.SearchProjects(ctx, jira.ProjectQuery{Query: opts.Query, StartAt: i * size, MaxResults: size})
-			ch <- result{p, err}
-		}()
-	}
-	for next < pages && next <= window {
-		launch()
-	}
-	for i := 1; i < pages; i++ {
-		r := <-slots[i]
-		delete(slots, i)
-		if r.err != nil {
-			return n, r.err
-		}
-		if next < pages {
-			launch()
-		}
-		n += len(r.page.Projects)
-		if err := emit(r.page.Projects); err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
 
 // printer writes projects as they come, in the chosen format.

@@ -164,7 +164,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{Store: db, OAuth: oauth, APIURL: cfg.APIURL, PublicURL: cfg.PublicURL, Logger: log,
+	srv, err := server.New(server.Options{Store: db, Keys: keys, OAuth: oauth, APIURL: cfg.APIURL, PublicURL: cfg.PublicURL, Logger: log,
 		DefaultProject: cfg.ProjectKey, MetricsToken: cfg.MetricsToken, MetricsElsewhere: cfg.MetricsAddr != "",
 		Ready: keysReady(db)})
 	if err != nil {
