@@ -56,3 +56,7 @@ func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
 
 // ColorEnabled reports whether stdout may carry ANSI colour.
 func (s *IOStreams) ColorEnabled() bool { return s.stdoutTTY && !s.colorDisabled }
+
+// CanAnimate reports whether stderr may carry a spinner: a terminal that
+// takes escape sequences (not NO_COLOR, not TERM=dumb).
+func (s *IOStreams) CanAnimate() bool { return s.stderrTTY && !s.colorDisabled }

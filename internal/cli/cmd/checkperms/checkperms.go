@@ -20,6 +20,7 @@ import (
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/jira"
 )
@@ -74,6 +75,8 @@ func Run(ctx context.Context, opts *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	ctx, done := progress.Begin(ctx, opts.IO, "Connecting to Jira…")
+	defer done()
 	j, err := opts.Connect(ctx, config.Flag{Name: "project", Key: config.KeyProjectKey, Value: opts.Project})
 	if err != nil {
 		return err
@@ -115,6 +118,7 @@ func Run(ctx context.Context, opts *Options) error {
 		// gateway: the write scope is asked there now.
 		canWrite, writeErr = j.CanWrite(ctx)
 	}
+	done()
 	r.RoundTrip = now().Sub(start)
 	r.RoundTripMS = r.RoundTrip.Milliseconds()
 	r.Endpoint = j.Endpoint()

@@ -17,6 +17,7 @@ import (
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/jira"
 	"github.com/ticket-mate/tm/internal/ticket"
@@ -127,6 +128,8 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	ctx, done := progress.Begin(ctx, opts.IO, "Connecting to Jira…")
+	defer done()
 	j, err := opts.Connect(ctx, config.Flag{Name: "project", Key: config.KeyProjectKey, Value: opts.Project})
 	if err != nil {
 		return err
@@ -143,12 +146,14 @@ func Run(ctx context.Context, opts *Options) error {
 	svc := ticket.New(j.Client, factory.MetaCache(opts.Cache, j))
 	if opts.DryRun {
 		p, err := svc.PrepareCreate(ctx, draft)
+		done()
 		if err != nil {
 			return advise(j, err)
 		}
 		return printDryRun(opts, p.Request, p.Unresolved)
 	}
 	t, err := svc.Create(ctx, draft)
+	done()
 	if err != nil {
 		return advise(j, err)
 	}

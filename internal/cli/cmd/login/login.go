@@ -31,6 +31,7 @@ import (
 	"github.com/ticket-mate/tm/internal/atlassian"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/credfile"
 )
@@ -165,8 +166,9 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "Atlassian answered; finishing the sign-in…")
-
-	tok, err := client.Exchange(ctx, code)
+	sctx, done := progress.Begin(ctx, opts.IO, "Signing in…")
+	defer done()
+	tok, err := client.Exchange(sctx, code)
 	if err != nil {
 		return explainToken(err, cfg)
 	}
@@ -174,11 +176,12 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(opts.IO.ErrOut, "Warning: Atlassian issued no refresh token (the offline_access scope was not granted), so this sign-in ends when the access token expires, within the hour.\n"+
 			"Add offline_access to ATLASSIAN_OAUTH_SCOPES (it is in the default list) and run tm login again.")
 	}
-	profile, err := client.Me(ctx, tok.AccessToken)
+	profile, err := client.Me(sctx, tok.AccessToken)
 	if err != nil {
 		return err
 	}
-	resources, err := client.AccessibleResources(ctx, tok.AccessToken)
+	resources, err := client.AccessibleResources(sctx, tok.AccessToken)
+	done()
 	if err != nil {
 		return err
 	}

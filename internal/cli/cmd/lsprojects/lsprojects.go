@@ -17,6 +17,7 @@ import (
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/jira"
 )
@@ -69,12 +70,15 @@ func Run(ctx context.Context, opts *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	ctx, done := progress.Begin(ctx, opts.IO, "Listing projects…")
+	defer done()
 	j, err := opts.Connect(ctx)
 	if err != nil {
 		return err
 	}
 	out := newPrinter(opts)
-	n, err := stream(ctx, j.Client, opts, out.page)
+	n, err := stream(ctx, j.Client, opts, func(ps []tm.Project) error { done(); return out.page(ps) })
+	done()
 	if err != nil {
 		return j.Explain(err, factory.About{ListingProject: true})
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/ticket"
 )
@@ -99,6 +100,8 @@ func Run(ctx context.Context, opts *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	ctx, done := progress.Begin(ctx, opts.IO, "Searching…")
+	defer done()
 	j, err := opts.Connect(ctx, config.Flag{Name: "project", Key: config.KeyProjectKey, Value: opts.Query.Project})
 	if err != nil {
 		return err
@@ -110,6 +113,7 @@ func Run(ctx context.Context, opts *Options) error {
 	svc := factory.Tickets(opts.Cache, j)
 	if opts.Count {
 		n, err := svc.Count(ctx, q)
+		done()
 		if err != nil {
 			return j.Fail(err)
 		}
@@ -122,11 +126,13 @@ func Run(ctx context.Context, opts *Options) error {
 	out := newPrinter(opts)
 	var keys []string
 	err = svc.Search(ctx, q, func(is tm.Issue) error {
+		done()
 		if len(keys) < 20 {
 			keys = append(keys, is.Key)
 		}
 		return out.row(is)
 	})
+	done()
 	if cerr := out.close(); err == nil {
 		err = cerr
 	}
