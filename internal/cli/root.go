@@ -27,6 +27,7 @@ import (
 	"github.com/ticket-mate/tm/internal/cli/cmd/edit"
 	"github.com/ticket-mate/tm/internal/cli/cmd/envcheck"
 	"github.com/ticket-mate/tm/internal/cli/cmd/envdebug"
+	"github.com/ticket-mate/tm/internal/cli/cmd/initconfig"
 	"github.com/ticket-mate/tm/internal/cli/cmd/login"
 	"github.com/ticket-mate/tm/internal/cli/cmd/lsprojects"
 	"github.com/ticket-mate/tm/internal/cli/cmd/open"
@@ -217,6 +218,7 @@ type groupedCmd struct {
 // commands lists every subcommand with its help group.
 func commands(f *factory.Factory) []groupedCmd {
 	return []groupedCmd{
+		{groupSetup, initconfig.NewCmd(f, nil), false},
 		{groupSetup, envcheck.NewCmd(f, nil), false},
 		{groupSetup, newVersionCmd(), false},
 		{groupSetup, envdebug.NewCmd(f, nil), false},

@@ -60,3 +60,26 @@ func (s *IOStreams) ColorEnabled() bool { return s.stdoutTTY && !s.colorDisabled
 // CanAnimate reports whether stderr may carry a spinner: a terminal that
 // takes escape sequences (not NO_COLOR, not TERM=dumb).
 func (s *IOStreams) CanAnimate() bool { return s.stderrTTY && !s.colorDisabled }
+
+// ReadSecret reads one line from stdin without echoing it (a token typed at
+// a prompt). Off a terminal it reads the line as it is.
+func (s *IOStreams) ReadSecret() (string, error) {
+	if f, ok := s.In.(*os.File); ok && s.stdinTTY {
+		b, err := term.ReadPassword(int(f.Fd()))
+		return string(b), err
+	}
+	var b []byte
+	one := make([]byte, 1)
+	for {
+		n, err := s.In.Read(one)
+		if n == 1 && one[0] != '\n' {
+			b = append(b, one[0])
+		}
+		if n == 1 && one[0] == '\n' || err != nil {
+			if len(b) == 0 && err != nil {
+				return "", err
+			}
+			return string(b), nil
+		}
+	}
+}
