@@ -67,7 +67,7 @@ const interruptGrace = 2 * time.Second
 // stops at once, says so, and when a create was on its way to Jira says
 // that the ticket may exist and how to look for it.
 func RunContext(ctx context.Context, f *factory.Factory, args []string) int {
-	root := NewRootCmd(f)
+	root := newRootCmd(f, args)
 	root.SetArgs(args)
 	// A server or tm login handles the signal itself (a graceful shutdown,
 	// the sandbox saving its state): then RunContext waits for it.
@@ -116,7 +116,11 @@ func printInterrupted(f *factory.Factory, writes []string) {
 }
 
 // NewRootCmd builds the whole command tree.
-func NewRootCmd(f *factory.Factory) *cobra.Command {
+func NewRootCmd(f *factory.Factory) *cobra.Command { return newRootCmd(f, nil) }
+
+// newRootCmd builds the tree for one run with raw, the arguments as typed,
+// so that a stray argument can be explained against what was typed.
+func newRootCmd(f *factory.Factory, raw []string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "tm",
 		Short: "ticket-mate: connect to Jira, diagnose the connection, create and work on tickets",
@@ -195,6 +199,9 @@ Start with "tm env-check", then "tm check-permissions". No Jira at hand?
 		if args := c.cmd.Args; args != nil {
 			c.cmd.Args = func(cmd *cobra.Command, a []string) error {
 				if err := args(cmd, a); err != nil {
+					if hint := strayValue(cmd, raw, a); hint != "" {
+						err = errors.New(hint)
+					}
 					return factory.Usagef(fmt.Errorf("%w\nRun '%s --help' for usage.", err, cmd.CommandPath()))
 				}
 				return nil
