@@ -10,12 +10,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
+	"github.com/ticket-mate/tm/internal/cli/output"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
@@ -189,6 +189,7 @@ func stream(ctx context.Context, c *jira.Client, opts *Options, emit func([]tm.P
 type printer struct {
 	w      io.Writer
 	format string // "json", "table" or "plain"
+	table  *output.Table
 	count  int
 	err    error
 }
@@ -200,17 +201,11 @@ func newPrinter(opts *Options) *printer {
 		p.format = "json"
 	case opts.IO.IsStdoutTTY() && !opts.Plain:
 		p.format = "table"
+		// Sized from the first page, so rows still print as pages arrive.
+		p.table = output.NewTable(opts.IO, "KEY", "NAME", "TYPE", "STYLE")
 	}
 	return p
 }
-
-// Column widths of the terminal table. Fixed, so rows print as they
-// arrive; a longer key or name widens its own row only.
-const (
-	keyWidth  = 10
-	nameWidth = 40
-	typeWidth = 13
-)
 
 func (p *printer) page(ps []tm.Project) error {
 	var b strings.Builder
@@ -228,20 +223,25 @@ func (p *printer) page(ps []tm.Project) error {
 			}
 			b.Write(data)
 		case "table":
-			if p.count == 0 {
-				fmt.Fprintf(&b, "%-*s  %-*s  %-*s  %s\n", keyWidth, "KEY", nameWidth, "NAME", typeWidth, "TYPE", "STYLE")
+			if err := p.table.Row(pr.Key, pr.Name, pr.TypeKey, styleLabel(pr.Style)); err != nil {
+				return err
 			}
-			fmt.Fprintf(&b, "%-*s  %s  %-*s  %s\n", keyWidth, pr.Key, pad(pr.Name, nameWidth), typeWidth, pr.TypeKey, styleLabel(pr.Style))
 		default:
 			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\n", pr.Key, tabless(pr.Name), pr.TypeKey, pr.Style)
 		}
 		p.count++
+	}
+	if p.table != nil {
+		return p.table.Flush()
 	}
 	_, err := io.WriteString(p.w, b.String())
 	return err
 }
 
 func (p *printer) close() error {
+	if p.table != nil {
+		return p.table.Flush()
+	}
 	if p.format != "json" {
 		return nil
 	}
@@ -251,16 +251,6 @@ func (p *printer) close() error {
 	}
 	_, err := io.WriteString(p.w, s)
 	return err
-}
-
-// pad cuts or pads s to n characters.
-func pad(s string, n int) string {
-	if l := utf8.RuneCountInString(s); l > n {
-		r := []rune(s)
-		return string(r[:n-1]) + "…"
-	} else {
-		return s + strings.Repeat(" ", n-l)
-	}
 }
 
 func styleLabel(s string) string {
