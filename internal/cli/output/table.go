@@ -108,20 +108,21 @@ func (t *Table) size() {
 }
 
 // fit narrows the widest column, one column at a time, until the row fits
-// in maxW (a column keeps at least 6 columns, enough for a word and "…").
+// in maxW. The first column names the row (a key) and is never cut; the
+// others keep at least 6 columns, enough for a word and "…".
 func fit(w []int, maxW int) {
 	if maxW <= 0 {
 		return
 	}
 	const minCol = 6
 	for total(w) > maxW {
-		wi := 0
-		for i := range w {
-			if w[i] > w[wi] {
+		wi := -1
+		for i := 1; i < len(w); i++ {
+			if wi < 0 || w[i] > w[wi] {
 				wi = i
 			}
 		}
-		if w[wi] <= minCol {
+		if wi < 0 || w[wi] <= minCol {
 			return
 		}
 		w[wi]--
@@ -157,4 +158,10 @@ func (t *Table) write(s string) {
 	if t.err == nil {
 		_, t.err = fmt.Fprint(t.w, s)
 	}
+}
+
+// Plain makes the table tab-separated lines even on a terminal (--plain).
+func (t *Table) Plain() *Table {
+	t.tty = false
+	return t
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +18,7 @@ import (
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/output"
 	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/ticket"
@@ -152,7 +152,7 @@ func Run(ctx context.Context, opts *Options) error {
 type printer struct {
 	format string // "json", "csv", "table" or "plain"
 	w      io.Writer
-	tw     *tabwriter.Writer
+	table  *output.Table
 	csv    *csv.Writer
 	n      int
 }
@@ -168,8 +168,7 @@ func newPrinter(opts *Options) *printer {
 		_ = p.csv.Write(columns)
 	case opts.IO.IsStdoutTTY() && !opts.Plain:
 		p.format = "table"
-		p.tw = tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(p.tw, strings.ToUpper(strings.Join(columns, "\t")))
+		p.table = output.NewTable(opts.IO, strings.Fields(strings.ToUpper(strings.Join(columns, " ")))...)
 	}
 	return p
 }
@@ -203,12 +202,9 @@ func (p *printer) row(is tm.Issue) error {
 	case "csv":
 		return p.csv.Write(cells)
 	case "table":
-		for i, c := range cells {
-			cells[i] = strings.Join(strings.Fields(c), " ")
-		}
-		_, err := fmt.Fprintln(p.tw, strings.Join(cells, "\t"))
+		err := p.table.Row(cells...)
 		if p.n%50 == 0 {
-			return p.tw.Flush() // rows appear as pages arrive
+			return p.table.Flush() // rows appear as pages arrive, sized by the first
 		}
 		return err
 	}
@@ -232,7 +228,7 @@ func (p *printer) close() error {
 		p.csv.Flush()
 		return p.csv.Error()
 	case "table":
-		return p.tw.Flush()
+		return p.table.Flush()
 	}
 	return nil
 }
