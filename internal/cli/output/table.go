@@ -29,7 +29,9 @@ type Table struct {
 	header  []string
 	pending [][]string
 	widths  []int // set once sized
-	// Header prints the header when piped too (env-debug's files list).
+	// Indent starts every terminal line (a table inside a report section).
+	Indent string
+	// PipedHeader prints the header when piped too.
 	PipedHeader bool
 	started     bool
 	err         error
@@ -92,7 +94,7 @@ func (t *Table) size() {
 			w[i] = max(w[i], Width(c))
 		}
 	}
-	fit(w, t.maxW)
+	fit(w, t.maxW-Width(t.Indent))
 	t.widths = w
 	if len(t.header) > 0 {
 		h := t.line(t.header)
@@ -139,6 +141,7 @@ func total(w []int) int {
 
 func (t *Table) line(cells []string) string {
 	var b strings.Builder
+	b.WriteString(t.Indent)
 	for i, wd := range t.widths {
 		c := ""
 		if i < len(cells) {

@@ -10,12 +10,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/output"
 	"github.com/ticket-mate/tm/internal/config"
 )
 
@@ -120,7 +120,7 @@ func run(opts *Options) error {
 		}
 		return err
 	}
-	p := &printer{w: opts.IO.Out, tty: opts.IO.IsStdoutTTY(), color: opts.IO.ColorEnabled()}
+	p := &printer{w: opts.IO.Out, tty: opts.IO.IsStdoutTTY(), color: opts.IO.ColorEnabled(), width: opts.IO.Width()}
 	if cfg != nil {
 		p.section("Settings (highest first: flag > env > .env.local > .env > ticket-mate.json > jira.json > user config > default)")
 		for _, s := range cfg.Settings() {
@@ -157,9 +157,8 @@ func run(opts *Options) error {
 	if notes := cfg.Notes(); len(notes) > 0 {
 		p.section("Notes")
 		for _, n := range notes {
-			p.row(n)
+			p.line(n)
 		}
-		p.flush()
 	}
 	return nil
 }
@@ -243,7 +242,8 @@ func derivedJSON(cfg *config.Config) *jsonDerived {
 type printer struct {
 	w          io.Writer
 	tty, color bool
-	tw         *tabwriter.Writer
+	width      int
+	table      *output.Table
 	started    bool
 }
 
@@ -266,15 +266,24 @@ func (p *printer) row(cols ...string) {
 		fmt.Fprintln(p.w, strings.Join(cols, "\t"))
 		return
 	}
-	if p.tw == nil {
-		p.tw = tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
+	if p.table == nil {
+		p.table = output.NewTableTo(p.w, p.width, false)
+		p.table.Indent = "  "
 	}
-	fmt.Fprintln(p.tw, "  "+strings.Join(cols, "\t"))
+	p.table.Row(cols...)
+}
+
+// line writes a note whole: cutting it would lose what it says.
+func (p *printer) line(s string) {
+	if p.tty {
+		s = "  " + s
+	}
+	fmt.Fprintln(p.w, s)
 }
 
 func (p *printer) flush() {
-	if p.tw != nil {
-		p.tw.Flush()
-		p.tw = nil
+	if p.table != nil {
+		p.table.Flush()
+		p.table = nil
 	}
 }

@@ -89,10 +89,15 @@ func runCmd(f *factory.Factory, args []string) error {
 
 func TestGoldenOutput(t *testing.T) {
 	for _, sc := range scenarios {
-		for _, mode := range []string{"tty", "piped", "json"} {
+		for _, mode := range []string{"tty", "piped", "json", "nocolor", "cols60"} {
 			t.Run(sc.name+"/"+mode, func(t *testing.T) {
 				f, out, errOut, stable := sc.world(t)
-				f.IO.SetTTY(false, mode == "tty", mode == "tty")
+				tty := mode == "tty" || mode == "nocolor" || mode == "cols60"
+				f.IO.SetTTY(false, tty, tty)
+				f.IO.SetColorDisabled(mode == "nocolor")
+				if mode == "cols60" {
+					f.IO.SetWidth(60)
+				}
 				args := sc.args
 				if mode == "json" {
 					args = append(args[:len(args):len(args)], "--json")
