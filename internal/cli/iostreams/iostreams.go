@@ -103,3 +103,6 @@ func (s *IOStreams) ReadSecret() (string, error) {
 		}
 	}
 }
+
+// StderrColorEnabled reports whether stderr may carry ANSI colour.
+func (s *IOStreams) StderrColorEnabled() bool { return s.stderrTTY && !s.colorDisabled }

@@ -12,11 +12,11 @@ import (
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 )
 
+const gap = "  "
+
 // SampleRows is how many rows a terminal table holds back to size its
 // columns; later rows keep those widths, so long listings still stream.
 const SampleRows = 100
-
-const gap = "  "
 
 // Table writes rows under a header: on a terminal aligned, fitted to its
 // width by cutting the widest column with "…", the header in bold when
@@ -31,6 +31,9 @@ type Table struct {
 	widths  []int // set once sized
 	// Indent starts every terminal line (a table inside a report section).
 	Indent string
+	// MarkFirst says the first column is a status mark, followed by one
+	// space as on a report's other lines rather than the column gap.
+	MarkFirst bool
 	// PipedHeader prints the header when piped too.
 	PipedHeader bool
 	started     bool
@@ -48,10 +51,10 @@ func NewTableTo(w io.Writer, maxWidth int, bold bool, header ...string) *Table {
 	return &Table{w: w, tty: true, bold: bold, maxW: maxWidth, header: header}
 }
 
-// Row adds a row; cells are flattened to one line.
+// Row adds a row; line breaks and tabs in cells become spaces.
 func (t *Table) Row(cells ...string) error {
 	for i, c := range cells {
-		cells[i] = strings.Join(strings.Fields(c), " ")
+		cells[i] = oneLine.Replace(c)
 	}
 	if !t.tty {
 		if !t.started && t.PipedHeader && len(t.header) > 0 {
@@ -94,7 +97,11 @@ func (t *Table) size() {
 			w[i] = max(w[i], Width(c))
 		}
 	}
-	fit(w, t.maxW-Width(t.Indent))
+	room := t.maxW - Width(t.Indent)
+	if t.MarkFirst && t.maxW > 0 {
+		room++ // the mark's gap is one space
+	}
+	fit(w, room)
 	t.widths = w
 	if len(t.header) > 0 {
 		h := t.line(t.header)
@@ -152,10 +159,16 @@ func (t *Table) line(cells []string) string {
 			break
 		}
 		b.WriteString(Pad(c, wd))
-		b.WriteString(gap)
+		if i == 0 && t.MarkFirst {
+			b.WriteString(" ")
+		} else {
+			b.WriteString(gap)
+		}
 	}
 	return strings.TrimRight(b.String(), " ") + "\n"
 }
+
+var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
 
 func (t *Table) write(s string) {
 	if t.err == nil {

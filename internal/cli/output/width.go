@@ -8,10 +8,19 @@ import (
 // Width is the number of terminal columns s takes: East Asian wide and
 // full-width characters and emoji take two, combining marks, variation
 // selectors and zero-width joiners none, the rest one.
+// ANSI escape sequences (colour, bold) take none.
 func Width(s string) int {
 	n := 0
+	esc := false
 	for _, r := range s {
-		n += RuneWidth(r)
+		switch {
+		case r == 0x1b:
+			esc = true
+		case esc:
+			esc = r == '[' || r >= '0' && r <= '9' || r == ';'
+		default:
+			n += RuneWidth(r)
+		}
 	}
 	return n
 }
@@ -19,8 +28,8 @@ func Width(s string) int {
 // RuneWidth is the number of terminal columns r takes (see Width).
 func RuneWidth(r rune) int {
 	switch {
-	case r == 0x200D || (r >= 0xFE00 && r <= 0xFE0F) || (r >= 0xE0100 && r <= 0xE01EF):
-		return 0 // joiner and variation selectors
+	case r == 0x200D || (r >= 0xFE00 && r <= 0xFE0F) || (r >= 0x1F3FB && r <= 0x1F3FF) || (r >= 0xE0100 && r <= 0xE01EF):
+		return 0 // joiner, variation selectors, skin-tone modifiers
 	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf) || r < 0x20 || (r >= 0x7F && r < 0xA0):
 		return 0
 	case wide(r):

@@ -17,6 +17,7 @@ import (
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/output"
 	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/jira"
@@ -233,7 +234,7 @@ func printCreated(opts *Options, t tm.Ticket) error {
 			return err
 		}
 	case opts.IO.IsStdoutTTY():
-		fmt.Fprintf(opts.IO.Out, "✅ Created %s\n%s\n", t.Key, t.URL)
+		fmt.Fprintf(opts.IO.Out, "%sCreated %s\n%s\n", output.MarksFor(opts.IO).Lead(output.OK), t.Key, t.URL)
 	default:
 		fmt.Fprintf(opts.IO.Out, "%s\n%s\n", t.Key, t.URL)
 	}

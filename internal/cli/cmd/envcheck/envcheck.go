@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/output"
 	"github.com/ticket-mate/tm/internal/config"
 )
 
@@ -88,7 +90,8 @@ func run(opts *Options) error {
 		tracked = gitTracked(opts.WorkDir)
 	}
 	r := config.Diagnose(cfg, config.DiagnoseOptions{Tracked: tracked})
-	next := nextCommand(r, opts.Project)
+	ms := output.MarksFor(opts.IO)
+	next := nextCommand(r, opts.Project, ms)
 	if opts.JSON {
 		notes := cfg.Notes()
 		if notes == nil {
@@ -102,7 +105,7 @@ func run(opts *Options) error {
 			return err
 		}
 	} else {
-		printReport(opts.IO.Out, opts.IO.ColorEnabled(), r, cfg.Notes(), next)
+		printReport(opts.IO.Out, ms, r, cfg.Notes(), next)
 	}
 	if r.Count(config.StatusError) > 0 {
 		// Signed in through a team server, the settings are not needed:
@@ -125,13 +128,14 @@ func writeJSON(w io.Writer, r jsonReport) error {
 	return enc.Encode(r)
 }
 
-var marks = map[config.Status]string{config.StatusOK: "✅", config.StatusWarn: "⚠️", config.StatusError: "❌"}
+var marks = map[config.Status]output.Mark{config.StatusOK: output.OK, config.StatusWarn: output.Warn, config.StatusError: output.Fail}
 
 var rank = map[config.Status]int{config.StatusOK: 0, config.StatusWarn: 1, config.StatusError: 2}
 
 var colors = map[config.Status]string{config.StatusOK: "\x1b[32m", config.StatusWarn: "\x1b[33m", config.StatusError: "\x1b[31m"}
 
-func printReport(w io.Writer, color bool, r config.Report, notes []string, next string) {
+func printReport(w io.Writer, ms output.Marks, r config.Report, notes []string, next string) {
+	color := !ms.Plain()
 	paint := func(s config.Status, text string) string {
 		if !color {
 			return text
@@ -154,7 +158,7 @@ func printReport(w io.Writer, color bool, r config.Report, notes []string, next 
 			}
 		}
 		c := r.Checks[i]
-		line := fmt.Sprintf("%s %s = %s", marks[worst], paint(worst, fmt.Sprintf("%-25s", c.Name)), c.Value)
+		line := fmt.Sprintf("%s %s = %s", ms.Glyph(marks[worst]), paint(worst, fmt.Sprintf("%-25s", c.Name)), c.Value)
 		if worst != config.StatusOK && c.Source != "" && c.Source != "default" {
 			line += dim("  ← " + c.Source)
 		}
@@ -170,7 +174,7 @@ func printReport(w io.Writer, color bool, r config.Report, notes []string, next 
 		i = j
 	}
 	for _, n := range notes {
-		fmt.Fprintln(w, "ℹ️  "+n)
+		fmt.Fprintln(w, ms.Glyph(output.Info)+" "+n)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, summary(r)+" "+next)
@@ -202,9 +206,9 @@ func plural(n int, word string) string {
 }
 
 // nextCommand is what to run after this report.
-func nextCommand(r config.Report, project string) string {
+func nextCommand(r config.Report, project string, ms output.Marks) string {
 	if r.Count(config.StatusError) > 0 {
-		return "Fix the ❌ lines, then run: tm env-check"
+		return "Fix the lines marked " + strings.TrimSpace(ms.Glyph(output.Fail)) + ", then run: tm env-check"
 	}
 	cmd := "tm check-permissions"
 	if project != "" {

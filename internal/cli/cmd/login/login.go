@@ -31,6 +31,7 @@ import (
 	"github.com/ticket-mate/tm/internal/atlassian"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/output"
 	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/credfile"
@@ -227,8 +228,9 @@ func (opts *Options) report(si *credfile.SignIn, site tm.Site, file string) {
 	if si.Account.Email != "" {
 		who += " (" + si.Account.Email + ")"
 	}
-	fmt.Fprintf(w, "✅ Signed in to Atlassian as %s\n", strings.TrimSpace(who))
-	fmt.Fprintf(w, "✅ Jira site: %s  %s  (cloud id %s)\n", site.Name, site.URL, site.CloudID)
+	ok := output.MarksForStderr(opts.IO).Lead(output.OK)
+	fmt.Fprintf(w, "%sSigned in to Atlassian as %s\n", ok, strings.TrimSpace(who))
+	fmt.Fprintf(w, "%sJira site: %s  %s  (cloud id %s)\n", ok, site.Name, site.URL, site.CloudID)
 	for _, s := range si.Sites {
 		if s.CloudID != site.CloudID {
 			fmt.Fprintf(w, "   Also reachable: %s — switch with: tm login --site %s\n", s.Name, s.Name)
