@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/cmd/api"
@@ -208,7 +209,22 @@ Start with "tm env-check", then "tm check-permissions". No Jira at hand?
 			}
 		}
 	}
+	if len(raw) > 0 && (raw[0] == cobra.ShellCompRequestCmd || raw[0] == cobra.ShellCompNoDescRequestCmd) {
+		plainFlagUsage(root)
+	}
 	return root
+}
+
+// plainFlagUsage drops the backticks that name a flag's value in --help
+// ("project `KEY`"), which shells would show as they are in completion
+// descriptions.
+func plainFlagUsage(c *cobra.Command) {
+	strip := func(fl *pflag.Flag) { fl.Usage = strings.ReplaceAll(fl.Usage, "`", "") }
+	c.Flags().VisitAll(strip)
+	c.PersistentFlags().VisitAll(strip)
+	for _, sub := range c.Commands() {
+		plainFlagUsage(sub)
+	}
 }
 
 // annotationLongRunning marks a command that runs until stopped (a server)

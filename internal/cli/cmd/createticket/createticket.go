@@ -110,6 +110,14 @@ same file again skips the lines already created.`,
 	fl.BoolVar(&opts.Open, "open", false, "open the ticket in the browser")
 	fl.StringVar(&opts.From, "from", "", "create one ticket per row of a CSV (with a header) or JSON Lines `FILE`")
 	fl.StringVar(&opts.Results, "results", "", "with --from: the results `FILE` (default: FILE.results.csv)")
+	_ = cmd.RegisterFlagCompletionFunc("project", factory.CompleteProjects(f))
+	_ = cmd.RegisterFlagCompletionFunc("type", factory.CompleteCreateValue(f, "type"))
+	_ = cmd.RegisterFlagCompletionFunc("priority", factory.CompleteCreateValue(f, "priority"))
+	_ = cmd.RegisterFlagCompletionFunc("component", factory.CompleteCreateValue(f, "components"))
+	_ = cmd.RegisterFlagCompletionFunc("assignee", factory.CompleteAssignee)
+	for _, name := range []string{"title", "label", "parent", "field"} {
+		_ = cmd.RegisterFlagCompletionFunc(name, factory.NoValueCompletion)
+	}
 	return cmd
 }
 
