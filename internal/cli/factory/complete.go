@@ -66,3 +66,18 @@ func CompleteAssignee(*cobra.Command, []string, string) ([]cobra.Completion, cob
 func NoValueCompletion(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	return nil, cobra.ShellCompDirectiveNoFileComp
 }
+
+// CachedIssueTypes names the project's issue types from the create
+// metadata cached for j's site, without a request; nil when none is cached.
+func CachedIssueTypes(c Cache, j *Jira, project string) []string {
+	m := &diskMeta{c: c, site: j.SiteURL()}
+	var types cachedTypes
+	if !c.ReadCache(m.typesKey(project), metaTTL, &types) {
+		return nil
+	}
+	var out []string
+	for _, t := range types.IssueTypes {
+		out = append(out, t.Name)
+	}
+	return out
+}

@@ -45,6 +45,7 @@ type Options struct {
 	DryRun      bool
 	JSON        bool
 	Open        bool
+	BodyFile    string // --body-file: the description from a file ("-" for stdin)
 	From        string // a CSV or JSON Lines file of tickets
 	Results     string // where --from records each line's outcome
 }
@@ -76,6 +77,15 @@ same file again skips the lines already created.`,
   tm create-ticket --from backlog.csv -p SPACE2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.BodyFile != "" {
+				if opts.Description != "" {
+					return factory.Usagef(errors.New("give the description once: -d/--body TEXT or --body-file FILE"))
+				}
+				opts.Description = "@" + opts.BodyFile
+				if opts.BodyFile == "-" {
+					opts.Description = "-"
+				}
+			}
 			if opts.From != "" {
 				if opts.Title != "" || opts.DryRun || opts.Open {
 					return factory.Usagef(errors.New("--from takes the tickets from the file: leave out -t, --dry-run and --open"))
@@ -108,6 +118,11 @@ same file again skips the lines already created.`,
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request instead of sending it")
 	fl.BoolVar(&opts.JSON, "json", false, "print the created ticket as JSON")
 	fl.BoolVar(&opts.Open, "open", false, "open the ticket in the browser")
+	// The names other Jira and GitHub clients use, for the same inputs.
+	fl.StringVar(&opts.Title, "summary", "", "same as --title")
+	fl.StringVarP(&opts.Description, "body", "b", "", "same as --description")
+	fl.StringVar(&opts.BodyFile, "body-file", "", "read the description from `FILE` (- for stdin)")
+	fl.BoolVarP(&opts.Open, "web", "w", false, "same as --open")
 	fl.StringVar(&opts.From, "from", "", "create one ticket per row of a CSV (with a header) or JSON Lines `FILE`")
 	fl.StringVar(&opts.Results, "results", "", "with --from: the results `FILE` (default: FILE.results.csv)")
 	_ = cmd.RegisterFlagCompletionFunc("project", factory.CompleteProjects(f))
@@ -143,8 +158,10 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	project := j.ProjectKey(opts.IO.ErrOut)
+	warnTitleIsType(opts, j, project)
 	draft := tm.TicketDraft{
-		ProjectKey: j.ProjectKey(opts.IO.ErrOut), Summary: opts.Title, Description: desc,
+		ProjectKey: project, Summary: opts.Title, Description: desc,
 		IssueType: opts.Type, Priority: opts.Priority, Labels: opts.Labels, Assignee: opts.Assignee,
 		Components: opts.Components, Parent: opts.Parent,
 	}
@@ -168,6 +185,17 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	factory.Remember(opts.Cache, t.Key)
 	return printCreated(opts, t)
+}
+
+// warnTitleIsType says so when the title is one of the project's issue
+// types: in some other clients -t is the type (-t Bug).
+func warnTitleIsType(opts *Options, j *factory.Jira, project string) {
+	for _, name := range factory.CachedIssueTypes(opts.Cache, j, project) {
+		if strings.EqualFold(strings.TrimSpace(opts.Title), name) {
+			fmt.Fprintf(opts.IO.ErrOut, "Warning: -t is the title, and %q is one of %s's issue types; for the type, use --type %q.\n", opts.Title, project, name)
+			return
+		}
+	}
 }
 
 // advise explains what the service could not (refused credentials) and adds
