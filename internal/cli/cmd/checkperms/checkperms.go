@@ -7,7 +7,6 @@ package checkperms
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -164,9 +163,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 
 	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
+		if err := factory.WriteJSON(opts.IO.Out, r); err != nil {
 			return err
 		}
 	} else {

@@ -244,9 +244,7 @@ func printDryRun(opts *Options, p jira.PreparedRequest, unresolved []string) err
 	var body any
 	_ = json.Unmarshal(p.Body, &body)
 	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return factory.WriteJSON(opts.IO.Out, struct {
 			Method string `json:"method"`
 			URL    string `json:"url"`
 			Body   any    `json:"body"`
@@ -264,9 +262,7 @@ func printDryRun(opts *Options, p jira.PreparedRequest, unresolved []string) err
 func printCreated(opts *Options, t tm.Ticket) error {
 	switch {
 	case opts.JSON:
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(t); err != nil {
+		if err := factory.WriteJSON(opts.IO.Out, t); err != nil {
 			return err
 		}
 	case opts.IO.IsStdoutTTY():

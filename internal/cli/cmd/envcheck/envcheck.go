@@ -6,7 +6,6 @@ package envcheck
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/cli/output"
@@ -69,7 +69,7 @@ type jsonReport struct {
 	Mode    config.AuthMode `json:"mode"`
 	OK      bool            `json:"ok"`
 	Summary map[string]int  `json:"summary"`
-	Checks  []config.Check  `json:"checks"`
+	Checks  []jsonCheck     `json:"checks"`
 	Notes   []string        `json:"notes"`
 	Next    string          `json:"next"`
 	Error   string          `json:"error,omitempty"` // the configuration did not load
@@ -80,7 +80,7 @@ func run(opts *Options) error {
 	if err != nil {
 		if opts.JSON {
 			// Scripts read stdout: tell them too, not only the person on stderr.
-			_ = writeJSON(opts.IO.Out, jsonReport{Summary: map[string]int{}, Checks: []config.Check{}, Notes: []string{},
+			_ = writeJSON(opts.IO.Out, jsonReport{Summary: map[string]int{}, Checks: []jsonCheck{}, Notes: []string{},
 				Next: "Fix the configuration, then run: tm env-check", Error: err.Error()})
 		}
 		return err
@@ -100,7 +100,7 @@ func run(opts *Options) error {
 		if err := writeJSON(opts.IO.Out, jsonReport{
 			Mode: r.Mode, OK: r.Count(config.StatusError) == 0,
 			Summary: map[string]int{"ok": r.Count(config.StatusOK), "warn": r.Count(config.StatusWarn), "error": r.Count(config.StatusError)},
-			Checks:  r.Checks, Notes: notes, Next: next,
+			Checks:  checksJSON(r.Checks), Notes: notes, Next: next,
 		}); err != nil {
 			return err
 		}
@@ -122,10 +122,27 @@ func run(opts *Options) error {
 	return nil
 }
 
+// jsonCheck is a check with null for a value that is not set, rather than
+// the "(not set)" people read.
+type jsonCheck struct {
+	config.Check
+	Value *string `json:"value"`
+}
+
+func checksJSON(cs []config.Check) []jsonCheck {
+	out := make([]jsonCheck, len(cs))
+	for i, c := range cs {
+		out[i].Check = c
+		if c.Value != tm.Mask("") {
+			v := c.Value
+			out[i].Value = &v
+		}
+	}
+	return out
+}
+
 func writeJSON(w io.Writer, r jsonReport) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return factory.WriteJSON(w, r)
 }
 
 var marks = map[config.Status]output.Mark{config.StatusOK: output.OK, config.StatusWarn: output.Warn, config.StatusError: output.Fail}
@@ -159,7 +176,10 @@ func printReport(w io.Writer, ms output.Marks, r config.Report, notes []string, 
 		}
 		c := r.Checks[i]
 		line := fmt.Sprintf("%s %s = %s", ms.Glyph(marks[worst]), paint(worst, fmt.Sprintf("%-25s", c.Name)), c.Value)
-		if worst != config.StatusOK && c.Source != "" && c.Source != "default" {
+		switch {
+		case c.Source == "default":
+			line += dim("  (default)") // not configured: what tm uses when nothing is
+		case worst != config.StatusOK && c.Source != "":
 			line += dim("  ← " + c.Source)
 		}
 		fmt.Fprintln(w, line)

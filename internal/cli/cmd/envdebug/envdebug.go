@@ -5,7 +5,6 @@
 package envdebug
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -60,7 +59,7 @@ type (
 	jsonSetting struct {
 		Name       string   `json:"name"`
 		JSONKey    string   `json:"jsonKey"`
-		Value      string   `json:"value"`
+		Value      *string  `json:"value"` // null when not set
 		Secret     bool     `json:"secret"`
 		Source     string   `json:"source"`
 		SourceKind string   `json:"sourceKind"`
@@ -113,9 +112,7 @@ func run(opts *Options) error {
 		} else {
 			out.Settings, out.Derived, out.Notes = settingsJSON(cfg), derivedJSON(cfg), append(out.Notes, cfg.Notes()...)
 		}
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if e := enc.Encode(out); e != nil {
+		if e := factory.WriteJSON(opts.IO.Out, out); e != nil {
 			return e
 		}
 		return err
@@ -211,7 +208,7 @@ func settingsJSON(cfg *config.Config) []jsonSetting {
 		for _, sh := range s.Shadowed {
 			over = append(over, sh.String())
 		}
-		out = append(out, jsonSetting{Name: s.Name, JSONKey: s.JSONKey, Value: s.Value, Secret: s.Secret,
+		out = append(out, jsonSetting{Name: s.Name, JSONKey: s.JSONKey, Value: orNull(s.Value), Secret: s.Secret,
 			Source: s.Source.String(), SourceKind: string(s.Source.Kind), Overrides: over})
 	}
 	return out
@@ -286,4 +283,12 @@ func (p *printer) flush() {
 		p.table.Flush()
 		p.table = nil
 	}
+}
+
+// orNull is v, or nil (JSON null) when v is empty: not set.
+func orNull(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
 }

@@ -158,8 +158,11 @@ func TestProvenanceAndDerivedValues(t *testing.T) {
 	if o := src[config.KeyEmail].Overrides; strings.Join(o, ",") != ".env.local:3 JIRA_USER_EMAIL (alias)" {
 		t.Errorf("email overrides %q", o)
 	}
-	if s := src[config.KeyAPIKey]; !s.Secret || s.Value != tm.Mask(token192) {
-		t.Errorf("API key shown as %q (secret %v)", s.Value, s.Secret)
+	if s := src[config.KeyAPIKey]; !s.Secret || s.Value == nil || *s.Value != tm.Mask(token192) {
+		t.Errorf("API key shown as %v (secret %v)", s.Value, s.Secret)
+	}
+	if s := src[config.KeyClientID]; s.Value != nil {
+		t.Errorf("a setting not set is %q in JSON, want null", *s.Value)
 	}
 	cloudID := "f82a209c-ad3a-4c8c-b311-fc3bf6e584b5"
 	if d := got.Derived; d == nil || d.RESTURL != "https://acme.atlassian.net/rest/api/3" || d.API != config.APISite || d.DiscoverCloudID {

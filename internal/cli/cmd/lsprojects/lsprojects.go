@@ -6,7 +6,6 @@ package lsprojects
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -212,7 +211,7 @@ func (p *printer) page(ps []tm.Project) error {
 	for _, pr := range ps {
 		switch p.format {
 		case "json":
-			data, err := json.Marshal(pr)
+			data, err := factory.MarshalJSON(pr, "", "")
 			if err != nil {
 				return err
 			}

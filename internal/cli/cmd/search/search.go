@@ -7,7 +7,6 @@ package search
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -182,7 +181,7 @@ func (p *printer) row(is tm.Issue) error {
 		if p.n == 1 {
 			sep = "[\n"
 		}
-		b, err := json.MarshalIndent(is, "  ", "  ")
+		b, err := factory.MarshalJSON(is, "  ", "  ")
 		if err != nil {
 			return err
 		}
