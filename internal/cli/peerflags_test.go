@@ -40,3 +40,14 @@ func TestPeerFlagNames(t *testing.T) {
 		t.Errorf("no warning for -t bug: %q", w.Err)
 	}
 }
+
+// TestDescriptionFromATerminal: -d - typed at a terminal says how to end it.
+func TestDescriptionFromATerminal(t *testing.T) {
+	w := tmtest.New(t, emulator.Options{})
+	w.F.IO.SetTTY(true, false, true)
+	w.In.WriteString("Typed by hand\n")
+	w.Create(t, "-t", "Typed", "-d", "-")
+	if !strings.Contains(w.Err.String(), "Reading the description from stdin (Ctrl-D to finish)") {
+		t.Errorf("stderr %q", w.Err)
+	}
+}

@@ -237,6 +237,10 @@ func advise(j *factory.Jira, err error) error {
 
 // readDescription reads -d: the text itself, "-" for stdin, "@path" for a file.
 func readDescription(opts *Options) (string, error) {
+	if opts.Description == "-" && opts.IO.IsStdinTTY() {
+		// Typed, not piped: say how it ends, or tm seems to hang.
+		fmt.Fprintln(opts.IO.ErrOut, "Reading the description from stdin (Ctrl-D to finish)")
+	}
 	return factory.ReadText(opts.IO.In, opts.WorkDir, opts.Description, "description", "-d")
 }
 
