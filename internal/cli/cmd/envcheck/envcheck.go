@@ -31,6 +31,9 @@ type Options struct {
 	// ServerSignIn is the server sign-in tm commands use with cfg, if any
 	// (nil: not looked for).
 	ServerSignIn func(cfg *config.Config) (*factory.StoredServer, bool)
+	// OAuthSignIn names the stored OAuth sign-in for cfg's app, offline
+	// (nil: not looked for); an ENOTFOUND error when there is none.
+	OAuthSignIn func(ctx context.Context, cfg *config.Config) (string, error)
 
 	Project string
 	JSON    bool
@@ -38,7 +41,7 @@ type Options struct {
 
 // NewCmd builds tm env-check; runF replaces run in tests of flag parsing.
 func NewCmd(f *factory.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Config: f.Config, WorkDir: f.WorkDir, ServerSignIn: f.ServerSignInInUse}
+	opts := &Options{IO: f.IO, Config: f.Config, WorkDir: f.WorkDir, ServerSignIn: f.ServerSignInInUse, OAuthSignIn: f.StoredSignIn}
 	cmd := &cobra.Command{
 		Use:   "env-check",
 		Short: "Check the configuration for your auth mode, offline",
@@ -92,8 +95,19 @@ func run(opts *Options) error {
 	r := config.Diagnose(cfg, config.DiagnoseOptions{Tracked: tracked})
 	ms := output.MarksFor(opts.IO)
 	next := nextCommand(r, opts.Project, ms)
+	notes := cfg.Notes()
+	if cfg.AuthMode == config.AuthOAuth && r.Count(config.StatusError) == 0 && opts.OAuthSignIn != nil {
+		switch who, err := opts.OAuthSignIn(context.Background(), cfg); {
+		case err == nil:
+			notes = append(notes, "Signed in with this app as "+who+" (the stored sign-in, read offline)")
+		case tm.ErrorCode(err) == tm.ENOTFOUND:
+			notes = append(notes, "No sign-in is stored for this app on this machine yet")
+			next = "Next: tm login"
+		default:
+			notes = append(notes, "The stored sign-in could not be read: "+err.Error())
+		}
+	}
 	if opts.JSON {
-		notes := cfg.Notes()
 		if notes == nil {
 			notes = []string{}
 		}
@@ -105,7 +119,7 @@ func run(opts *Options) error {
 			return err
 		}
 	} else {
-		printReport(opts.IO.Out, ms, r, cfg.Notes(), next)
+		printReport(opts.IO.Out, ms, r, notes, next)
 	}
 	if r.Count(config.StatusError) > 0 {
 		// Signed in through a team server, the settings are not needed:
