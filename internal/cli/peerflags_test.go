@@ -51,3 +51,20 @@ func TestDescriptionFromATerminal(t *testing.T) {
 		t.Errorf("stderr %q", w.Err)
 	}
 }
+
+// TestDescriptionFromTheEditor: asked at a terminal, the description
+// written in $VISUAL reaches the ticket.
+func TestDescriptionFromTheEditor(t *testing.T) {
+	w := tmtest.New(t, emulator.Options{})
+	editor := filepath.Join(t.TempDir(), "editor")
+	if err := os.WriteFile(editor, []byte("#!/bin/sh\necho 'Written in the editor' > \"$1\"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	w.Env["VISUAL"] = editor
+	w.F.IO.SetTTY(true, false, true)
+	w.In.WriteString("Asked for\n\ny\n")
+	key := w.Create(t)
+	if out := w.MustRun(t, "view", key, "--json"); !strings.Contains(out, "Written in the editor") || !strings.Contains(out, "Asked for") {
+		t.Errorf("the ticket lacks the asked title or edited description:\n%s", out)
+	}
+}

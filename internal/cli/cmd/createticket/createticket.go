@@ -31,6 +31,9 @@ type Options struct {
 	Cache   factory.Cache
 	WorkDir string                 // @file paths are relative to it
 	Browser func(url string) error // --open
+	// Prompter asks for what is missing on a terminal (nil: never asks).
+	Prompter *factory.Prompter
+	edited   *string // the description written in the editor
 
 	Project     string
 	Title       string
@@ -52,7 +55,8 @@ type Options struct {
 
 // NewCmd builds the command; runF replaces Run in tests of flag parsing.
 func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f, WorkDir: f.WorkDir, Browser: f.Browser}
+	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f, WorkDir: f.WorkDir, Browser: f.Browser,
+		Prompter: factory.NewPrompter(f.IO, func(k string) string { v, _ := f.LookupEnv(k); return v })}
 	cmd := &cobra.Command{
 		Use:   "create-ticket -t TITLE [flags]",
 		Short: "Create a Jira ticket",
@@ -90,7 +94,12 @@ same file again skips the lines already created.`,
 				if opts.Title != "" || opts.DryRun || opts.Open {
 					return factory.Usagef(errors.New("--from takes the tickets from the file: leave out -t, --dry-run and --open"))
 				}
-			} else if strings.TrimSpace(opts.Title) == "" {
+			} else if strings.TrimSpace(opts.Title) == "" && opts.IO.IsStdinTTY() && opts.IO.IsStderrTTY() && opts.Prompter != nil {
+				if err := ask(opts); err != nil {
+					return err
+				}
+			}
+			if opts.From == "" && strings.TrimSpace(opts.Title) == "" {
 				return factory.Usagef(errors.New("a title is required: -t \"What needs doing\" (or --from FILE for many)"))
 			}
 			for _, fv := range opts.Fields {
@@ -187,6 +196,37 @@ func Run(ctx context.Context, opts *Options) error {
 	return printCreated(opts, t)
 }
 
+// ask prompts for the title, the type and (in the editor) the description,
+// as a person at a terminal who gave no -t expects.
+func ask(opts *Options) error {
+	p := opts.Prompter
+	var err error
+	if opts.Title, err = p.Ask("Title", ""); err != nil {
+		return err
+	}
+	def := opts.Type
+	if def == "" {
+		def = "Task"
+	}
+	if opts.Type, err = p.Ask("Type", def); err != nil {
+		return err
+	}
+	if opts.Description == "" {
+		answer, err := p.Ask("Write a description in your editor? (y/N)", "")
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(strings.ToLower(answer), "y") {
+			text, err := p.Edit("")
+			if err != nil {
+				return err
+			}
+			opts.edited = &text
+		}
+	}
+	return nil
+}
+
 // warnTitleIsType says so when the title is one of the project's issue
 // types: in some other clients -t is the type (-t Bug).
 func warnTitleIsType(opts *Options, j *factory.Jira, project string) {
@@ -237,6 +277,9 @@ func advise(j *factory.Jira, err error) error {
 
 // readDescription reads -d: the text itself, "-" for stdin, "@path" for a file.
 func readDescription(opts *Options) (string, error) {
+	if opts.edited != nil {
+		return *opts.edited, nil
+	}
 	if opts.Description == "-" && opts.IO.IsStdinTTY() {
 		// Typed, not piped: say how it ends, or tm seems to hang.
 		fmt.Fprintln(opts.IO.ErrOut, "Reading the description from stdin (Ctrl-D to finish)")
