@@ -173,16 +173,16 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return explainToken(err, cfg)
 	}
-	if tok.RefreshToken.IsZero() {
-		fmt.Fprintln(opts.IO.ErrOut, "Warning: Atlassian issued no refresh token (the offline_access scope was not granted), so this sign-in ends when the access token expires, within the hour.\n"+
-			"Add offline_access to ATLASSIAN_OAUTH_SCOPES (it is in the default list) and run tm login again.")
-	}
 	profile, err := client.Me(sctx, tok.AccessToken)
 	if err != nil {
 		return err
 	}
 	resources, err := client.AccessibleResources(sctx, tok.AccessToken)
 	done()
+	if tok.RefreshToken.IsZero() {
+		fmt.Fprintln(opts.IO.ErrOut, "Warning: Atlassian issued no refresh token (the offline_access scope was not granted), so this sign-in ends when the access token expires, within the hour.\n"+
+			"Add offline_access to ATLASSIAN_OAUTH_SCOPES (it is in the default list) and run tm login again.")
+	}
 	if err != nil {
 		return err
 	}
