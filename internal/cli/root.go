@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/cmd/api"
@@ -27,6 +28,7 @@ import (
 	"github.com/ticket-mate/tm/internal/cli/cmd/edit"
 	"github.com/ticket-mate/tm/internal/cli/cmd/envcheck"
 	"github.com/ticket-mate/tm/internal/cli/cmd/envdebug"
+	"github.com/ticket-mate/tm/internal/cli/cmd/initconfig"
 	"github.com/ticket-mate/tm/internal/cli/cmd/login"
 	"github.com/ticket-mate/tm/internal/cli/cmd/lsprojects"
 	"github.com/ticket-mate/tm/internal/cli/cmd/mcp"
@@ -67,7 +69,7 @@ const interruptGrace = 2 * time.Second
 // stops at once, says so, and when a create was on its way to Jira says
 // that the ticket may exist and how to look for it.
 func RunContext(ctx context.Context, f *factory.Factory, args []string) int {
-	root := NewRootCmd(f)
+	root := newRootCmd(f, args)
 	root.SetArgs(args)
 	// A server or tm login handles the signal itself (a graceful shutdown,
 	// the sandbox saving its state): then RunContext waits for it.
@@ -116,7 +118,11 @@ func printInterrupted(f *factory.Factory, writes []string) {
 }
 
 // NewRootCmd builds the whole command tree.
-func NewRootCmd(f *factory.Factory) *cobra.Command {
+func NewRootCmd(f *factory.Factory) *cobra.Command { return newRootCmd(f, nil) }
+
+// newRootCmd builds the tree for one run with raw, the arguments as typed,
+// so that a stray argument can be explained against what was typed.
+func newRootCmd(f *factory.Factory, raw []string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "tm",
 		Short: "ticket-mate: connect to Jira, diagnose the connection, create and work on tickets",
@@ -195,13 +201,31 @@ Start with "tm env-check", then "tm check-permissions". No Jira at hand?
 		if args := c.cmd.Args; args != nil {
 			c.cmd.Args = func(cmd *cobra.Command, a []string) error {
 				if err := args(cmd, a); err != nil {
+					if hint := strayValue(cmd, raw, a); hint != "" {
+						err = errors.New(hint)
+					}
 					return factory.Usagef(fmt.Errorf("%w\nRun '%s --help' for usage.", err, cmd.CommandPath()))
 				}
 				return nil
 			}
 		}
 	}
+	if len(raw) > 0 && (raw[0] == cobra.ShellCompRequestCmd || raw[0] == cobra.ShellCompNoDescRequestCmd) {
+		plainFlagUsage(root)
+	}
 	return root
+}
+
+// plainFlagUsage drops the backticks that name a flag's value in --help
+// ("project `KEY`"), which shells would show as they are in completion
+// descriptions.
+func plainFlagUsage(c *cobra.Command) {
+	strip := func(fl *pflag.Flag) { fl.Usage = strings.ReplaceAll(fl.Usage, "`", "") }
+	c.Flags().VisitAll(strip)
+	c.PersistentFlags().VisitAll(strip)
+	for _, sub := range c.Commands() {
+		plainFlagUsage(sub)
+	}
 }
 
 // annotationLongRunning marks a command that runs until stopped (a server)
@@ -218,6 +242,7 @@ type groupedCmd struct {
 // commands lists every subcommand with its help group.
 func commands(f *factory.Factory) []groupedCmd {
 	return []groupedCmd{
+		{groupSetup, initconfig.NewCmd(f, nil), false},
 		{groupSetup, envcheck.NewCmd(f, nil), false},
 		{groupSetup, newVersionCmd(), false},
 		{groupSetup, envdebug.NewCmd(f, nil), false},

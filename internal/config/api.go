@@ -100,6 +100,11 @@ func (c *Config) CheckRequired() error {
 	for _, k := range missing {
 		hint.WriteString("  " + k + "=" + exampleFor(c.AuthMode, k) + "\n")
 	}
+	for _, n := range c.notes {
+		if strings.HasPrefix(n, "No .env.local") {
+			hint.WriteString(n + "\n")
+		}
+	}
 	hint.WriteString("Then run: tm env-check")
 	return &tm.Error{
 		Code:    tm.ECONFIG,

@@ -96,7 +96,13 @@ type Flag struct {
 
 // Sources says where Load looks.
 type Sources struct {
-	WorkDir   string                      // holds .env.local, .env, ticket-mate.json and jira.json
+	WorkDir string // where tm runs; holds the project's files unless ProjectDir is set
+	// ProjectDir holds .env.local, .env, ticket-mate.json and jira.json
+	// when they were found above WorkDir (see FindProjectDir); "" is WorkDir.
+	ProjectDir string
+	// Nearest is a directory above the repository root holding one of those
+	// files, which tm does not read but names when nothing else is found.
+	Nearest   string
 	ConfigDir string                      // holds the user's config.json; "" skips it
 	LookupEnv func(string) (string, bool) // the process environment; nil means empty
 	// ConfigFile is --config: one JSON file read instead of ticket-mate.json
@@ -136,6 +142,9 @@ func Load(src Sources) (*Config, error) {
 	l.dotenv(RoleDotenvLocal)
 	l.dotenv(RoleDotenv)
 	l.jsonFiles()
+	if l.src.Nearest != "" && !l.anyFound() {
+		l.notes = append(l.notes, fmt.Sprintf("No .env.local, .env, ticket-mate.json or jira.json here or up to the repository root; %s has one, but it is above the repository, so tm does not read it: run tm there, or copy the file into this project", l.src.Nearest))
+	}
 	if len(l.problems) > 0 {
 		return nil, newLoadError(l.problems, l.files)
 	}
@@ -144,6 +153,16 @@ func Load(src Sources) (*Config, error) {
 		return nil, newLoadError(l.problems, l.files)
 	}
 	return c, nil
+}
+
+// anyFound reports whether any file was read.
+func (l *loader) anyFound() bool {
+	for _, f := range l.files {
+		if f.Status == FileFound {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *loader) add(name string, a assignment) {
@@ -239,9 +258,23 @@ func (l *loader) shortName(path string) string {
 	return path
 }
 
+// projectFile is where one of the project's files is, and its name as
+// shown: "../.env.local" when it was found in a parent directory.
+func (l *loader) projectFile(role Role) (name, path string) {
+	name = string(role)
+	if l.src.ProjectDir == "" || l.src.ProjectDir == l.src.WorkDir {
+		return name, l.inWorkDir(name)
+	}
+	path = filepath.Join(l.src.ProjectDir, name)
+	if rel, err := filepath.Rel(l.src.WorkDir, path); err == nil && l.src.WorkDir != "" {
+		return rel, path
+	}
+	return path, path
+}
+
 func (l *loader) dotenv(role Role) {
-	name := string(role)
-	f, data := l.read(role, name, l.inWorkDir(name))
+	name, path := l.projectFile(role)
+	f, data := l.read(role, name, path)
 	if data == nil {
 		return
 	}
@@ -313,12 +346,15 @@ func (l *loader) jsonFiles() {
 			l.problems = append(l.problems, &FileError{File: explicit, Msg: fmt.Sprintf("not found (named by %s); check the path, relative paths start in %s", from, l.src.WorkDir)})
 		}
 		for _, role := range []Role{RoleTicketMate, RoleJira} {
-			l.files = append(l.files, File{Role: role, Name: string(role), Path: l.inWorkDir(string(role)),
+			name, path := l.projectFile(role)
+			l.files = append(l.files, File{Role: role, Name: name, Path: path,
 				Status: FileSkipped, Detail: fmt.Sprintf("%s names %s instead", from, explicit)})
 		}
 	} else {
-		l.jsonFile(RoleTicketMate, string(RoleTicketMate), l.inWorkDir(string(RoleTicketMate)))
-		l.jsonFile(RoleJira, string(RoleJira), l.inWorkDir(string(RoleJira)))
+		for _, role := range []Role{RoleTicketMate, RoleJira} {
+			name, path := l.projectFile(role)
+			l.jsonFile(role, name, path)
+		}
 	}
 	if l.src.ConfigDir != "" {
 		p := filepath.Join(l.src.ConfigDir, "config.json")

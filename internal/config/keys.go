@@ -263,3 +263,12 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// JSONKey is the key a variable has in JSON config files ("baseUrl" for
+// ATLASSIAN_BASE_URL); "" for a name tm does not know.
+func JSONKey(name string) string {
+	if s, _ := settingByName(name); s != nil {
+		return s.JSON
+	}
+	return ""
+}

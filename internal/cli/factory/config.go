@@ -21,7 +21,8 @@ type configCache struct {
 // Config loads the configuration from the factory's world: the command's
 // flag overrides (a Flag with an empty Value is ignored, so unset flags can
 // be passed as they are), the root's --config and --debug, LookupEnv, the
-// files in WorkDir and ConfigDir/config.json. It loads on first use and
+// files in WorkDir or the nearest parent holding any, up to the repository
+// root (config.FindProjectDir), and ConfigDir/config.json. It loads on first use and
 // again only when called with different flags. A load error is a
 // *config.LoadError, which unwraps to an ECONFIG *tm.Error.
 //
@@ -40,8 +41,11 @@ func (f *Factory) Config(flags ...config.Flag) (*config.Config, error) {
 	if c.done && slices.Equal(c.flags, set) && c.file == f.ConfigFile {
 		return c.cfg, c.err
 	}
+	dir, nearest := config.FindProjectDir(f.WorkDir)
 	c.cfg, c.err = config.Load(config.Sources{
 		WorkDir:    f.WorkDir,
+		ProjectDir: dir,
+		Nearest:    nearest,
 		ConfigDir:  f.ConfigDir,
 		LookupEnv:  f.LookupEnv,
 		ConfigFile: f.ConfigFile,

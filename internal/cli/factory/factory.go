@@ -131,7 +131,7 @@ func (f *Factory) jiraHTTPClient() *http.Client {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	hc.Transport = &watchWrites{w: &f.writes, next: next}
+	hc.Transport = &watchWrites{w: &f.writes, next: named{next}}
 	return &hc
 }
 

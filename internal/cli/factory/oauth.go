@@ -256,3 +256,21 @@ func (d debugTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	d.trace(t)
 	return resp, err
 }
+
+// StoredSignIn describes this machine user's OAuth sign-in for cfg's app,
+// read from the credential file without a network call; an ENOTFOUND
+// *tm.Error when there is none.
+func (f *Factory) StoredSignIn(ctx context.Context, cfg *config.Config) (string, error) {
+	if f.ConfigDir == "" {
+		return "", &tm.Error{Code: tm.ENOTFOUND, Message: "no user config directory, so no stored sign-in"}
+	}
+	si, err := credfile.New(credfile.Path(f.ConfigDir), cfg.AuthURL, cfg.ClientID, f.now).SignIn(ctx)
+	if err != nil {
+		return "", err
+	}
+	who := si.Account.Email
+	if who == "" {
+		who = si.Account.Name
+	}
+	return who, nil
+}

@@ -1,6 +1,7 @@
 package factory
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,10 +27,26 @@ func Tickets(c Cache, j *Jira) *ticket.Service { return ticket.New(j.Client, Met
 func (j *Jira) Fail(err error) error { return j.Advise(j.Explain(err, About{})) }
 
 // WriteJSON writes v as indented JSON, the one shape of --json output.
+// Text keeps < > & as they are: the output is read by programs and
+// people, not pasted into HTML.
 func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// MarshalJSON is json.MarshalIndent without HTML escaping, for --json
+// output written one item at a time.
+func MarshalJSON(v any, prefix, indent string) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent(prefix, indent)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
 // MaxText bounds text read from stdin or a file: well above what Jira

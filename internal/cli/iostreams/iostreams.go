@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strconv"
 
 	"golang.org/x/term"
 )
@@ -20,6 +21,7 @@ type IOStreams struct {
 
 	stdinTTY, stdoutTTY, stderrTTY bool
 	colorDisabled                  bool
+	width                          int // columns of the terminal on stdout; 0 unknown
 }
 
 // System returns the process's own streams, with TTY detection and the
@@ -33,8 +35,26 @@ func System() *IOStreams {
 		stdoutTTY:     isTTY(os.Stdout),
 		stderrTTY:     isTTY(os.Stderr),
 		colorDisabled: noColor || os.Getenv("TERM") == "dumb",
+		width:         terminalWidth(os.Stdout),
 	}
 }
+
+// terminalWidth is the width of the terminal f is, else $COLUMNS, else 0.
+func terminalWidth(f *os.File) int {
+	if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+		return w
+	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	return 0
+}
+
+// Width is the number of columns stdout's terminal has; 0 when unknown.
+func (s *IOStreams) Width() int { return s.width }
+
+// SetWidth sets the terminal's width; for tests.
+func (s *IOStreams) SetWidth(n int) { s.width = n }
 
 // Test returns streams backed by buffers: stdin, stdout, stderr.
 func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
@@ -56,3 +76,33 @@ func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
 
 // ColorEnabled reports whether stdout may carry ANSI colour.
 func (s *IOStreams) ColorEnabled() bool { return s.stdoutTTY && !s.colorDisabled }
+
+// CanAnimate reports whether stderr may carry a spinner: a terminal that
+// takes escape sequences (not NO_COLOR, not TERM=dumb).
+func (s *IOStreams) CanAnimate() bool { return s.stderrTTY && !s.colorDisabled }
+
+// ReadSecret reads one line from stdin without echoing it (a token typed at
+// a prompt). Off a terminal it reads the line as it is.
+func (s *IOStreams) ReadSecret() (string, error) {
+	if f, ok := s.In.(*os.File); ok && s.stdinTTY {
+		b, err := term.ReadPassword(int(f.Fd()))
+		return string(b), err
+	}
+	var b []byte
+	one := make([]byte, 1)
+	for {
+		n, err := s.In.Read(one)
+		if n == 1 && one[0] != '\n' {
+			b = append(b, one[0])
+		}
+		if n == 1 && one[0] == '\n' || err != nil {
+			if len(b) == 0 && err != nil {
+				return "", err
+			}
+			return string(b), nil
+		}
+	}
+}
+
+// StderrColorEnabled reports whether stderr may carry ANSI colour.
+func (s *IOStreams) StderrColorEnabled() bool { return s.stderrTTY && !s.colorDisabled }

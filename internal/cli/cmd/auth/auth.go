@@ -9,7 +9,6 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -131,9 +130,7 @@ func RunStatus(ctx context.Context, opts *StatusOptions) error {
 		active.Active = true
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"credentials": creds}); err != nil {
+		if err := factory.WriteJSON(opts.IO.Out, map[string]any{"credentials": creds}); err != nil {
 			return err
 		}
 	} else {

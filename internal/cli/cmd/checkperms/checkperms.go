@@ -7,7 +7,6 @@ package checkperms
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +19,8 @@ import (
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/output"
+	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/jira"
 )
@@ -74,6 +75,8 @@ func Run(ctx context.Context, opts *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	ctx, done := progress.Begin(ctx, opts.IO, "Connecting to Jira…")
+	defer done()
 	j, err := opts.Connect(ctx, config.Flag{Name: "project", Key: config.KeyProjectKey, Value: opts.Project})
 	if err != nil {
 		return err
@@ -115,6 +118,7 @@ func Run(ctx context.Context, opts *Options) error {
 		// gateway: the write scope is asked there now.
 		canWrite, writeErr = j.CanWrite(ctx)
 	}
+	done()
 	r.RoundTrip = now().Sub(start)
 	r.RoundTripMS = r.RoundTrip.Milliseconds()
 	r.Endpoint = j.Endpoint()
@@ -159,13 +163,11 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 
 	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
+		if err := factory.WriteJSON(opts.IO.Out, r); err != nil {
 			return err
 		}
 	} else {
-		printReport(opts.IO.Out, r)
+		printReport(opts.IO.Out, output.MarksFor(opts.IO), opts.IO.Width(), r)
 	}
 	switch {
 	case authErr != nil:
@@ -247,29 +249,24 @@ func problem(err error) tm.Problem {
 	return tm.Problem{Message: err.Error()}
 }
 
-const (
-	pass    = "✅"
-	fail    = "❌"
-	unknown = "➖"
-)
-
-func mark(ok bool) string {
-	if ok {
-		return pass
-	}
-	return fail
-}
-
-func printReport(w io.Writer, r *tm.PermissionReport) {
+// printReport writes the report for people. A refused credential is one
+// ✗ line (the explanation follows on stderr) with every check after it
+// marked skipped; an optional permission not granted gets a neutral mark.
+func printReport(w io.Writer, ms output.Marks, width int, r *tm.PermissionReport) {
+	refused := r.Account == nil && !r.ConnectionProblem
+	failMark := ms.Glyph(output.Fail)
 	fmt.Fprintln(w, "Connection")
-	if r.Server != nil {
+	switch {
+	case r.Server != nil:
 		kind := "Jira Cloud"
 		if !r.Server.Cloud() {
 			kind = "Jira Data Center (" + r.Server.DeploymentType + ")"
 		}
-		fmt.Fprintf(w, "  %s %s %s at %s\n", pass, kind, r.Server.Version, r.Server.BaseURL)
-	} else {
-		fmt.Fprintf(w, "  %s Jira did not say what it is (serverInfo failed)\n", fail)
+		fmt.Fprintf(w, "  %s %s %s at %s\n", ms.Glyph(output.OK), kind, r.Server.Version, r.Server.BaseURL)
+	case refused:
+		fmt.Fprintf(w, "  %s Jira's version: skipped\n", ms.Glyph(output.Skipped))
+	default:
+		fmt.Fprintf(w, "  %s Jira did not say what it is (serverInfo failed)\n", failMark)
 	}
 	fmt.Fprintf(w, "     Auth:       %s\n", r.AuthMode)
 	fmt.Fprintf(w, "     Endpoint:   %s\n", r.Endpoint)
@@ -281,7 +278,7 @@ func printReport(w io.Writer, r *tm.PermissionReport) {
 		if a.Email != "" {
 			who += " <" + a.Email + ">"
 		}
-		fmt.Fprintf(w, "  %s Signed in as %s\n", pass, who)
+		fmt.Fprintf(w, "  %s Signed in as %s\n", ms.Glyph(output.OK), who)
 		if a.AccountID != "" {
 			fmt.Fprintf(w, "     Account ID: %s\n", a.AccountID)
 		}
@@ -289,50 +286,59 @@ func printReport(w io.Writer, r *tm.PermissionReport) {
 			fmt.Fprintf(w, "     Username:   %s\n", a.Name)
 		}
 	} else if r.ConnectionProblem {
-		fmt.Fprintf(w, "  %s Could not check the account: Jira could not be reached or did not answer as Jira (see below)\n", fail)
+		fmt.Fprintf(w, "  %s Could not check the account: Jira could not be reached or did not answer as Jira (see below)\n", failMark)
 	} else {
-		fmt.Fprintf(w, "  %s Jira did not accept the credentials (see below)\n", fail)
+		fmt.Fprintf(w, "  %s Jira did not accept the credentials (see below)\n", failMark)
 	}
 
 	if r.ProjectKey != "" {
 		fmt.Fprintf(w, "\nProject %s\n", r.ProjectKey)
-		if !r.ProjectFound {
-			fmt.Fprintf(w, "  %s Jira could not check permissions in %s (see below)\n", fail, r.ProjectKey)
+		if !r.ProjectFound && !refused {
+			fmt.Fprintf(w, "  %s Jira could not check permissions in %s (see below)\n", failMark, r.ProjectKey)
 		}
 	} else {
 		fmt.Fprintln(w, "\nPermissions (in any project)")
 	}
-	width := 0
+	tb := output.NewTableTo(w, width, false)
+	tb.Indent, tb.MarkFirst = "  ", true
+	var asks []string
 	for _, p := range r.Permissions {
-		width = max(width, len(label(p)))
+		m, meaning := output.Skipped, p.Meaning
+		switch {
+		case refused:
+			meaning = "skipped"
+		case !p.Known:
+		case p.Granted:
+			m = output.OK
+		case p.Required:
+			m = output.Fail
+			asks = append(asks, fmt.Sprintf("  → Ask a Jira admin of %s for %q (Project settings → Permissions).", r.ProjectKey, p.Name))
+		default:
+			m = output.Neutral
+		}
+		tb.Row(ms.Glyph(m), label(p), meaning)
 	}
-	for _, p := range r.Permissions {
-		m := unknown
-		if p.Known {
-			m = mark(p.Granted)
-		}
-		fmt.Fprintf(w, "  %s %-*s  %s\n", m, width, label(p), p.Meaning)
-		if p.Known && !p.Granted && p.Required {
-			fmt.Fprintf(w, "     → Ask a Jira admin of %s for %q (Project settings → Permissions).\n", r.ProjectKey, p.Name)
-		}
+	tb.Flush()
+	for _, a := range asks {
+		fmt.Fprintln(w, a)
 	}
 
 	if len(r.Scopes) > 0 {
 		fmt.Fprintln(w, "\nToken scopes (through the API gateway)")
 		for _, s := range r.Scopes {
-			m, note := unknown, "could not be checked"
+			m, note := output.Skipped, "could not be checked"
 			if s.Known {
-				m, note = mark(s.Granted), "granted"
+				m, note = output.OK, "granted"
 				if !s.Granted {
-					note = "missing (the gateway answered \"scope does not match\")"
+					m, note = output.Fail, "missing (the gateway answered \"scope does not match\")"
 				}
 			}
-			fmt.Fprintf(w, "  %s %-16s for %s: %s\n", m, s.Scope, s.Needed, note)
+			fmt.Fprintf(w, "  %s %-16s for %s: %s\n", ms.Glyph(m), s.Scope, s.Needed, note)
 		}
 	}
 
 	for _, p := range r.Problems {
-		fmt.Fprintf(w, "\n%s %s\n", fail, p.Message)
+		fmt.Fprintf(w, "\n%s %s\n", failMark, p.Message)
 		if p.Hint != "" {
 			fmt.Fprintln(w, indent(p.Hint, "   "))
 		}
@@ -340,7 +346,7 @@ func printReport(w io.Writer, r *tm.PermissionReport) {
 	if r.OK() {
 		fmt.Fprintln(w, "\nAll required checks passed.")
 	} else if r.Account != nil {
-		fmt.Fprintln(w, "\nSome required checks failed: see the lines marked "+fail+".")
+		fmt.Fprintln(w, "\nSome required checks failed: see the lines marked "+strings.TrimSpace(failMark)+".")
 	}
 }
 

@@ -95,7 +95,7 @@ func (g *gate) RoundTrip(r *http.Request) (*http.Response, error) {
 	return g.next.RoundTrip(r)
 }
 
-// TestReport: a working classic token gets ✅ everywhere, in one round of
+// TestReport: a working classic token passes every check, in one round of
 // three parallel requests.
 func TestReport(t *testing.T) {
 	s := emulatortest.Start(t, emulator.Options{})
@@ -105,9 +105,9 @@ func TestReport(t *testing.T) {
 	if err := w.run(t, "", false); err != nil {
 		t.Fatalf("check-permissions: %v\n%s%s", err, w.out, w.err)
 	}
-	contains(t, "report", w.out.String(), "✅ Jira Cloud 1001.0.0-SNAPSHOT at "+s.URL, "Endpoint:   "+s.URL+"/rest/api/3",
+	contains(t, "report", w.out.String(), "ok   Jira Cloud 1001.0.0-SNAPSHOT at "+s.URL, "Endpoint:   "+s.URL+"/rest/api/3",
 		"Signed in as "+you.DisplayName+" <"+you.Email+">", "Account ID: "+you.AccountID, "Project SPACE2",
-		"✅ Browse Projects", "✅ Create Issues", "All required checks passed.")
+		"ok   Browse Projects", "ok   Create Issues", "All required checks passed.")
 	if strings.Contains(w.out.String(), you.ClassicToken) {
 		t.Error("the report shows the token")
 	}
@@ -190,14 +190,14 @@ func TestTroubleshooting(t *testing.T) {
 		{name: "project you cannot see", exit: cli.ExitError, args: []string{"-p", "SECRET"},
 			stdout: []string{"Project \"SECRET\" was not found, or you cannot see it", "Check you have access to the project"}},
 		{name: "missing permission", exit: cli.ExitError, args: []string{"-p", "OPS"},
-			stdout: []string{"❌ Create Issues", "Ask a Jira admin of OPS for \"Create Issues\"", "Some required checks failed"}},
+			stdout: []string{"FAIL Create Issues", "Ask a Jira admin of OPS for \"Create Issues\"", "Some required checks failed"}},
 		{name: "scope mismatch", s: narrow, exit: cli.ExitError,
 			env: func(e map[string]string) {
 				e["ATLASSIAN_API_KEY"] = narrow.You().ScopedToken
 				e["ATLASSIAN_USE_CLOUD_API"] = "true"
 			},
-			stdout: []string{"❌ read:jira-user", "scope does not match", "lacks the scope read:jira-user", "✅ read:jira-work",
-				"❌ write:jira-work", "lacks the scope write:jira-work, which tm create-ticket needs", "Create a scoped API token with read:jira-work, write:jira-work, read:jira-user"}},
+			stdout: []string{"FAIL read:jira-user", "scope does not match", "lacks the scope read:jira-user", "ok   read:jira-work",
+				"FAIL write:jira-work", "lacks the scope write:jira-work, which tm create-ticket needs", "Create a scoped API token with read:jira-work, write:jira-work, read:jira-user"}},
 		{name: "OAuth mode, not signed in", exit: cli.ExitAuthError,
 			env: func(e map[string]string) {
 				e["ATLASSIAN_AUTH_MODE"] = "OAUTH"
@@ -263,7 +263,7 @@ func TestDataCenter(t *testing.T) {
 		t.Fatalf("%v\n%s", err, w.out)
 	}
 	contains(t, "report", w.out.String(), "Jira Data Center (Server)", s.URL+"/rest/api/2", "Data Center personal access token (Bearer)",
-		"Username:   "+you.Username, "✅ Create Issues")
+		"Username:   "+you.Username, "ok   Create Issues")
 }
 
 // TestRateLimitedThenOK: a 429 is waited out and said on stderr.

@@ -17,6 +17,8 @@ import (
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/output"
+	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/jira"
 	"github.com/ticket-mate/tm/internal/ticket"
@@ -29,6 +31,9 @@ type Options struct {
 	Cache   factory.Cache
 	WorkDir string                 // @file paths are relative to it
 	Browser func(url string) error // --open
+	// Prompter asks for what is missing on a terminal (nil: never asks).
+	Prompter *factory.Prompter
+	edited   *string // the description written in the editor
 
 	Project     string
 	Title       string
@@ -43,13 +48,15 @@ type Options struct {
 	DryRun      bool
 	JSON        bool
 	Open        bool
+	BodyFile    string // --body-file: the description from a file ("-" for stdin)
 	From        string // a CSV or JSON Lines file of tickets
 	Results     string // where --from records each line's outcome
 }
 
 // NewCmd builds the command; runF replaces Run in tests of flag parsing.
 func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f, WorkDir: f.WorkDir, Browser: f.Browser}
+	opts := &Options{IO: f.IO, Connect: f.Connect, Cache: f, WorkDir: f.WorkDir, Browser: f.Browser,
+		Prompter: factory.NewPrompter(f.IO, func(k string) string { v, _ := f.LookupEnv(k); return v })}
 	cmd := &cobra.Command{
 		Use:   "create-ticket -t TITLE [flags]",
 		Short: "Create a Jira ticket",
@@ -74,11 +81,25 @@ same file again skips the lines already created.`,
   tm create-ticket --from backlog.csv -p SPACE2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.BodyFile != "" {
+				if opts.Description != "" {
+					return factory.Usagef(errors.New("give the description once: -d/--body TEXT or --body-file FILE"))
+				}
+				opts.Description = "@" + opts.BodyFile
+				if opts.BodyFile == "-" {
+					opts.Description = "-"
+				}
+			}
 			if opts.From != "" {
 				if opts.Title != "" || opts.DryRun || opts.Open {
 					return factory.Usagef(errors.New("--from takes the tickets from the file: leave out -t, --dry-run and --open"))
 				}
-			} else if strings.TrimSpace(opts.Title) == "" {
+			} else if strings.TrimSpace(opts.Title) == "" && opts.IO.IsStdinTTY() && opts.IO.IsStderrTTY() && opts.Prompter != nil {
+				if err := ask(opts); err != nil {
+					return err
+				}
+			}
+			if opts.From == "" && strings.TrimSpace(opts.Title) == "" {
 				return factory.Usagef(errors.New("a title is required: -t \"What needs doing\" (or --from FILE for many)"))
 			}
 			for _, fv := range opts.Fields {
@@ -106,8 +127,21 @@ same file again skips the lines already created.`,
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the request instead of sending it")
 	fl.BoolVar(&opts.JSON, "json", false, "print the created ticket as JSON")
 	fl.BoolVar(&opts.Open, "open", false, "open the ticket in the browser")
+	// The names other Jira and GitHub clients use, for the same inputs.
+	fl.StringVar(&opts.Title, "summary", "", "same as --title")
+	fl.StringVarP(&opts.Description, "body", "b", "", "same as --description")
+	fl.StringVar(&opts.BodyFile, "body-file", "", "read the description from `FILE` (- for stdin)")
+	fl.BoolVarP(&opts.Open, "web", "w", false, "same as --open")
 	fl.StringVar(&opts.From, "from", "", "create one ticket per row of a CSV (with a header) or JSON Lines `FILE`")
 	fl.StringVar(&opts.Results, "results", "", "with --from: the results `FILE` (default: FILE.results.csv)")
+	_ = cmd.RegisterFlagCompletionFunc("project", factory.CompleteProjects(f))
+	_ = cmd.RegisterFlagCompletionFunc("type", factory.CompleteCreateValue(f, "type"))
+	_ = cmd.RegisterFlagCompletionFunc("priority", factory.CompleteCreateValue(f, "priority"))
+	_ = cmd.RegisterFlagCompletionFunc("component", factory.CompleteCreateValue(f, "components"))
+	_ = cmd.RegisterFlagCompletionFunc("assignee", factory.CompleteAssignee)
+	for _, name := range []string{"title", "label", "parent", "field"} {
+		_ = cmd.RegisterFlagCompletionFunc(name, factory.NoValueCompletion)
+	}
 	return cmd
 }
 
@@ -127,12 +161,16 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	ctx, done := progress.Begin(ctx, opts.IO, "Connecting to Jira…")
+	defer done()
 	j, err := opts.Connect(ctx, config.Flag{Name: "project", Key: config.KeyProjectKey, Value: opts.Project})
 	if err != nil {
 		return err
 	}
+	project := j.ProjectKey(opts.IO.ErrOut)
+	warnTitleIsType(opts, j, project)
 	draft := tm.TicketDraft{
-		ProjectKey: j.ProjectKey(opts.IO.ErrOut), Summary: opts.Title, Description: desc,
+		ProjectKey: project, Summary: opts.Title, Description: desc,
 		IssueType: opts.Type, Priority: opts.Priority, Labels: opts.Labels, Assignee: opts.Assignee,
 		Components: opts.Components, Parent: opts.Parent,
 	}
@@ -143,17 +181,61 @@ func Run(ctx context.Context, opts *Options) error {
 	svc := ticket.New(j.Client, factory.MetaCache(opts.Cache, j))
 	if opts.DryRun {
 		p, err := svc.PrepareCreate(ctx, draft)
+		done()
 		if err != nil {
 			return advise(j, err)
 		}
 		return printDryRun(opts, p.Request, p.Unresolved)
 	}
 	t, err := svc.Create(ctx, draft)
+	done()
 	if err != nil {
 		return advise(j, err)
 	}
 	factory.Remember(opts.Cache, t.Key)
 	return printCreated(opts, t)
+}
+
+// ask prompts for the title, the type and (in the editor) the description,
+// as a person at a terminal who gave no -t expects.
+func ask(opts *Options) error {
+	p := opts.Prompter
+	var err error
+	if opts.Title, err = p.Ask("Title", ""); err != nil {
+		return err
+	}
+	def := opts.Type
+	if def == "" {
+		def = "Task"
+	}
+	if opts.Type, err = p.Ask("Type", def); err != nil {
+		return err
+	}
+	if opts.Description == "" {
+		answer, err := p.Ask("Write a description in your editor? (y/N)", "")
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(strings.ToLower(answer), "y") {
+			text, err := p.Edit("")
+			if err != nil {
+				return err
+			}
+			opts.edited = &text
+		}
+	}
+	return nil
+}
+
+// warnTitleIsType says so when the title is one of the project's issue
+// types: in some other clients -t is the type (-t Bug).
+func warnTitleIsType(opts *Options, j *factory.Jira, project string) {
+	for _, name := range factory.CachedIssueTypes(opts.Cache, j, project) {
+		if strings.EqualFold(strings.TrimSpace(opts.Title), name) {
+			fmt.Fprintf(opts.IO.ErrOut, "Warning: -t is the title, and %q is one of %s's issue types; for the type, use --type %q.\n", opts.Title, project, name)
+			return
+		}
+	}
 }
 
 // advise explains what the service could not (refused credentials) and adds
@@ -195,6 +277,13 @@ func advise(j *factory.Jira, err error) error {
 
 // readDescription reads -d: the text itself, "-" for stdin, "@path" for a file.
 func readDescription(opts *Options) (string, error) {
+	if opts.edited != nil {
+		return *opts.edited, nil
+	}
+	if opts.Description == "-" && opts.IO.IsStdinTTY() {
+		// Typed, not piped: say how it ends, or tm seems to hang.
+		fmt.Fprintln(opts.IO.ErrOut, "Reading the description from stdin (Ctrl-D to finish)")
+	}
 	return factory.ReadText(opts.IO.In, opts.WorkDir, opts.Description, "description", "-d")
 }
 
@@ -202,9 +291,7 @@ func printDryRun(opts *Options, p jira.PreparedRequest, unresolved []string) err
 	var body any
 	_ = json.Unmarshal(p.Body, &body)
 	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return factory.WriteJSON(opts.IO.Out, struct {
 			Method string `json:"method"`
 			URL    string `json:"url"`
 			Body   any    `json:"body"`
@@ -222,13 +309,11 @@ func printDryRun(opts *Options, p jira.PreparedRequest, unresolved []string) err
 func printCreated(opts *Options, t tm.Ticket) error {
 	switch {
 	case opts.JSON:
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(t); err != nil {
+		if err := factory.WriteJSON(opts.IO.Out, t); err != nil {
 			return err
 		}
 	case opts.IO.IsStdoutTTY():
-		fmt.Fprintf(opts.IO.Out, "✅ Created %s\n%s\n", t.Key, t.URL)
+		fmt.Fprintf(opts.IO.Out, "%sCreated %s\n%s\n", output.MarksFor(opts.IO).Lead(output.OK), t.Key, t.URL)
 	default:
 		fmt.Fprintf(opts.IO.Out, "%s\n%s\n", t.Key, t.URL)
 	}

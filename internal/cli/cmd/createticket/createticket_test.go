@@ -487,3 +487,39 @@ func TestSubtask(t *testing.T) {
 		t.Errorf("%d creates sent for a sub-task without a parent", n)
 	}
 }
+
+// TestPromptsOnATerminal: with no -t at a terminal, tm asks for the title
+// and type and opens $VISUAL for the description; piped, it asks nothing
+// and says -t is required.
+func TestPromptsOnATerminal(t *testing.T) {
+	s := emulatortest.Start(t, emulator.Options{})
+	w := newWorld(t, s, nil)
+	editor := filepath.Join(t.TempDir(), "editor")
+	if err := os.WriteFile(editor, []byte("#!/bin/sh\necho 'From the **editor**' > \"$1\"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	w.env["VISUAL"] = editor
+	w.f.IO.SetTTY(true, false, true)
+	w.in.WriteString("Asked for\nBug\ny\n")
+	var got *createticket.Options
+	cmd := createticket.NewCmd(w.f, func(_ context.Context, o *createticket.Options) error { got = o; return nil })
+	cmd.SetArgs([]string{})
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("%v\n%s", err, w.err)
+	}
+	if got.Title != "Asked for" || got.Type != "Bug" {
+		t.Errorf("asked: title %q, type %q", got.Title, got.Type)
+	}
+	if !strings.Contains(w.err.String(), "Title: ") || !strings.Contains(w.err.String(), "Type [Task]: ") {
+		t.Errorf("prompts: %q", w.err)
+	}
+
+	w.f.IO.SetTTY(false, false, false)
+	cmd = createticket.NewCmd(w.f, func(context.Context, *createticket.Options) error { t.Error("ran without a title"); return nil })
+	cmd.SetArgs([]string{})
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "a title is required") {
+		t.Errorf("piped without -t: %v", err)
+	}
+}

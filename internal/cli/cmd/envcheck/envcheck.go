@@ -6,16 +6,18 @@ package envcheck
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/output"
 	"github.com/ticket-mate/tm/internal/config"
 )
 
@@ -29,6 +31,9 @@ type Options struct {
 	// ServerSignIn is the server sign-in tm commands use with cfg, if any
 	// (nil: not looked for).
 	ServerSignIn func(cfg *config.Config) (*factory.StoredServer, bool)
+	// OAuthSignIn names the stored OAuth sign-in for cfg's app, offline
+	// (nil: not looked for); an ENOTFOUND error when there is none.
+	OAuthSignIn func(ctx context.Context, cfg *config.Config) (string, error)
 
 	Project string
 	JSON    bool
@@ -36,7 +41,7 @@ type Options struct {
 
 // NewCmd builds tm env-check; runF replaces run in tests of flag parsing.
 func NewCmd(f *factory.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Config: f.Config, WorkDir: f.WorkDir, ServerSignIn: f.ServerSignInInUse}
+	opts := &Options{IO: f.IO, Config: f.Config, WorkDir: f.WorkDir, ServerSignIn: f.ServerSignInInUse, OAuthSignIn: f.StoredSignIn}
 	cmd := &cobra.Command{
 		Use:   "env-check",
 		Short: "Check the configuration for your auth mode, offline",
@@ -67,7 +72,7 @@ type jsonReport struct {
 	Mode    config.AuthMode `json:"mode"`
 	OK      bool            `json:"ok"`
 	Summary map[string]int  `json:"summary"`
-	Checks  []config.Check  `json:"checks"`
+	Checks  []jsonCheck     `json:"checks"`
 	Notes   []string        `json:"notes"`
 	Next    string          `json:"next"`
 	Error   string          `json:"error,omitempty"` // the configuration did not load
@@ -78,7 +83,7 @@ func run(opts *Options) error {
 	if err != nil {
 		if opts.JSON {
 			// Scripts read stdout: tell them too, not only the person on stderr.
-			_ = writeJSON(opts.IO.Out, jsonReport{Summary: map[string]int{}, Checks: []config.Check{}, Notes: []string{},
+			_ = writeJSON(opts.IO.Out, jsonReport{Summary: map[string]int{}, Checks: []jsonCheck{}, Notes: []string{},
 				Next: "Fix the configuration, then run: tm env-check", Error: err.Error()})
 		}
 		return err
@@ -88,21 +93,33 @@ func run(opts *Options) error {
 		tracked = gitTracked(opts.WorkDir)
 	}
 	r := config.Diagnose(cfg, config.DiagnoseOptions{Tracked: tracked})
-	next := nextCommand(r, opts.Project)
+	ms := output.MarksFor(opts.IO)
+	next := nextCommand(r, opts.Project, ms)
+	notes := cfg.Notes()
+	if cfg.AuthMode == config.AuthOAuth && r.Count(config.StatusError) == 0 && opts.OAuthSignIn != nil {
+		switch who, err := opts.OAuthSignIn(context.Background(), cfg); {
+		case err == nil:
+			notes = append(notes, "Signed in with this app as "+who+" (the stored sign-in, read offline)")
+		case tm.ErrorCode(err) == tm.ENOTFOUND:
+			notes = append(notes, "No sign-in is stored for this app on this machine yet")
+			next = "Next: tm login"
+		default:
+			notes = append(notes, "The stored sign-in could not be read: "+err.Error())
+		}
+	}
 	if opts.JSON {
-		notes := cfg.Notes()
 		if notes == nil {
 			notes = []string{}
 		}
 		if err := writeJSON(opts.IO.Out, jsonReport{
 			Mode: r.Mode, OK: r.Count(config.StatusError) == 0,
 			Summary: map[string]int{"ok": r.Count(config.StatusOK), "warn": r.Count(config.StatusWarn), "error": r.Count(config.StatusError)},
-			Checks:  r.Checks, Notes: notes, Next: next,
+			Checks:  checksJSON(r.Checks), Notes: notes, Next: next,
 		}); err != nil {
 			return err
 		}
 	} else {
-		printReport(opts.IO.Out, opts.IO.ColorEnabled(), r, cfg.Notes(), next)
+		printReport(opts.IO.Out, ms, r, notes, next)
 	}
 	if r.Count(config.StatusError) > 0 {
 		// Signed in through a team server, the settings are not needed:
@@ -119,19 +136,37 @@ func run(opts *Options) error {
 	return nil
 }
 
-func writeJSON(w io.Writer, r jsonReport) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+// jsonCheck is a check with null for a value that is not set, rather than
+// the "(not set)" people read.
+type jsonCheck struct {
+	config.Check
+	Value *string `json:"value"`
 }
 
-var marks = map[config.Status]string{config.StatusOK: "✅", config.StatusWarn: "⚠️", config.StatusError: "❌"}
+func checksJSON(cs []config.Check) []jsonCheck {
+	out := make([]jsonCheck, len(cs))
+	for i, c := range cs {
+		out[i].Check = c
+		if c.Value != tm.Mask("") {
+			v := c.Value
+			out[i].Value = &v
+		}
+	}
+	return out
+}
+
+func writeJSON(w io.Writer, r jsonReport) error {
+	return factory.WriteJSON(w, r)
+}
+
+var marks = map[config.Status]output.Mark{config.StatusOK: output.OK, config.StatusWarn: output.Warn, config.StatusError: output.Fail}
 
 var rank = map[config.Status]int{config.StatusOK: 0, config.StatusWarn: 1, config.StatusError: 2}
 
 var colors = map[config.Status]string{config.StatusOK: "\x1b[32m", config.StatusWarn: "\x1b[33m", config.StatusError: "\x1b[31m"}
 
-func printReport(w io.Writer, color bool, r config.Report, notes []string, next string) {
+func printReport(w io.Writer, ms output.Marks, r config.Report, notes []string, next string) {
+	color := !ms.Plain()
 	paint := func(s config.Status, text string) string {
 		if !color {
 			return text
@@ -154,8 +189,11 @@ func printReport(w io.Writer, color bool, r config.Report, notes []string, next 
 			}
 		}
 		c := r.Checks[i]
-		line := fmt.Sprintf("%s %s = %s", marks[worst], paint(worst, fmt.Sprintf("%-25s", c.Name)), c.Value)
-		if worst != config.StatusOK && c.Source != "" && c.Source != "default" {
+		line := fmt.Sprintf("%s %s = %s", ms.Glyph(marks[worst]), paint(worst, fmt.Sprintf("%-25s", c.Name)), c.Value)
+		switch {
+		case c.Source == "default":
+			line += dim("  (default)") // not configured: what tm uses when nothing is
+		case worst != config.StatusOK && c.Source != "":
 			line += dim("  ← " + c.Source)
 		}
 		fmt.Fprintln(w, line)
@@ -170,7 +208,7 @@ func printReport(w io.Writer, color bool, r config.Report, notes []string, next 
 		i = j
 	}
 	for _, n := range notes {
-		fmt.Fprintln(w, "ℹ️  "+n)
+		fmt.Fprintln(w, ms.Glyph(output.Info)+" "+n)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, summary(r)+" "+next)
@@ -202,9 +240,9 @@ func plural(n int, word string) string {
 }
 
 // nextCommand is what to run after this report.
-func nextCommand(r config.Report, project string) string {
+func nextCommand(r config.Report, project string, ms output.Marks) string {
 	if r.Count(config.StatusError) > 0 {
-		return "Fix the ❌ lines, then run: tm env-check"
+		return "Fix the lines marked " + strings.TrimSpace(ms.Glyph(output.Fail)) + ", then run: tm env-check"
 	}
 	cmd := "tm check-permissions"
 	if project != "" {

@@ -84,10 +84,12 @@ var scenarios = []struct {
 
 func TestGoldenOutput(t *testing.T) {
 	for _, sc := range scenarios {
-		for _, mode := range []string{"tty", "piped", "json"} {
+		for _, mode := range []string{"tty", "piped", "json", "nocolor"} {
 			t.Run(sc.name+"/"+mode, func(t *testing.T) {
 				w := newWorld(t, sc.env, sc.files)
-				w.f.IO.SetTTY(false, mode == "tty", mode == "tty")
+				tty := mode == "tty" || mode == "nocolor"
+				w.f.IO.SetTTY(false, tty, tty)
+				w.f.IO.SetColorDisabled(mode == "nocolor")
 				args := sc.args
 				if mode == "json" {
 					args = append(args[:len(args):len(args)], "--json")
@@ -118,9 +120,9 @@ func TestTheSetupGuidesExampleLines(t *testing.T) {
 	if err := w.run(t); err != nil {
 		t.Fatal(err)
 	}
-	want := "✅ ATLASSIAN_BASE_URL        = https://your-site.atlassian.net\n" +
-		"✅ ATLASSIAN_EMAIL           = your-email@example.com\n" +
-		"✅ ATLASSIAN_API_KEY         = ATATT3x***K9wq (length: 192)\n"
+	want := "ok   ATLASSIAN_BASE_URL        = https://your-site.atlassian.net\n" +
+		"ok   ATLASSIAN_EMAIL           = your-email@example.com\n" +
+		"ok   ATLASSIAN_API_KEY         = ATATT3x***K9wq (length: 192)\n"
 	if !strings.Contains(w.out.String(), want) {
 		t.Errorf("output:\n%s\nlacks the setup guide's lines:\n%s", w.out, want)
 	}
@@ -210,7 +212,7 @@ func TestSecretInATrackedJSONFile(t *testing.T) {
 	}
 	_ = w.run(t)
 	out := w.out.String()
-	if !strings.Contains(out, "⚠️ ticket-mate.json          = tracked by git\n   holds ATLASSIAN_API_KEY and is committed") ||
+	if !strings.Contains(out, "warn ticket-mate.json          = tracked by git\n   holds ATLASSIAN_API_KEY and is committed") ||
 		!strings.Contains(out, "git rm --cached ticket-mate.json") {
 		t.Errorf("no warning for the tracked secret:\n%s", out)
 	}

@@ -38,7 +38,7 @@ func TestExitCodesThroughTheRoot(t *testing.T) {
 	}{
 		{name: "missing settings: report, then exit 1 without an error line",
 			args: []string{"env-check"}, code: 1,
-			stdout: []string{"❌ ATLASSIAN_BASE_URL", "Fix the ❌ lines, then run: tm env-check"}},
+			stdout: []string{"FAIL ATLASSIAN_BASE_URL", "Fix the lines marked FAIL, then run: tm env-check"}},
 		{name: "complete settings: exit 0",
 			env:  map[string]string{"ATLASSIAN_BASE_URL": "https://acme.atlassian.net", "ATLASSIAN_EMAIL": "me@example.com", "ATLASSIAN_API_KEY": "ATATT3x" + strings.Repeat("a", 185)},
 			args: []string{"env-check", "-p", "SPACE2"}, code: 0,

@@ -5,17 +5,16 @@
 package envdebug
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/output"
 	"github.com/ticket-mate/tm/internal/config"
 )
 
@@ -60,7 +59,7 @@ type (
 	jsonSetting struct {
 		Name       string   `json:"name"`
 		JSONKey    string   `json:"jsonKey"`
-		Value      string   `json:"value"`
+		Value      *string  `json:"value"` // null when not set
 		Secret     bool     `json:"secret"`
 		Source     string   `json:"source"`
 		SourceKind string   `json:"sourceKind"`
@@ -113,14 +112,12 @@ func run(opts *Options) error {
 		} else {
 			out.Settings, out.Derived, out.Notes = settingsJSON(cfg), derivedJSON(cfg), append(out.Notes, cfg.Notes()...)
 		}
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if e := enc.Encode(out); e != nil {
+		if e := factory.WriteJSON(opts.IO.Out, out); e != nil {
 			return e
 		}
 		return err
 	}
-	p := &printer{w: opts.IO.Out, tty: opts.IO.IsStdoutTTY(), color: opts.IO.ColorEnabled()}
+	p := &printer{w: opts.IO.Out, tty: opts.IO.IsStdoutTTY(), color: opts.IO.ColorEnabled(), width: opts.IO.Width()}
 	if cfg != nil {
 		p.section("Settings (highest first: flag > env > .env.local > .env > ticket-mate.json > jira.json > user config > default)")
 		for _, s := range cfg.Settings() {
@@ -157,9 +154,8 @@ func run(opts *Options) error {
 	if notes := cfg.Notes(); len(notes) > 0 {
 		p.section("Notes")
 		for _, n := range notes {
-			p.row(n)
+			p.line(n)
 		}
-		p.flush()
 	}
 	return nil
 }
@@ -212,7 +208,7 @@ func settingsJSON(cfg *config.Config) []jsonSetting {
 		for _, sh := range s.Shadowed {
 			over = append(over, sh.String())
 		}
-		out = append(out, jsonSetting{Name: s.Name, JSONKey: s.JSONKey, Value: s.Value, Secret: s.Secret,
+		out = append(out, jsonSetting{Name: s.Name, JSONKey: s.JSONKey, Value: orNull(s.Value), Secret: s.Secret,
 			Source: s.Source.String(), SourceKind: string(s.Source.Kind), Overrides: over})
 	}
 	return out
@@ -243,7 +239,8 @@ func derivedJSON(cfg *config.Config) *jsonDerived {
 type printer struct {
 	w          io.Writer
 	tty, color bool
-	tw         *tabwriter.Writer
+	width      int
+	table      *output.Table
 	started    bool
 }
 
@@ -266,15 +263,32 @@ func (p *printer) row(cols ...string) {
 		fmt.Fprintln(p.w, strings.Join(cols, "\t"))
 		return
 	}
-	if p.tw == nil {
-		p.tw = tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
+	if p.table == nil {
+		p.table = output.NewTableTo(p.w, p.width, false)
+		p.table.Indent = "  "
 	}
-	fmt.Fprintln(p.tw, "  "+strings.Join(cols, "\t"))
+	p.table.Row(cols...)
+}
+
+// line writes a note whole: cutting it would lose what it says.
+func (p *printer) line(s string) {
+	if p.tty {
+		s = "  " + s
+	}
+	fmt.Fprintln(p.w, s)
 }
 
 func (p *printer) flush() {
-	if p.tw != nil {
-		p.tw.Flush()
-		p.tw = nil
+	if p.table != nil {
+		p.table.Flush()
+		p.table = nil
 	}
+}
+
+// orNull is v, or nil (JSON null) when v is empty: not set.
+func orNull(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
 }

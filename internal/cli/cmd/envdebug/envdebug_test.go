@@ -89,10 +89,15 @@ func runCmd(f *factory.Factory, args []string) error {
 
 func TestGoldenOutput(t *testing.T) {
 	for _, sc := range scenarios {
-		for _, mode := range []string{"tty", "piped", "json"} {
+		for _, mode := range []string{"tty", "piped", "json", "nocolor", "cols60"} {
 			t.Run(sc.name+"/"+mode, func(t *testing.T) {
 				f, out, errOut, stable := sc.world(t)
-				f.IO.SetTTY(false, mode == "tty", mode == "tty")
+				tty := mode == "tty" || mode == "nocolor" || mode == "cols60"
+				f.IO.SetTTY(false, tty, tty)
+				f.IO.SetColorDisabled(mode == "nocolor")
+				if mode == "cols60" {
+					f.IO.SetWidth(60)
+				}
 				args := sc.args
 				if mode == "json" {
 					args = append(args[:len(args):len(args)], "--json")
@@ -153,8 +158,11 @@ func TestProvenanceAndDerivedValues(t *testing.T) {
 	if o := src[config.KeyEmail].Overrides; strings.Join(o, ",") != ".env.local:3 JIRA_USER_EMAIL (alias)" {
 		t.Errorf("email overrides %q", o)
 	}
-	if s := src[config.KeyAPIKey]; !s.Secret || s.Value != tm.Mask(token192) {
-		t.Errorf("API key shown as %q (secret %v)", s.Value, s.Secret)
+	if s := src[config.KeyAPIKey]; !s.Secret || s.Value == nil || *s.Value != tm.Mask(token192) {
+		t.Errorf("API key shown as %v (secret %v)", s.Value, s.Secret)
+	}
+	if s := src[config.KeyClientID]; s.Value != nil {
+		t.Errorf("a setting not set is %q in JSON, want null", *s.Value)
 	}
 	cloudID := "f82a209c-ad3a-4c8c-b311-fc3bf6e584b5"
 	if d := got.Derived; d == nil || d.RESTURL != "https://acme.atlassian.net/rest/api/3" || d.API != config.APISite || d.DiscoverCloudID {

@@ -31,6 +31,8 @@ import (
 	"github.com/ticket-mate/tm/internal/atlassian"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/output"
+	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/credfile"
 )
@@ -165,20 +167,22 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "Atlassian answered; finishing the sign-in…")
-
-	tok, err := client.Exchange(ctx, code)
+	sctx, done := progress.Begin(ctx, opts.IO, "Signing in…")
+	defer done()
+	tok, err := client.Exchange(sctx, code)
 	if err != nil {
 		return explainToken(err, cfg)
 	}
+	profile, err := client.Me(sctx, tok.AccessToken)
+	if err != nil {
+		return err
+	}
+	resources, err := client.AccessibleResources(sctx, tok.AccessToken)
+	done()
 	if tok.RefreshToken.IsZero() {
 		fmt.Fprintln(opts.IO.ErrOut, "Warning: Atlassian issued no refresh token (the offline_access scope was not granted), so this sign-in ends when the access token expires, within the hour.\n"+
 			"Add offline_access to ATLASSIAN_OAUTH_SCOPES (it is in the default list) and run tm login again.")
 	}
-	profile, err := client.Me(ctx, tok.AccessToken)
-	if err != nil {
-		return err
-	}
-	resources, err := client.AccessibleResources(ctx, tok.AccessToken)
 	if err != nil {
 		return err
 	}
@@ -224,8 +228,9 @@ func (opts *Options) report(si *credfile.SignIn, site tm.Site, file string) {
 	if si.Account.Email != "" {
 		who += " (" + si.Account.Email + ")"
 	}
-	fmt.Fprintf(w, "✅ Signed in to Atlassian as %s\n", strings.TrimSpace(who))
-	fmt.Fprintf(w, "✅ Jira site: %s  %s  (cloud id %s)\n", site.Name, site.URL, site.CloudID)
+	ok := output.MarksForStderr(opts.IO).Lead(output.OK)
+	fmt.Fprintf(w, "%sSigned in to Atlassian as %s\n", ok, strings.TrimSpace(who))
+	fmt.Fprintf(w, "%sJira site: %s  %s  (cloud id %s)\n", ok, site.Name, site.URL, site.CloudID)
 	for _, s := range si.Sites {
 		if s.CloudID != site.CloudID {
 			fmt.Fprintf(w, "   Also reachable: %s — switch with: tm login --site %s\n", s.Name, s.Name)

@@ -6,17 +6,17 @@ package lsprojects
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/output"
+	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/ticket"
 )
@@ -68,12 +68,15 @@ func Run(ctx context.Context, opts *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	ctx, done := progress.Begin(ctx, opts.IO, "Listing projects…")
+	defer done()
 	j, err := opts.Connect(ctx)
 	if err != nil {
 		return err
 	}
 	out := newPrinter(opts)
-	n, err := ticket.New(j.Client, nil).Projects(ctx, opts.Query, opts.Concurrency, out.page)
+	n, err := ticket.New(j.Client, nil).Projects(ctx, opts.Query, opts.Concurrency, func(ps []tm.Project) error { done(); return out.page(ps) })
+	done()
 	if err != nil {
 		return j.Explain(err, factory.About{ListingProject: true})
 	}
@@ -95,6 +98,7 @@ func Run(ctx context.Context, opts *Options) error {
 type printer struct {
 	w      io.Writer
 	format string // "json", "table" or "plain"
+	table  *output.Table
 	count  int
 	err    error
 }
@@ -106,24 +110,18 @@ func newPrinter(opts *Options) *printer {
 		p.format = "json"
 	case opts.IO.IsStdoutTTY() && !opts.Plain:
 		p.format = "table"
+		// Sized from the first page, so rows still print as pages arrive.
+		p.table = output.NewTable(opts.IO, "KEY", "NAME", "TYPE", "STYLE")
 	}
 	return p
 }
-
-// Column widths of the terminal table. Fixed, so rows print as they
-// arrive; a longer key or name widens its own row only.
-const (
-	keyWidth  = 10
-	nameWidth = 40
-	typeWidth = 13
-)
 
 func (p *printer) page(ps []tm.Project) error {
 	var b strings.Builder
 	for _, pr := range ps {
 		switch p.format {
 		case "json":
-			data, err := json.Marshal(pr)
+			data, err := factory.MarshalJSON(pr, "", "")
 			if err != nil {
 				return err
 			}
@@ -134,20 +132,25 @@ func (p *printer) page(ps []tm.Project) error {
 			}
 			b.Write(data)
 		case "table":
-			if p.count == 0 {
-				fmt.Fprintf(&b, "%-*s  %-*s  %-*s  %s\n", keyWidth, "KEY", nameWidth, "NAME", typeWidth, "TYPE", "STYLE")
+			if err := p.table.Row(pr.Key, pr.Name, pr.TypeKey, styleLabel(pr.Style)); err != nil {
+				return err
 			}
-			fmt.Fprintf(&b, "%-*s  %s  %-*s  %s\n", keyWidth, pr.Key, pad(pr.Name, nameWidth), typeWidth, pr.TypeKey, styleLabel(pr.Style))
 		default:
 			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\n", pr.Key, tabless(pr.Name), pr.TypeKey, pr.Style)
 		}
 		p.count++
+	}
+	if p.table != nil {
+		return p.table.Flush()
 	}
 	_, err := io.WriteString(p.w, b.String())
 	return err
 }
 
 func (p *printer) close() error {
+	if p.table != nil {
+		return p.table.Flush()
+	}
 	if p.format != "json" {
 		return nil
 	}
@@ -157,16 +160,6 @@ func (p *printer) close() error {
 	}
 	_, err := io.WriteString(p.w, s)
 	return err
-}
-
-// pad cuts or pads s to n characters.
-func pad(s string, n int) string {
-	if l := utf8.RuneCountInString(s); l > n {
-		r := []rune(s)
-		return string(r[:n-1]) + "…"
-	} else {
-		return s + strings.Repeat(" ", n-l)
-	}
 }
 
 func styleLabel(s string) string {

@@ -104,8 +104,9 @@ func TestFormats(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimRight(w.out.String(), "\n"), "\n")
-	if len(lines) != 4 || !strings.HasPrefix(lines[0], "KEY ") || !strings.Contains(lines[3], "team-managed") ||
-		!strings.HasPrefix(lines[2], "SPACE2      Space Two") {
+	// Columns as wide as their content: SPACE2 is the longest key.
+	if len(lines) != 4 || !strings.Contains(lines[0], "KEY     NAME") || !strings.Contains(lines[3], "team-managed") ||
+		!strings.HasPrefix(lines[2], "SPACE2  Space Two") {
 		t.Errorf("table:\n%s", w.out)
 	}
 	if !strings.Contains(w.err.String(), "3 projects") {

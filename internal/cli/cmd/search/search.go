@@ -7,11 +7,9 @@ package search
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +17,8 @@ import (
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/output"
+	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/ticket"
 )
@@ -99,6 +99,8 @@ func Run(ctx context.Context, opts *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	ctx, done := progress.Begin(ctx, opts.IO, "Searching…")
+	defer done()
 	j, err := opts.Connect(ctx, config.Flag{Name: "project", Key: config.KeyProjectKey, Value: opts.Query.Project})
 	if err != nil {
 		return err
@@ -110,6 +112,7 @@ func Run(ctx context.Context, opts *Options) error {
 	svc := factory.Tickets(opts.Cache, j)
 	if opts.Count {
 		n, err := svc.Count(ctx, q)
+		done()
 		if err != nil {
 			return j.Fail(err)
 		}
@@ -122,11 +125,13 @@ func Run(ctx context.Context, opts *Options) error {
 	out := newPrinter(opts)
 	var keys []string
 	err = svc.Search(ctx, q, func(is tm.Issue) error {
+		done()
 		if len(keys) < 20 {
 			keys = append(keys, is.Key)
 		}
 		return out.row(is)
 	})
+	done()
 	if cerr := out.close(); err == nil {
 		err = cerr
 	}
@@ -146,7 +151,7 @@ func Run(ctx context.Context, opts *Options) error {
 type printer struct {
 	format string // "json", "csv", "table" or "plain"
 	w      io.Writer
-	tw     *tabwriter.Writer
+	table  *output.Table
 	csv    *csv.Writer
 	n      int
 }
@@ -162,8 +167,7 @@ func newPrinter(opts *Options) *printer {
 		_ = p.csv.Write(columns)
 	case opts.IO.IsStdoutTTY() && !opts.Plain:
 		p.format = "table"
-		p.tw = tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(p.tw, strings.ToUpper(strings.Join(columns, "\t")))
+		p.table = output.NewTable(opts.IO, strings.Fields(strings.ToUpper(strings.Join(columns, " ")))...)
 	}
 	return p
 }
@@ -177,7 +181,7 @@ func (p *printer) row(is tm.Issue) error {
 		if p.n == 1 {
 			sep = "[\n"
 		}
-		b, err := json.MarshalIndent(is, "  ", "  ")
+		b, err := factory.MarshalJSON(is, "  ", "  ")
 		if err != nil {
 			return err
 		}
@@ -197,12 +201,9 @@ func (p *printer) row(is tm.Issue) error {
 	case "csv":
 		return p.csv.Write(cells)
 	case "table":
-		for i, c := range cells {
-			cells[i] = strings.Join(strings.Fields(c), " ")
-		}
-		_, err := fmt.Fprintln(p.tw, strings.Join(cells, "\t"))
+		err := p.table.Row(cells...)
 		if p.n%50 == 0 {
-			return p.tw.Flush() // rows appear as pages arrive
+			return p.table.Flush() // rows appear as pages arrive, sized by the first
 		}
 		return err
 	}
@@ -226,7 +227,7 @@ func (p *printer) close() error {
 		p.csv.Flush()
 		return p.csv.Error()
 	case "table":
-		return p.tw.Flush()
+		return p.table.Flush()
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli"
+	"github.com/ticket-mate/tm/internal/cli/output"
 	"github.com/ticket-mate/tm/internal/cli/tmtest"
 	"github.com/ticket-mate/tm/internal/emulator"
 )
@@ -58,12 +59,19 @@ func TestSearch(t *testing.T) {
 	}
 }
 
-// TestSearchTable: a table with a header on a terminal.
+// TestSearchTable: a table with a bold header on a terminal, fitted to
+// its width.
 func TestSearchTable(t *testing.T) {
 	w := tmtest.New(t, emulator.Options{})
 	w.F.IO.SetTTY(false, true, false)
+	w.F.IO.SetWidth(60)
 	out := w.MustRun(t, "search", "--assignee", "me")
-	if !strings.HasPrefix(out, "KEY") || !strings.Contains(out, "SPACE2-2") || strings.Contains(out, "SPACE2-3 ") {
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if n := output.Width(strings.NewReplacer("\x1b[1m", "", "\x1b[0m", "").Replace(l)); n > 60 {
+			t.Errorf("a line %d columns wide at 60: %q", n, l)
+		}
+	}
+	if !strings.HasPrefix(out, "\x1b[1mKEY") || !strings.Contains(out, "SPACE2-2") || strings.Contains(out, "SPACE2-3 ") {
 		t.Errorf("table:\n%s", out)
 	}
 }

@@ -7,13 +7,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/output"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/ticket"
 )
@@ -96,20 +96,14 @@ func Run(ctx context.Context, opts *Options) error {
 			fmt.Fprintf(opts.IO.ErrOut, "%s offers no transitions to you.\n", key)
 			return nil
 		}
-		w := opts.IO.Out
-		var tw *tabwriter.Writer
-		if opts.IO.IsStdoutTTY() && !opts.Plain {
-			tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			w = tw
-			fmt.Fprintln(w, "TRANSITION\tTO\tNEEDS")
+		tb := output.NewTable(opts.IO, "TRANSITION", "TO", "NEEDS")
+		if opts.Plain {
+			tb.Plain()
 		}
 		for _, t := range ts {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, t.To, strings.Join(t.Required, ", "))
+			tb.Row(t.Name, t.To, strings.Join(t.Required, ", "))
 		}
-		if tw != nil {
-			return tw.Flush()
-		}
-		return nil
+		return tb.Flush()
 	}
 	m := ticket.Move{To: opts.To, Comment: opts.Comment, Resolution: opts.Resolution}
 	for _, fv := range opts.Fields {

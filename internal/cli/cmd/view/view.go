@@ -15,6 +15,7 @@ import (
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
+	"github.com/ticket-mate/tm/internal/cli/progress"
 	"github.com/ticket-mate/tm/internal/config"
 )
 
@@ -70,11 +71,14 @@ func Run(ctx context.Context, opts *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	ctx, done := progress.Begin(ctx, opts.IO, "Reading "+opts.Key+"…")
+	defer done()
 	j, err := opts.Connect(ctx)
 	if err != nil {
 		return err
 	}
 	is, err := factory.Tickets(opts.Cache, j).Get(ctx, opts.Key, opts.Comments)
+	done()
 	if err != nil {
 		return j.Fail(err)
 	}
