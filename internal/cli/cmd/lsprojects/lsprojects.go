@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -29,13 +30,28 @@ type Options struct {
 	Query string
 	JSON  bool
 	Plain bool
-	// Concurrency bounds the pages fetched at once after the first (default 8).
+	// Concurrency bounds the pages in flight at once (default: as many as
+	// there are pages, at most MaxConcurrency).
 	Concurrency int
+	// LastTotal and SaveTotal remember how many projects the last listing
+	// found, so that the next one fetches every page alongside the first.
+	LastTotal func(site, query string) int
+	SaveTotal func(site, query string, total int)
 }
 
 // NewCmd builds the command; runF replaces Run in tests of flag parsing.
 func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Connect: f.Connect}
+	opts := &Options{IO: f.IO, Connect: f.Connect,
+		LastTotal: func(site, query string) int {
+			var c cachedTotal
+			if f.ReadCache(totalCacheName(site, query), totalTTL, &c) {
+				return c.Total
+			}
+			return 0
+		},
+		SaveTotal: func(site, query string, total int) {
+			_ = f.WriteCache(totalCacheName(site, query), cachedTotal{Total: total}) // a lost hint costs one round trip
+		}}
 	cmd := &cobra.Command{
 		Use:   "ls-projects",
 		Short: "List the Jira projects you can see",
@@ -60,9 +76,21 @@ array with --json. When the list is empty, tm says what to check.`,
 	return cmd
 }
 
-// DefaultConcurrency is how many pages are in flight at once: enough to
-// hide latency, few enough to stay clear of Jira's burst limits.
-const DefaultConcurrency = 8
+// MaxConcurrency caps the pages in flight at once: enough that 5,000
+// projects take two waves, few enough to stay inside the request bursts
+// Atlassian's rate limiter allows one user.
+const MaxConcurrency = 32
+
+// totalTTL is how long a remembered project count is trusted as a hint.
+const totalTTL = 24 * time.Hour
+
+type cachedTotal struct {
+	Total int `json:"total"`
+}
+
+func totalCacheName(site, query string) string {
+	return "project-total-" + factory.CacheKey(site, query)
+}
 
 // Run lists the projects.
 func Run(ctx context.Context, opts *Options) error {
@@ -93,10 +121,12 @@ func Run(ctx context.Context, opts *Options) error {
 }
 
 // stream hands each page to emit in order and returns the number of
-// projects. Cloud: the first page of project/search tells the total; the
-// other pages are fetched concurrently, at most Concurrency at a time and
-// never more than that many ahead of the one printed next, so memory stays
-// bounded however many projects there are. Data Center lists all in one call.
+// projects. Cloud: the first page of project/search tells the total. When
+// the last listing left a total behind, pages 2..n go out alongside the
+// first; otherwise right after it. At most Concurrency pages are in flight
+// and never more than that many ahead of the one printed next, so memory
+// stays bounded however many projects there are. Data Center lists all in
+// one call.
 func stream(ctx context.Context, c *jira.Client, opts *Options, emit func([]tm.Project) error) (int, error) {
 	if c.DataCenter() {
 		ps, err := c.AllProjects(ctx, opts.Query)
@@ -105,24 +135,42 @@ func stream(ctx context.Context, c *jira.Client, opts *Options, emit func([]tm.P
 		}
 		return len(ps), emit(ps)
 	}
-	first, err := c.SearchProjects(ctx, jira.ProjectQuery{Query: opts.Query})
-	if err != nil {
-		return 0, err
+	size := jira.ProjectPageSize
+	hint := 0
+	if opts.LastTotal != nil {
+		hint = opts.LastTotal(c.SiteURL(), opts.Query)
 	}
-	n := len(first.Projects)
-	if err := emit(first.Projects); err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	f := newFetcher(ctx, c, opts, size)
+	f.want(pagesOf(hint, size))
+	first := f.wait(0)
+	if first.err != nil {
+		return 0, first.err
+	}
+	n := len(first.page.Projects)
+	if err := emit(first.page.Projects); err != nil {
 		return n, err
 	}
-	size := first.MaxResults
-	if size <= 0 {
-		size = max(len(first.Projects), 1)
+	if first.page.MaxResults > 0 && first.page.MaxResults != size {
+		// The server pages differently than asked: pages fetched on the
+		// hint are misaligned; start over from what it said.
+		f.abandon()
+		size = first.page.MaxResults
+		f = newFetcher(ctx, c, opts, size)
+		f.next = 1
 	}
-	if first.IsLast || len(first.Projects) == 0 {
+	total := first.page.Total
+	if opts.SaveTotal != nil && total != hint {
+		defer opts.SaveTotal(c.SiteURL(), opts.Query, total)
+	}
+	if first.page.IsLast || len(first.page.Projects) == 0 {
 		return n, nil
 	}
-	if first.Total <= len(first.Projects) {
+	if total <= len(first.page.Projects) {
 		// No usable total: walk the pages one after another.
-		for start := len(first.Projects); ; {
+		f.abandon()
+		for start := len(first.page.Projects); ; {
 			p, err := c.SearchProjects(ctx, jira.ProjectQuery{Query: opts.Query, StartAt: start, MaxResults: size})
 			if err != nil {
 				return n, err
@@ -137,49 +185,83 @@ func stream(ctx context.Context, c *jira.Client, opts *Options, emit func([]tm.P
 			}
 		}
 	}
-
-	pages := (first.Total + size - 1) / size
-	window := opts.Concurrency
-	if window <= 0 {
-		window = DefaultConcurrency
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type result struct {
-		page jira.ProjectPage
-		err  error
-	}
-	slots := make(map[int]chan result, window)
-	next := 1
-	launch := func() {
-		i := next
-		next++
-		ch := make(chan result, 1)
-		slots[i] = ch
-		go func() {
-			p, err := c.SearchProjects(ctx, jira.ProjectQuery{Query: opts.Query, StartAt: i * size, MaxResults: size})
-			ch <- result{p, err}
-		}()
-	}
-	for next < pages && next <= window {
-		launch()
-	}
+	pages := pagesOf(total, size)
+	f.want(pages)
 	for i := 1; i < pages; i++ {
-		r := <-slots[i]
-		delete(slots, i)
+		r := f.wait(i)
 		if r.err != nil {
 			return n, r.err
 		}
-		if next < pages {
-			launch()
-		}
+		f.want(pages)
 		n += len(r.page.Projects)
 		if err := emit(r.page.Projects); err != nil {
 			return n, err
 		}
 	}
+	// Pages fetched on a hint larger than the total are empty; drop them.
+	f.abandon()
 	return n, nil
 }
+
+func pagesOf(total, size int) int { return (total + size - 1) / size }
+
+// fetcher keeps up to window pages in flight, in page order.
+type fetcher struct {
+	ctx    context.Context
+	c      *jira.Client
+	query  string
+	size   int
+	window int
+	next   int // the next page to launch
+	done   int // pages handed out by wait
+	slots  map[int]chan pageResult
+}
+
+type pageResult struct {
+	page jira.ProjectPage
+	err  error
+}
+
+func newFetcher(ctx context.Context, c *jira.Client, opts *Options, size int) *fetcher {
+	w := opts.Concurrency
+	if w <= 0 {
+		w = MaxConcurrency
+	}
+	return &fetcher{ctx: ctx, c: c, query: opts.Query, size: size, window: w, slots: map[int]chan pageResult{}}
+}
+
+// want launches pages up to (not including) pages while the window allows;
+// page 0 is always launched.
+func (f *fetcher) want(pages int) {
+	pages = max(pages, 1)
+	for f.next < pages && f.next-f.done < f.window {
+		i := f.next
+		f.next++
+		ch := make(chan pageResult, 1)
+		f.slots[i] = ch
+		go func() {
+			p, err := f.c.SearchProjects(f.ctx, jira.ProjectQuery{Query: f.query, StartAt: i * f.size, MaxResults: f.size})
+			ch <- pageResult{p, err}
+		}()
+	}
+}
+
+// wait returns page i, launching it first if it is not in flight.
+func (f *fetcher) wait(i int) pageResult {
+	if _, ok := f.slots[i]; !ok {
+		f.next = max(f.next, i)
+		f.done = i
+		f.want(i + 1)
+	}
+	r := <-f.slots[i]
+	delete(f.slots, i)
+	f.done = i + 1
+	return r
+}
+
+// abandon forgets the pages in flight (their results land in buffered
+// channels; the caller's cancel stops the requests).
+func (f *fetcher) abandon() { clear(f.slots) }
 
 // printer writes projects as they come, in the chosen format.
 type printer struct {
