@@ -300,4 +300,3 @@ func write(dir string, rs []result, runs int, latency time.Duration) error {
 	return os.WriteFile(filepath.Join(dir, "bench", "ls-projects-rss.svg"),
 		plot("ls-projects: peak RSS", "projects", "MiB", []series{{"tm", "#1f77b4", tmM}, {"jira-cli", "#d62728", jM}}), 0o644)
 }
-
