@@ -109,7 +109,7 @@ func (t *tools) listProjects(ctx context.Context, req *sdk.CallToolRequest, in l
 		return nil, listProjectsOut{}, err
 	}
 	out := listProjectsOut{Projects: []Project{}}
-	if _, err := svc.Projects(ctx, in.Query, 0, func(ps []tm.Project) error {
+	if _, err := svc.Projects(ctx, ticket.ProjectListing{Query: in.Query}, func(ps []tm.Project) error {
 		for _, p := range ps {
 			out.Projects = append(out.Projects, Project{Key: p.Key, Name: p.Name, TeamManaged: p.TeamManaged()})
 		}

@@ -8,46 +8,79 @@ import (
 	"github.com/ticket-mate/tm/internal/jira"
 )
 
-// ProjectConcurrency is how many pages of projects are in flight at once:
-// enough to hide latency, few enough to stay clear of Jira's burst limits.
-const ProjectConcurrency = 8
+// MaxProjectConcurrency caps the pages of projects in flight at once:
+// enough that 5,000 projects take two waves, few enough to stay inside the
+// request bursts Atlassian's rate limiter allows one user.
+const MaxProjectConcurrency = 32
 
-// Projects hands each page of the projects the caller can see (whose key
-// or name contains query, when set) to emit in order, and returns how many
-// there were. Cloud: the first page of project/search tells the total; the
-// other pages are fetched concurrently, at most concurrency at a time
-// (0: ProjectConcurrency) and never more than that many ahead of the one
-// emitted next, so memory stays bounded however many projects there are.
-// Data Center lists all in one call. Errors are Jira's, unexplained: a
-// refused listing is explained by the front end, in its terms.
-func (s *Service) Projects(ctx context.Context, query string, concurrency int, emit func([]tm.Project) error) (int, error) {
+// ProjectListing says which projects to list and how.
+type ProjectListing struct {
+	Query string // only projects whose key or name contains it
+	// Concurrency bounds the pages in flight at once (0: as many as there
+	// are pages, at most MaxProjectConcurrency).
+	Concurrency int
+	// LastTotal and SaveTotal remember how many projects the last listing
+	// found, so that the next one fetches every page alongside the first.
+	// Either may be nil.
+	LastTotal func(site, query string) int
+	SaveTotal func(site, query string, total int)
+}
+
+// Projects hands each page of the projects the caller can see to emit in
+// order, and returns how many there were. Cloud: the first page of
+// project/search tells the total. When the last listing left a total
+// behind, pages 2..n go out alongside the first; otherwise right after it.
+// At most Concurrency pages are in flight and never more than that many
+// ahead of the one emitted next, so memory stays bounded however many
+// projects there are. Data Center lists all in one call. Errors are Jira's,
+// unexplained: a refused listing is explained by the front end, in its
+// terms.
+func (s *Service) Projects(ctx context.Context, l ProjectListing, emit func([]tm.Project) error) (int, error) {
 	c := s.jira
 	if c.DataCenter() {
-		ps, err := c.AllProjects(ctx, query)
+		ps, err := c.AllProjects(ctx, l.Query)
 		if err != nil {
 			return 0, err
 		}
 		return len(ps), emit(ps)
 	}
-	first, err := c.SearchProjects(ctx, jira.ProjectQuery{Query: query})
-	if err != nil {
-		return 0, err
+	size := jira.ProjectPageSize
+	hint := 0
+	if l.LastTotal != nil {
+		hint = l.LastTotal(c.SiteURL(), l.Query)
 	}
-	n := len(first.Projects)
-	if err := emit(first.Projects); err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	f := newFetcher(ctx, c, l, size)
+	f.want(pagesOf(hint, size))
+	first := f.wait(0)
+	if first.err != nil {
+		return 0, first.err
+	}
+	n := len(first.page.Projects)
+	if err := emit(first.page.Projects); err != nil {
 		return n, err
 	}
-	size := first.MaxResults
-	if size <= 0 {
-		size = max(len(first.Projects), 1)
+	if first.page.MaxResults > 0 && first.page.MaxResults != size {
+		// The server pages differently than asked: pages fetched on the
+		// hint are misaligned; start over from what it said.
+		f.abandon()
+		size = first.page.MaxResults
+		f = newFetcher(ctx, c, l, size)
+		f.next = 1
 	}
-	if first.IsLast || len(first.Projects) == 0 {
+	total := first.page.Total
+	if l.SaveTotal != nil && total != hint {
+		defer l.SaveTotal(c.SiteURL(), l.Query, total)
+	}
+	if first.page.IsLast || len(first.page.Projects) == 0 {
 		return n, nil
 	}
-	if first.Total <= len(first.Projects) {
+	if total <= len(first.page.Projects) {
 		// No usable total: walk the pages one after another.
-		for start := len(first.Projects); ; {
-			p, err := c.SearchProjects(ctx, jira.ProjectQuery{Query: query, StartAt: start, MaxResults: size})
+		f.abandon()
+		for start := len(first.page.Projects); ; {
+			p, err := c.SearchProjects(ctx, jira.ProjectQuery{Query: l.Query, StartAt: start, MaxResults: size})
 			if err != nil {
 				return n, err
 			}
@@ -61,48 +94,83 @@ func (s *Service) Projects(ctx context.Context, query string, concurrency int, e
 			}
 		}
 	}
-	pages := (first.Total + size - 1) / size
-	window := concurrency
-	if window <= 0 {
-		window = ProjectConcurrency
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type result struct {
-		page jira.ProjectPage
-		err  error
-	}
-	slots := make(map[int]chan result, window)
-	next := 1
-	launch := func() {
-		i := next
-		next++
-		ch := make(chan result, 1)
-		slots[i] = ch
-		go func() {
-			p, err := c.SearchProjects(ctx, jira.ProjectQuery{Query: query, StartAt: i * size, MaxResults: size})
-			ch <- result{p, err}
-		}()
-	}
-	for next < pages && next <= window {
-		launch()
-	}
+	pages := pagesOf(total, size)
+	f.want(pages)
 	for i := 1; i < pages; i++ {
-		r := <-slots[i]
-		delete(slots, i)
+		r := f.wait(i)
 		if r.err != nil {
 			return n, r.err
 		}
-		if next < pages {
-			launch()
-		}
+		f.want(pages)
 		n += len(r.page.Projects)
 		if err := emit(r.page.Projects); err != nil {
 			return n, err
 		}
 	}
+	// Pages fetched on a hint larger than the total are empty; drop them.
+	f.abandon()
 	return n, nil
 }
+
+func pagesOf(total, size int) int { return (total + size - 1) / size }
+
+// fetcher keeps up to window pages in flight, in page order.
+type fetcher struct {
+	ctx    context.Context
+	c      *jira.Client
+	query  string
+	size   int
+	window int
+	next   int // the next page to launch
+	done   int // pages handed out by wait
+	slots  map[int]chan pageResult
+}
+
+type pageResult struct {
+	page jira.ProjectPage
+	err  error
+}
+
+func newFetcher(ctx context.Context, c *jira.Client, l ProjectListing, size int) *fetcher {
+	w := l.Concurrency
+	if w <= 0 {
+		w = MaxProjectConcurrency
+	}
+	return &fetcher{ctx: ctx, c: c, query: l.Query, size: size, window: w, slots: map[int]chan pageResult{}}
+}
+
+// want launches pages up to (not including) pages while the window allows;
+// page 0 is always launched.
+func (f *fetcher) want(pages int) {
+	pages = max(pages, 1)
+	for f.next < pages && f.next-f.done < f.window {
+		i := f.next
+		f.next++
+		ch := make(chan pageResult, 1)
+		f.slots[i] = ch
+		go func() {
+			p, err := f.c.SearchProjects(f.ctx, jira.ProjectQuery{Query: f.query, StartAt: i * f.size, MaxResults: f.size})
+			ch <- pageResult{p, err}
+		}()
+	}
+}
+
+// wait returns page i, launching it first if it is not in flight.
+func (f *fetcher) wait(i int) pageResult {
+	if _, ok := f.slots[i]; !ok {
+		f.next = max(f.next, i)
+		f.done = i
+		f.want(i + 1)
+	}
+	r := <-f.slots[i]
+	delete(f.slots, i)
+	f.done = i + 1
+	return r
+}
+
+// abandon forgets the pages in flight (their results land in buffered
+// channels; the caller's cancel stops the requests).
+func (f *fetcher) abandon() { clear(f.slots) }
 
 // Access is what the caller may do in a project, from one round trip.
 type Access struct {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -29,13 +30,28 @@ type Options struct {
 	Query string
 	JSON  bool
 	Plain bool
-	// Concurrency bounds the pages fetched at once after the first (default 8).
+	// Concurrency bounds the pages in flight at once (default: as many as
+	// there are pages, at most ticket.MaxProjectConcurrency).
 	Concurrency int
+	// LastTotal and SaveTotal remember how many projects the last listing
+	// found, so that the next one fetches every page alongside the first.
+	LastTotal func(site, query string) int
+	SaveTotal func(site, query string, total int)
 }
 
 // NewCmd builds the command; runF replaces Run in tests of flag parsing.
 func NewCmd(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Connect: f.Connect}
+	opts := &Options{IO: f.IO, Connect: f.Connect,
+		LastTotal: func(site, query string) int {
+			var c cachedTotal
+			if f.ReadCache(totalCacheName(site, query), totalTTL, &c) {
+				return c.Total
+			}
+			return 0
+		},
+		SaveTotal: func(site, query string, total int) {
+			_ = f.WriteCache(totalCacheName(site, query), cachedTotal{Total: total}) // a lost hint costs one round trip
+		}}
 	cmd := &cobra.Command{
 		Use:   "ls-projects",
 		Short: "List the Jira projects you can see",
@@ -60,8 +76,16 @@ array with --json. When the list is empty, tm says what to check.`,
 	return cmd
 }
 
-// DefaultConcurrency is how many pages are in flight at once.
-const DefaultConcurrency = ticket.ProjectConcurrency
+// totalTTL is how long a remembered project count is trusted as a hint.
+const totalTTL = 24 * time.Hour
+
+type cachedTotal struct {
+	Total int `json:"total"`
+}
+
+func totalCacheName(site, query string) string {
+	return "project-total-" + factory.CacheKey(site, query)
+}
 
 // Run lists the projects.
 func Run(ctx context.Context, opts *Options) error {
@@ -75,7 +99,9 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	out := newPrinter(opts)
-	n, err := ticket.New(j.Client, nil).Projects(ctx, opts.Query, opts.Concurrency, func(ps []tm.Project) error { done(); return out.page(ps) })
+	n, err := ticket.New(j.Client, nil).Projects(ctx, ticket.ProjectListing{
+		Query: opts.Query, Concurrency: opts.Concurrency, LastTotal: opts.LastTotal, SaveTotal: opts.SaveTotal,
+	}, func(ps []tm.Project) error { done(); return out.page(ps) })
 	done()
 	if err != nil {
 		return j.Explain(err, factory.About{ListingProject: true})

@@ -234,3 +234,42 @@ func (x *faultAfterFirst) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return resp, err
 }
+
+// TestRememberedTotal: once a listing has seen the total, the next one
+// sends every page alongside the first; a stale total (more or fewer
+// projects since) still lists exactly what Jira has, in order.
+func TestRememberedTotal(t *testing.T) {
+	s := emulatortest.Start(t, emulator.Options{Seed: manyProjects(1000), Latency: 5 * time.Millisecond})
+	saved := map[string]int{}
+	o := lsprojects.Options{
+		LastTotal: func(site, q string) int { return saved[site+"|"+q] },
+		SaveTotal: func(site, q string, n int) { saved[site+"|"+q] = n },
+	}
+	list := func(o lsprojects.Options) (string, int32) {
+		w := newWorld(t, s, nil)
+		if err := w.run(t, o); err != nil {
+			t.Fatal(err)
+		}
+		return w.out.String(), w.maxSeen.Load()
+	}
+	cold, coldFlight := list(o)
+	if len(saved) != 1 {
+		t.Fatalf("saved totals %v; want the one listing's", saved)
+	}
+	warm, warmFlight := list(o)
+	if warm != cold {
+		t.Error("a listing on a remembered total printed something else")
+	}
+	pages := int32((1003 + 99) / 100)
+	if coldFlight != pages-1 || warmFlight != pages {
+		t.Errorf("in flight at most %d cold, %d warm; want %d then %d (every page with the first)", coldFlight, warmFlight, pages-1, pages)
+	}
+	for _, stale := range []int{5000, 150} {
+		for k := range saved {
+			saved[k] = stale
+		}
+		if got, _ := list(o); got != cold {
+			t.Errorf("remembered total %d: the listing differs from Jira's", stale)
+		}
+	}
+}

@@ -1,0 +1,302 @@
+// Command bench measures tm against the sandbox with injected latency and
+// writes BENCHMARKS.md and its plots: go run ./bench [-runs N] [-out DIR].
+// Each scenario runs the built tm binary (and jira-cli, where it has the
+// same command) as a fresh process, so startup and peak RSS are real.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ticket-mate/tm/internal/emulator"
+)
+
+// A scenario is one command measured against one emulator.
+type scenario struct {
+	Name     string
+	Projects int           // extra projects in the seed (plotted against)
+	Chain    int           // dependent round trips: the floor is Chain × latency
+	TM       []string      // tm's arguments
+	Jira     []string      // jira-cli's arguments for the same work; nil when it has none
+	Warm     bool          // keep tm's cache between runs (after one unmeasured run)
+	Latency  time.Duration // 0: the report's latency
+}
+
+// scenarios lists what the report measures. A new command is one more
+// line here, e.g. once they exist:
+//
+//	{Name: "search 1,000", Projects: 0, Chain: 2, TM: []string{"search", "--all"}, Jira: []string{"issue", "list", "--plain"}},
+//	{Name: "bulk 1,000", Chain: 2, TM: []string{"create-ticket", "--from", "tickets.json"}},
+func scenarios() []scenario {
+	s := []scenario{
+		{Name: "startup (--version)", Chain: 0, TM: []string{"--version"}, Jira: []string{"version"}},
+		{Name: "env-check", Chain: 0, TM: []string{"env-check"}},
+		{Name: "check-permissions", Chain: 1, TM: []string{"check-permissions"}},
+		{Name: "create-ticket cold", Chain: 2, TM: []string{"create-ticket", "-p", "SPACE2", "-t", "Benchmark"},
+			Jira: []string{"issue", "create", "--no-input", "-tTask", "-sBenchmark", "-pSPACE2"}},
+		{Name: "create-ticket warm", Chain: 1, Warm: true, TM: []string{"create-ticket", "-p", "SPACE2", "-t", "Benchmark"}},
+	}
+	for _, n := range projectCounts {
+		chain := 1
+		if n > 100 {
+			chain = 2
+		}
+		s = append(s, scenario{Name: fmt.Sprintf("ls-projects %d", n), Projects: n, Chain: chain,
+			TM: []string{"ls-projects", "--plain"}, Jira: []string{"project", "list"}})
+	}
+	// The steady state: the last listing's total is remembered, so every
+	// page goes out alongside the first.
+	s = append(s, scenario{Name: "ls-projects 5000 warm", Projects: 5000, Chain: 2, Warm: true, TM: []string{"ls-projects", "--plain"}})
+	return s
+}
+
+var projectCounts = []int{50, 1000, 5000, 20000}
+
+// sample is one timed process run.
+type sample struct {
+	wall time.Duration
+	rss  int64 // KiB
+}
+
+type result struct {
+	scenario
+	tm, jira []sample
+	requests int
+	floor    time.Duration
+}
+
+func main() {
+	runs := flag.Int("runs", 7, "runs per scenario")
+	latency := flag.Duration("latency", 50*time.Millisecond, "sandbox latency per request")
+	out := flag.String("out", ".", "directory for BENCHMARKS.md and the plots")
+	jiraCLI := flag.String("jira-cli", "../shared/tools/jira-cli/jira", "jira-cli binary (skipped when absent)")
+	tmFlag := flag.String("tm", "", "measure this tm binary instead of building ./cmd/tm (to compare builds)")
+	seedFile := flag.String("write-seed", "", "write a seed with -projects more projects to this file and exit")
+	projects := flag.Int("projects", 0, "projects to add to the seed (with -write-seed)")
+	flag.Parse()
+	log.SetFlags(0)
+	if *seedFile != "" {
+		if err := writeSeed(*seedFile, *projects); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+
+	tmp, err := os.MkdirTemp("", "tm-bench-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	tmBin := filepath.Join(tmp, "tm")
+	build := exec.Command("go", "build", "-o", tmBin, "./cmd/tm")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := build.CombinedOutput(); *tmFlag == "" && err != nil {
+		log.Fatalf("go build: %v\n%s", err, b)
+	}
+	if _, err := os.Stat(*jiraCLI); err != nil {
+		*jiraCLI = ""
+	} else if *jiraCLI, err = filepath.Abs(*jiraCLI); err != nil {
+		log.Fatal(err)
+	}
+	if *tmFlag != "" {
+		if tmBin, err = filepath.Abs(*tmFlag); err != nil {
+			log.Fatal(err)
+		}
+	}
+	var results []result
+	for _, sc := range scenarios() {
+		r, err := measure(sc, tmBin, *jiraCLI, tmp, *runs, *latency)
+		if err != nil {
+			log.Fatalf("%s: %v", sc.Name, err)
+		}
+		log.Printf("%-24s tm %v", sc.Name, median(r.tm).wall)
+		results = append(results, r)
+	}
+	if err := write(*out, results, *runs, *latency); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// measure runs one scenario runs times against a fresh emulator.
+func measure(sc scenario, tmBin, jiraBin, tmp string, runs int, latency time.Duration) (result, error) {
+	if sc.Latency != 0 {
+		latency = sc.Latency
+	}
+	sb, err := startSandbox(tmBin, tmp, sc.Projects, latency)
+	if err != nil {
+		return result{}, err
+	}
+	defer sb.stop()
+	dir, err := os.MkdirTemp(tmp, "run-")
+	if err != nil {
+		return result{}, err
+	}
+	env := append(os.Environ(), "ATLASSIAN_BASE_URL="+sb.url, "ATLASSIAN_EMAIL="+sb.email,
+		"ATLASSIAN_API_KEY="+sb.token, "ATLASSIAN_API_URL="+sb.url, "XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
+		"JIRA_API_TOKEN="+sb.token)
+	r := result{scenario: sc, floor: time.Duration(sc.Chain) * latency}
+	if sc.Warm {
+		if _, err := run(dir, env, tmBin, sc.TM); err != nil {
+			return r, err
+		}
+	}
+	for i := range runs {
+		if !sc.Warm {
+			os.RemoveAll(filepath.Join(dir, "cache"))
+		}
+		if err := sb.resetCounts(); err != nil {
+			return r, err
+		}
+		s, err := run(dir, env, tmBin, sc.TM)
+		if err != nil {
+			return r, err
+		}
+		if i == 0 {
+			if r.requests, err = sb.count(); err != nil {
+				return r, err
+			}
+		}
+		r.tm = append(r.tm, s)
+	}
+	if jiraBin != "" && sc.Jira != nil {
+		cfg := filepath.Join(dir, "jira.yml")
+		yml := fmt.Sprintf("installation: Cloud\nserver: %s\nlogin: %s\nauth_type: basic\nproject: {key: SPACE2, type: classic}\n"+
+			"issue: {types: [{id: \"10001\", name: Task, handle: Task, subtask: false}]}\ntimezone: UTC\n", sb.url, sb.email)
+		if err := os.WriteFile(cfg, []byte(yml), 0o600); err != nil {
+			return r, err
+		}
+		args := sc.Jira
+		if sc.Jira[0] != "version" {
+			args = append(slices.Clone(sc.Jira), "-c", cfg)
+		}
+		for range runs {
+			s, err := run(dir, env, jiraBin, args)
+			if err != nil {
+				return r, fmt.Errorf("jira-cli: %w", err)
+			}
+			r.jira = append(r.jira, s)
+		}
+	}
+	return r, nil
+}
+
+func run(dir string, env []string, bin string, args []string) (sample, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir, cmd.Env = dir, env
+	var errOut strings.Builder
+	cmd.Stderr = &errOut
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return sample{}, fmt.Errorf("%s %s: %v\n%s", filepath.Base(bin), strings.Join(args, " "), err, errOut.String())
+	}
+	s := sample{wall: time.Since(start)}
+	if os.Getenv("BENCH_TRACE") != "" {
+		log.Print(errOut.String())
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		s.rss = ru.Maxrss
+	}
+	return s, nil
+}
+
+// count sums the emulator's request counts (faults are counted twice
+// there; only the operation is taken).
+func count(m map[string]int) int {
+	n := 0
+	for k, c := range m {
+		if !strings.HasPrefix(k, "fault ") && !strings.HasPrefix(k, "GET /__") {
+			n += c
+		}
+	}
+	return n
+}
+
+// seed is the default seed with n more projects P00000… on the first site.
+func seed(n int) *emulator.Seed {
+	s := emulator.DefaultSeed()
+	site := &s.Sites[0]
+	tmpl := site.Projects[0]
+	for i := range n {
+		p := tmpl
+		p.ID = fmt.Sprint(100000 + i)
+		p.Key = fmt.Sprintf("P%05d", i)
+		p.Name = fmt.Sprintf("Project %d", i)
+		site.Projects = append(site.Projects, p)
+	}
+	return s
+}
+
+// median and p90 of a set of samples, by wall time and by RSS separately.
+func median(s []sample) sample { return quantile(s, 0.5) }
+func p90(s []sample) sample    { return quantile(s, 0.9) }
+
+func quantile(s []sample, q float64) sample {
+	if len(s) == 0 {
+		return sample{}
+	}
+	w := make([]time.Duration, len(s))
+	m := make([]int64, len(s))
+	for i, x := range s {
+		w[i], m[i] = x.wall, x.rss
+	}
+	slices.Sort(w)
+	slices.Sort(m)
+	i := int(q * float64(len(s)-1))
+	return sample{w[i], m[i]}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond)) }
+
+func write(dir string, rs []result, runs int, latency time.Duration) error {
+	host, _ := os.Hostname()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `go run ./bench` on %s: %s/%s, %d CPUs, %s, host %s. "+
+		"Sandbox latency %v per request; %d runs per scenario, each a fresh process. "+
+		"Floor = dependent round trips × latency. RSS is the process's peak. jira-cli is ankitpokhrel/jira-cli "+
+		"(`../shared/tools/jira-cli/jira`) doing the same work against the same sandbox in the same run.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), host, latency, runs)
+	b.WriteString("| scenario | tm median ms | tm p90 ms | requests | floor ms | tm peak RSS MiB | jira-cli median ms | jira-cli RSS MiB | tm / jira-cli |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rs {
+		m, p := median(r.tm), p90(r.tm)
+		jm, jr, ratio := "—", "—", "—"
+		if len(r.jira) > 0 {
+			j := median(r.jira)
+			jm, jr = ms(j.wall), fmt.Sprintf("%.1f", float64(j.rss)/1024)
+			ratio = fmt.Sprintf("%.2f", float64(m.wall)/float64(j.wall))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %.1f | %s | %s | %s |\n", r.Name, ms(m.wall), ms(p.wall), r.requests,
+			ms(r.floor), float64(m.rss)/1024, jm, jr, ratio)
+	}
+	b.WriteString("\n![wall time against project count](bench/ls-projects-wall.svg)\n\n![peak RSS against project count](bench/ls-projects-rss.svg)\n")
+	if err := os.WriteFile(filepath.Join(dir, "BENCHMARKS.md"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	var tmW, jW, tmM, jM []point
+	for _, r := range rs {
+		if !strings.HasPrefix(r.Name, "ls-projects") || r.Warm {
+			continue
+		}
+		x := float64(r.Projects)
+		tmW = append(tmW, point{x, float64(median(r.tm).wall) / 1e6})
+		tmM = append(tmM, point{x, float64(median(r.tm).rss) / 1024})
+		if len(r.jira) > 0 {
+			jW = append(jW, point{x, float64(median(r.jira).wall) / 1e6})
+			jM = append(jM, point{x, float64(median(r.jira).rss) / 1024})
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bench", "ls-projects-wall.svg"),
+		plot("ls-projects: median wall time", "projects", "ms", []series{{"tm", "#1f77b4", tmW}, {"jira-cli", "#d62728", jW}}), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "bench", "ls-projects-rss.svg"),
+		plot("ls-projects: peak RSS", "projects", "MiB", []series{{"tm", "#1f77b4", tmM}, {"jira-cli", "#d62728", jM}}), 0o644)
+}
