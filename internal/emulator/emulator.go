@@ -41,6 +41,9 @@ type Options struct {
 	SearchLag time.Duration
 	// Faults are scripted failures active from the start (see ParseFault).
 	Faults []Fault
+	// AccessTokenTTL is how long OAuth access tokens live (0: one hour, as
+	// Atlassian's do); shorter ones exercise refreshes under load.
+	AccessTokenTTL time.Duration
 }
 
 // RateLimit is the per-tenant (per-site) budget. Bearer (OAuth 3LO) traffic
@@ -197,10 +200,11 @@ func New(o Options) (*Emulator, error) {
 		e.faults.add(f)
 	}
 	e.auth = authserver.New(authserver.Options{
-		Users:   e.authUsers,
-		Sites:   e.authSites,
-		Clients: e.authClients(),
-		Clock:   e.now,
+		Users:          e.authUsers,
+		Sites:          e.authSites,
+		Clients:        e.authClients(),
+		Clock:          e.now,
+		AccessTokenTTL: o.AccessTokenTTL,
 	})
 	e.routes()
 	if o.StatePath != "" {

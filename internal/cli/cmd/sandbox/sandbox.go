@@ -37,6 +37,7 @@ type Options struct {
 	Points     int
 	UserSearch int
 	SearchLag  time.Duration
+	AccessTTL  time.Duration
 	PrintSeed  bool
 
 	// Ready, when set, is called with the listener URL once serving (tests).
@@ -86,6 +87,7 @@ requests, GET|POST|DELETE faults, POST reset, POST clock/advance.`,
 	fl.StringArrayVar(&opts.Faults, "fault", nil, "fail matching requests: `[METHOD ]PATH=ACTION[xN][@P]` (repeatable; see above)")
 	fl.IntVar(&opts.Points, "rate-limit-points", 0, "points per hour and site for OAuth traffic before 429 (0: 65000, -1: off)")
 	fl.IntVar(&opts.UserSearch, "rate-limit-user-search", 0, "user searches per hour and site before 429 (0: 10000, -1: off)")
+	fl.DurationVar(&opts.AccessTTL, "access-token-ttl", 0, "OAuth access tokens live this `DURATION` (0: one hour, as Atlassian's)")
 	fl.DurationVar(&opts.SearchLag, "search-lag", 0, "keep new issues out of search for this `DURATION` (reconcileIssues brings them in)")
 	fl.BoolVar(&opts.PrintSeed, "print-seed", false, "print the built-in seed as JSON and exit")
 	return cmd
@@ -148,7 +150,7 @@ func Run(ctx context.Context, opts *Options) error {
 // emulatorOptions turns flags into emulator options; bad values are usage
 // errors that say what a good one looks like.
 func emulatorOptions(opts *Options) (emulator.Options, error) {
-	eo := emulator.Options{DataCenter: opts.DataCenter, StatePath: opts.StatePath, SearchLag: opts.SearchLag,
+	eo := emulator.Options{DataCenter: opts.DataCenter, StatePath: opts.StatePath, SearchLag: opts.SearchLag, AccessTokenTTL: opts.AccessTTL,
 		RateLimit: emulator.RateLimit{Points: opts.Points, UserSearch: opts.UserSearch}}
 	var err error
 	if eo.Latency, eo.Jitter, err = ParseLatency(opts.Latency); err != nil {
