@@ -75,6 +75,12 @@ type result struct {
 }
 
 func main() {
+	if sub, ok := subcommands[firstArg()]; ok { // serve-load, soak: see serveload.go
+		if err := sub(os.Args[2:]); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	runs := flag.Int("runs", 7, "runs per scenario")
 	latency := flag.Duration("latency", 50*time.Millisecond, "sandbox latency per request")
 	out := flag.String("out", ".", "directory for BENCHMARKS.md and the plots")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
@@ -101,7 +100,7 @@ func newFixture(b *testing.B, n int, latency time.Duration) *fixture {
 	b.Cleanup(func() { db.Close() })
 
 	ts := httptest.NewUnstartedServer(nil)
-	f := &fixture{url: "http://" + ts.Listener.Addr().String(), upstream: &upstreamTimer{next: http.DefaultTransport}}
+	f := &fixture{url: "http://" + ts.Listener.Addr().String(), upstream: &upstreamTimer{next: pooled()}}
 	oauth, err := atlassian.New(atlassian.Config{AuthURL: es.URL, APIURL: es.URL, ClientID: creds.OAuth[0].ClientID,
 		ClientSecret: tm.Secret(creds.OAuth[0].ClientSecret), RedirectURI: f.url + "/api/auth/jira/callback"})
 	if err != nil {
@@ -120,9 +119,9 @@ func newFixture(b *testing.B, n int, latency time.Duration) *fixture {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			jar, _ := cookiejar.New(nil)
-			c := &http.Client{Jar: jar, Timeout: 30 * time.Second,
-				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			// Each user from an address of their own: sign-ins are limited per address.
+			c := loopbackClient(i)
+			c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 			resp, err := c.Get(f.url + "/api/auth/jira/login")
 			if err != nil {
 				b.Error(err)
@@ -211,4 +210,12 @@ func BenchmarkServerProjects(b *testing.B) {
 			b.ReportMetric(float64(overhead.Microseconds())/1000, "server-ms/req")
 		})
 	}
+}
+
+// pooled is a transport that keeps enough idle connections for 50 users
+// of one host, as tm serve's own does.
+func pooled() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 256
+	return t
 }
