@@ -37,7 +37,10 @@ func (s *Server) newSessions(store tm.SessionStore, secure bool) *scs.SessionMan
 	}
 	sm.Store = store
 	sm.Lifetime = 30 * 24 * time.Hour
-	sm.IdleTimeout = 7 * 24 * time.Hour
+	// No sm.IdleTimeout: scs enforces it by writing the session back on
+	// every request (a database write and a Set-Cookie each time, the
+	// largest cost of an API call); idleSessions does it with one write an
+	// hour.
 	sm.Cookie.Name = "tm_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
@@ -45,6 +48,37 @@ func (s *Server) newSessions(store tm.SessionStore, secure bool) *scs.SessionMan
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = true
 	return sm
+}
+
+// A session unused for sessionIdle is over. It remembers when it was last
+// seen, to within sessionTouch, so a busy user costs one session write per
+// sessionTouch rather than one per request.
+const (
+	sessionIdle  = 7 * 24 * time.Hour
+	sessionTouch = time.Hour
+	keySeen      = "seen" // Unix seconds
+)
+
+// idleSessions ends idle sessions and keeps the others' last-seen time.
+// It runs inside LoadAndSave, before routing.
+func (s *Server) idleSessions(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		now := s.now()
+		if seen, ok := s.sessions.Get(ctx, keySeen).(int64); ok {
+			switch idle := now.Sub(time.Unix(seen, 0)); {
+			case idle >= sessionIdle:
+				if err := s.sessions.Destroy(ctx); err != nil {
+					s.log.WarnContext(ctx, "ending an idle session failed", "error", err.Error(), "request_id", requestID(ctx))
+				}
+			case idle >= sessionTouch || idle < -sessionTouch:
+				s.sessions.Put(ctx, keySeen, now.Unix())
+			}
+		} else if len(s.sessions.Keys(ctx)) > 0 {
+			s.sessions.Put(ctx, keySeen, now.Unix())
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // userID is the signed-in user of the request's session, or "".
@@ -139,6 +173,7 @@ func (s *Server) signIn(ctx context.Context, userID string) error {
 		return err
 	}
 	s.sessions.Put(ctx, keyUserID, userID)
+	s.sessions.Put(ctx, keySeen, s.now().Unix())
 	return nil
 }
 

@@ -237,3 +237,7 @@ func (p *Person) Token(tb testing.TB, readOnly bool) string {
 	}
 	return tok.AccessToken
 }
+
+// Client is the person's browser: it keeps their cookies and does not
+// follow redirects.
+func (p *Person) Client() *http.Client { return p.c }
