@@ -77,7 +77,7 @@ func checkTokens(t tm.TokenSet) error {
 
 // GetGrant returns the user's grant.
 func (db *DB) GetGrant(ctx context.Context, userID string) (*tm.Grant, error) {
-	g, err := db.scanGrant(db.r.QueryRowContext(ctx, `SELECT `+grantColumns+` FROM grants WHERE user_id = $1`, userID))
+	g, err := db.scanGrant(db.queryRow(ctx, db.r, `SELECT `+grantColumns+` FROM grants WHERE user_id = $1`, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, noGrant(userID)
 	}

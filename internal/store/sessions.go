@@ -19,7 +19,7 @@ func tokenHash(token string) string {
 // FindCtx returns an unexpired session's data.
 func (db *DB) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var data []byte
-	err := db.r.QueryRowContext(ctx, `SELECT data FROM sessions WHERE token_hash = $1 AND expiry > $2`,
+	err := db.queryRow(ctx, db.r, `SELECT data FROM sessions WHERE token_hash = $1 AND expiry > $2`,
 		tokenHash(token), db.now().UnixMilli()).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil

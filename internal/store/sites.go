@@ -73,7 +73,7 @@ func mergeSites(sites []tm.Site) ([]tm.Site, error) {
 
 // Sites returns the user's sites ordered by name.
 func (db *DB) Sites(ctx context.Context, userID string) ([]tm.Site, error) {
-	rows, err := db.r.QueryContext(ctx, `
+	rows, err := db.query(ctx, db.r, `
 		SELECT cloud_id, name, url, scopes, avatar_url FROM sites WHERE user_id = $1 ORDER BY name, cloud_id`, userID)
 	if err != nil {
 		return nil, db.dbErr("read the sites", userID, err)

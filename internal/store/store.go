@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -32,6 +33,7 @@ type DB struct {
 	keys  *secret.Keyring
 	now   func() time.Time
 	locks keyedMutex
+	stmts sync.Map // stmtKey → *sql.Stmt: see queryRow
 }
 
 var _ tm.Store = (*DB)(nil)
@@ -177,8 +179,54 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// stmtKey names a prepared statement: its pool and its text.
+type stmtKey struct {
+	pool  *sql.DB
+	query string
+}
+
+// prepared returns q prepared on pool, once per store. The queries every
+// request makes (session, grant, sites) were parsed again on every call:
+// SQLite's parser was a tenth of a request's CPU under load.
+func (db *DB) prepared(pool *sql.DB, q string) *sql.Stmt {
+	k := stmtKey{pool, q}
+	if st, ok := db.stmts.Load(k); ok {
+		return st.(*sql.Stmt)
+	}
+	st, err := pool.PrepareContext(context.Background(), q)
+	if err != nil {
+		return nil // the caller runs the query unprepared and reports its error
+	}
+	if prev, loaded := db.stmts.LoadOrStore(k, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt)
+	}
+	return st
+}
+
+// queryRow is pool.QueryRowContext through a prepared statement.
+func (db *DB) queryRow(ctx context.Context, pool *sql.DB, q string, args ...any) *sql.Row {
+	if st := db.prepared(pool, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return pool.QueryRowContext(ctx, q, args...)
+}
+
+// query is pool.QueryContext through a prepared statement.
+func (db *DB) query(ctx context.Context, pool *sql.DB, q string, args ...any) (*sql.Rows, error) {
+	if st := db.prepared(pool, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return pool.QueryContext(ctx, q, args...)
+}
+
 // Close closes the database.
 func (db *DB) Close() error {
+	db.stmts.Range(func(k, st any) bool {
+		st.(*sql.Stmt).Close()
+		db.stmts.Delete(k)
+		return true
+	})
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())

@@ -34,7 +34,7 @@ func (db *DB) UpsertUser(ctx context.Context, u tm.User) (*tm.User, error) {
 // UserByID returns the user with id.
 func (db *DB) UserByID(ctx context.Context, id string) (*tm.User, error) {
 	u := tm.User{ID: id}
-	err := db.r.QueryRowContext(ctx, `
+	err := db.queryRow(ctx, db.r, `
 		SELECT account_id, email, name, picture, created_at, updated_at
 		FROM users WHERE id = $1`, id,
 	).Scan(&u.AccountID, &u.Email, &u.Name, &u.Picture, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
