@@ -38,7 +38,7 @@ type conn struct {
 // id; a cloud id from the request is never trusted without the user's own
 // site list.
 func (s *Server) jiraFor(ctx context.Context, userID string) (*conn, error) {
-	g, err := s.store.GetGrant(ctx, userID)
+	g, site, err := s.grantAndSite(ctx, userID)
 	if tm.ErrorCode(err) == tm.ENOTFOUND {
 		return nil, atlassian.ErrReconnect
 	}
@@ -51,19 +51,40 @@ func (s *Server) jiraFor(ctx context.Context, userID string) (*conn, error) {
 	if g.SelectedCloudID == "" {
 		return nil, &tm.Error{Code: tm.EINVALID, Message: "Choose a Jira site first."}
 	}
-	sites, err := s.store.Sites(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	i := slices.IndexFunc(sites, func(st tm.Site) bool { return st.CloudID == g.SelectedCloudID })
-	if i < 0 {
+	if site == nil {
 		return nil, &tm.Error{Code: tm.EINVALID, Message: "The selected Jira site is no longer in your connection; choose another."}
 	}
 	tr := &atlassian.Transport{Tokens: s.tokens, UserID: userID, Base: s.transport, Grant: g}
 	hc := &http.Client{Transport: tr, Timeout: s.timeout}
 	c := jira.NewClient(hc, jira.GatewayURL(s.apiURL, g.SelectedCloudID), jira.OAuthAuth{Source: tr},
-		jira.WithGateway(), jira.WithSiteURL(sites[i].URL), jira.WithRequestTimeout(s.timeout))
-	return &conn{grant: g, site: sites[i], jira: c}, nil
+		jira.WithGateway(), jira.WithSiteURL(site.URL), jira.WithRequestTimeout(s.timeout))
+	return &conn{grant: g, site: *site, jira: c}, nil
+}
+
+// grantSiteReader is a store that reads a grant and its selected site in
+// one round trip (package store does).
+type grantSiteReader interface {
+	GrantAndSite(ctx context.Context, userID string) (*tm.Grant, *tm.Site, error)
+}
+
+// grantAndSite is the user's grant and selected site (nil when the
+// selection is not among the user's sites).
+func (s *Server) grantAndSite(ctx context.Context, userID string) (*tm.Grant, *tm.Site, error) {
+	if gs, ok := s.store.(grantSiteReader); ok {
+		return gs.GrantAndSite(ctx, userID)
+	}
+	g, err := s.store.GetGrant(ctx, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	sites, err := s.store.Sites(ctx, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if i := slices.IndexFunc(sites, func(st tm.Site) bool { return st.CloudID == g.SelectedCloudID }); i >= 0 {
+		return g, &sites[i], nil
+	}
+	return g, nil, nil
 }
 
 // permissionRow is one permission and whether the user has it.

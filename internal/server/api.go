@@ -132,7 +132,11 @@ func (s *Server) apiProjects(w http.ResponseWriter, r *http.Request, userID stri
 	if ps == nil {
 		ps = []tm.Project{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"site": c.site.CloudID, "projects": ps})
+	// A struct, not a map: encoding/json sorts a map's keys on every call.
+	writeJSON(w, http.StatusOK, struct {
+		Site     string       `json:"site"`
+		Projects []tm.Project `json:"projects"`
+	}{c.site.CloudID, ps})
 }
 
 func (s *Server) apiPermissions(w http.ResponseWriter, r *http.Request, userID string) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	tm "github.com/ticket-mate/tm"
@@ -21,11 +22,16 @@ type queryRower interface {
 }
 
 // scanGrant reads a row of grantColumns and opens its tokens.
-func (db *DB) scanGrant(row rowScanner) (*tm.Grant, error) {
+func (db *DB) scanGrant(row rowScanner) (*tm.Grant, error) { return db.scanGrantAnd(row) }
+
+// scanGrantAnd reads a row of grantColumns followed by more columns into
+// more.
+func (db *DB) scanGrantAnd(row rowScanner, more ...any) (*tm.Grant, error) {
 	var g tm.Grant
 	var access, refresh, scopes string
-	err := row.Scan(&g.UserID, &access, &refresh, &g.TokenType, &scopes, timeCol{&g.ExpiresAt},
-		timeCol{&g.FamilyStartedAt}, timeCol{&g.RefreshedAt}, &g.Version, timeCol{&g.LostAt}, &g.LostReason, &g.SelectedCloudID)
+	err := row.Scan(append([]any{&g.UserID, &access, &refresh, &g.TokenType, &scopes, timeCol{&g.ExpiresAt},
+		timeCol{&g.FamilyStartedAt}, timeCol{&g.RefreshedAt}, &g.Version, timeCol{&g.LostAt}, &g.LostReason, &g.SelectedCloudID},
+		more...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +91,38 @@ func (db *DB) GetGrant(ctx context.Context, userID string) (*tm.Grant, error) {
 		return nil, db.dbErr("read the grant", userID, err)
 	}
 	return g, nil
+}
+
+// grantSiteQuery reads a grant and its selected site in one statement.
+var grantSiteQuery = func() string {
+	cols := strings.Split(grantColumns, ",")
+	for i, c := range cols {
+		cols[i] = "g." + strings.TrimSpace(c)
+	}
+	return `SELECT ` + strings.Join(cols, ", ") + `, s.cloud_id, s.name, s.url, s.scopes, s.avatar_url
+		FROM grants g LEFT JOIN sites s ON s.user_id = g.user_id AND s.cloud_id = g.selected_cloud_id
+		WHERE g.user_id = $1`
+}()
+
+// GrantAndSite returns the user's grant and its selected site, nil when
+// none is selected or the selected one is no longer among the user's
+// sites. It is GetGrant and Sites in one read: every Jira call a request
+// makes needs both, and the second read was a seventh of the server's
+// time per request.
+func (db *DB) GrantAndSite(ctx context.Context, userID string) (*tm.Grant, *tm.Site, error) {
+	var id, name, siteURL, scopes, avatar sql.NullString
+	g, err := db.scanGrantAnd(db.queryRow(ctx, db.r, grantSiteQuery, userID), &id, &name, &siteURL, &scopes, &avatar)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, noGrant(userID)
+	}
+	if err != nil {
+		return nil, nil, db.dbErr("read the grant", userID, err)
+	}
+	if !id.Valid {
+		return g, nil, nil
+	}
+	return g, &tm.Site{CloudID: id.String, Name: name.String, URL: siteURL.String, Scopes: splitScopes(scopes.String),
+		AvatarURL: avatar.String}, nil
 }
 
 // SaveGrant stores a grant after consent, starting a new token family.

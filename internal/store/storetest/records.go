@@ -87,6 +87,20 @@ func testSites(t *testing.T, e *env) {
 	if s := selected(); s != "c2" {
 		t.Fatalf("selected = %q, want c2", s)
 	}
+	// GrantAndSite is GetGrant and the selected one of Sites in one read.
+	g, site, err := e.db.GrantAndSite(ctx, u.ID)
+	check(t, err)
+	if diff := cmp.Diff(must[*tm.Grant](t)(e.db.GetGrant(ctx, u.ID)), g); diff != "" {
+		t.Fatalf("GrantAndSite's grant (-GetGrant +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(&want[1], site); diff != "" {
+		t.Fatalf("GrantAndSite's site (-want +got):\n%s", diff)
+	}
+	if _, site, err := e.db.GrantAndSite(ctx, v.ID); err != nil || site != nil {
+		t.Fatalf("GrantAndSite of a user without a selection: %#v, %v; want no site", site, err)
+	}
+	_, _, err = e.db.GrantAndSite(ctx, "nobody")
+	wantErr(t, err, tm.ENOTFOUND, "")
 	// Selecting a site is not a token change: a refresher's CAS still holds.
 	if got := must[*tm.Grant](t)(e.db.GetGrant(ctx, u.ID)).Version; got != version {
 		t.Fatalf("selecting a site moved the version from %d to %d", version, got)
