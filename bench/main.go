@@ -130,6 +130,9 @@ func main() {
 	if err := write(*out, results, *runs, *latency); err != nil {
 		log.Fatal(err)
 	}
+	if err := appendServeLoad(*out, tmBin, tmp, *runs); err != nil { // serveload.go
+		log.Fatal(err)
+	}
 }
 
 // measure runs one scenario runs times against a fresh emulator.

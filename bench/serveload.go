@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -378,7 +379,10 @@ func (r loadResult) quantile(q float64) time.Duration {
 
 // load has every user ask for path in a closed loop for d, each request
 // going to the next replica in turn.
-func (rig *serveRig) load(path string, d time.Duration) loadResult {
+func (rig *serveRig) load(path string, d time.Duration) loadResult { return rig.loadPaced(path, d, 0) }
+
+// loadPaced is load with each user pausing between requests.
+func (rig *serveRig) loadPaced(path string, d, pause time.Duration) loadResult {
 	var mu sync.Mutex
 	var res loadResult
 	var errs atomic.Int64
@@ -390,6 +394,9 @@ func (rig *serveRig) load(path string, d time.Duration) loadResult {
 			var lat []time.Duration
 			var first string
 			for k := i; time.Now().Before(deadline); k++ {
+				if pause > 0 && k > i {
+					time.Sleep(pause)
+				}
 				base := rig.replicas[k%len(rig.replicas)].url
 				t0 := time.Now()
 				resp, err := c.Get(base + path)
@@ -439,6 +446,70 @@ func rssKiB(p *os.Process) int64 {
 	return 0
 }
 
+// cpuTime is a process's user and system CPU time so far.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses: utime and
+	// stime are the 12th and 13th of them, in clock ticks (100 Hz).
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
+}
+
+// cpuShares is the CPU each part used during a run: the replicas, the
+// sandbox and the load generator.
+type cpuShares struct{ serve, sandbox, load time.Duration }
+
+func (rig *serveRig) cpu() cpuShares {
+	var c cpuShares
+	for _, r := range rig.replicas {
+		c.serve += cpuTime(r.cmd.Process.Pid)
+	}
+	c.sandbox = cpuTime(rig.sandbox.Process.Pid)
+	c.load = cpuTime(os.Getpid())
+	return c
+}
+
+func (c cpuShares) sub(d cpuShares) cpuShares {
+	return cpuShares{c.serve - d.serve, c.sandbox - d.sandbox, c.load - d.load}
+}
+
+// wrk loads path with wrk (when installed) at 50 connections, each request
+// carrying the next user's session cookie, and returns its report.
+func (rig *serveRig) wrk(path string, d time.Duration) (string, error) {
+	bin, err := exec.LookPath("wrk")
+	if err != nil {
+		return "", errors.New("wrk is not installed (apt-get install wrk)")
+	}
+	u, _ := url.Parse(rig.replicas[0].url)
+	var script strings.Builder
+	script.WriteString("cookies = {")
+	for _, c := range rig.users {
+		for _, ck := range c.Jar.Cookies(u) {
+			if ck.Name == "tm_session" {
+				fmt.Fprintf(&script, "%q,", ck.Name+"="+ck.Value)
+			}
+		}
+	}
+	fmt.Fprintf(&script, "}\ni = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", %q, {[\"Cookie\"] = cookies[(i %% #cookies) + 1]})\nend\n", path)
+	f, err := os.CreateTemp("", "tm-wrk-*.lua")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(f.Name())
+	f.WriteString(script.String())
+	f.Close()
+	out, err := exec.Command(bin, "-t2", "-c50", "-d"+d.String(), "--latency", "-s", f.Name(), u.String()).CombinedOutput()
+	return string(out), err
+}
+
 // serveLoadCmd is "go run ./bench serve-load".
 func serveLoadCmd(args []string) error {
 	fs := flag.NewFlagSet("serve-load", flag.ExitOnError)
@@ -450,6 +521,7 @@ func serveLoadCmd(args []string) error {
 	replicas := fs.Int("replicas", 1, "tm serve replicas on the one database")
 	tmFlag := fs.String("tm", "", "the tm binary (default: build ./cmd/tm)")
 	runs := fs.Int("runs", 1, "repeat the run this many times against the same rig")
+	useWrk := fs.Bool("wrk", false, "load with wrk instead of Go clients (cheaper on CPU)")
 	fs.Parse(args)
 	tmp, err := os.MkdirTemp("", "tm-serve-load-")
 	if err != nil {
@@ -467,16 +539,30 @@ func serveLoadCmd(args []string) error {
 	defer rig.stop()
 	rig.load(*path, 2*time.Second) // warm connections and caches
 	for range *runs {
+		before := rig.cpu()
+		if *useWrk {
+			out, err := rig.wrk(*path, *dur)
+			used := rig.cpu().sub(before)
+			fmt.Printf("%s %s latency=%v (wrk, 50 connections): CPU serve %v, sandbox %v\n%s", *db, *path, *latency,
+				used.serve, used.sandbox, out)
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		r := rig.load(*path, *dur)
-		fmt.Printf("%s %s users=%d latency=%v replicas=%d: %d requests, %d errors, %.0f req/s, p50 %.1f ms, p99 %.1f ms, p99 overhead %.1f ms\n",
+		used := rig.cpu().sub(before)
+		fmt.Printf("%s %s users=%d latency=%v replicas=%d: %d requests, %d errors, %.0f req/s, p50 %.1f ms, p99 %.1f ms, p99 overhead %.1f ms; CPU µs/request: serve %.0f, sandbox %.0f, load %.0f\n",
 			*db, *path, *users, *latency, *replicas, r.requests, r.errors, r.rate(), msf(r.quantile(0.5)), msf(r.quantile(0.99)),
-			msf(r.quantile(0.99)-*latency))
+			msf(r.quantile(0.99)-*latency), perReq(used.serve, r.requests), perReq(used.sandbox, r.requests), perReq(used.load, r.requests))
 		if r.firstError != "" {
 			fmt.Println("  first error:", r.firstError)
 		}
 	}
 	return nil
 }
+
+func perReq(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(max(n, 1)) }
 
 func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
@@ -503,7 +589,9 @@ type soakOptions struct {
 	Duration  time.Duration
 	AccessTTL time.Duration
 	Path      string
-	Logf      func(format string, args ...any)
+	Warmup    time.Duration // before the first RSS reading; 0: 3s
+	Latency   time.Duration // the sandbox's
+	Pause     time.Duration // between one user's requests
 }
 
 // soakResult is what a soak saw.
@@ -521,12 +609,16 @@ type soakResult struct {
 // refresh per user per expiry (no refresh token spent twice, none sooner
 // than due), every replica's RSS flat.
 func soak(o soakOptions) (*soakResult, error) {
-	rig, err := startRig(rigOptions{TM: o.TM, Dir: o.Dir, Users: o.Users, Replicas: o.Replicas, AccessTTL: o.AccessTTL, Postgres: true})
+	rig, err := startRig(rigOptions{TM: o.TM, Dir: o.Dir, Users: o.Users, Replicas: o.Replicas, AccessTTL: o.AccessTTL,
+		Latency: o.Latency, Postgres: true})
 	if err != nil {
 		return nil, err
 	}
 	defer rig.stop()
-	rig.load(o.Path, 3*time.Second) // warm up before the first RSS reading
+	if o.Warmup == 0 {
+		o.Warmup = 3 * time.Second
+	}
+	rig.load(o.Path, o.Warmup)
 	res := &soakResult{}
 	for _, r := range rig.replicas {
 		res.rssStart = append(res.rssStart, rssKiB(r.cmd.Process))
@@ -535,7 +627,7 @@ func soak(o soakOptions) (*soakResult, error) {
 	clear(rig.refresh.byUser)
 	rig.refresh.mu.Unlock()
 	started := time.Now()
-	res.load = rig.load(o.Path, o.Duration)
+	res.load = rig.loadPaced(o.Path, o.Duration, o.Pause)
 	ran := time.Since(started)
 	for _, r := range rig.replicas {
 		res.rssEnd = append(res.rssEnd, rssKiB(r.cmd.Process))
@@ -596,6 +688,8 @@ func soakCmd(args []string) error {
 	dur := fs.Duration("duration", 5*time.Minute, "how long to soak")
 	ttl := fs.Duration("access-ttl", time.Minute, "lifetime of the sandbox's access tokens")
 	path := fs.String("path", "/api/projects", "what every user asks for")
+	latency := fs.Duration("latency", 50*time.Millisecond, "sandbox latency per request")
+	pause := fs.Duration("pause", 50*time.Millisecond, "each user's pause between requests")
 	tmFlag := fs.String("tm", "", "the tm binary (default: build ./cmd/tm)")
 	fs.Parse(args)
 	tmp, err := os.MkdirTemp("", "tm-soak-")
@@ -607,7 +701,8 @@ func soakCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := soak(soakOptions{TM: bin, Dir: tmp, Users: *users, Replicas: *replicas, Duration: *dur, AccessTTL: *ttl, Path: *path})
+	res, err := soak(soakOptions{TM: bin, Dir: tmp, Users: *users, Replicas: *replicas, Duration: *dur, AccessTTL: *ttl, Path: *path,
+		Latency: *latency, Pause: *pause})
 	if err != nil {
 		return err
 	}
@@ -615,7 +710,8 @@ func soakCmd(args []string) error {
 	for _, n := range res.refreshes {
 		total += n
 	}
-	fmt.Printf("soak: %d replicas, %d users, %v, access tokens live %v\n", *replicas, *users, *dur, *ttl)
+	fmt.Printf("soak: %d replicas on PostgreSQL, %d users pausing %v between requests, %v, sandbox latency %v, access tokens live %v\n",
+		*replicas, *users, *pause, *dur, *latency, *ttl)
 	fmt.Printf("  %d requests, %d errors, %.0f req/s, p50 %.1f ms, p99 %.1f ms\n", res.load.requests, res.load.errors,
 		res.load.rate(), msf(res.load.quantile(0.5)), msf(res.load.quantile(0.99)))
 	fmt.Printf("  refreshes: %d in all over %d users (%d or %d each expected), closest two of one user %v apart\n",
@@ -631,11 +727,102 @@ func soakCmd(args []string) error {
 }
 
 // subcommands of go run ./bench besides the report.
-var subcommands = map[string]func(args []string) error{"serve-load": serveLoadCmd, "soak": soakCmd}
+var subcommands = map[string]func(args []string) error{"serve-load": serveLoadCmd, "soak": soakCmd, "serve-report": serveReportCmd}
+
+// serveReportCmd is "go run ./bench serve-report": only the tm serve
+// section of the report, appended to DIR/BENCHMARKS.md.
+func serveReportCmd(args []string) error {
+	fs := flag.NewFlagSet("serve-report", flag.ExitOnError)
+	out := fs.String("out", ".", "directory of the BENCHMARKS.md to append to")
+	runs := fs.Int("runs", 7, "as for the report: runs/2 load runs per scenario")
+	tmFlag := fs.String("tm", "", "the tm binary (default: build ./cmd/tm)")
+	fs.Parse(args)
+	tmp, err := os.MkdirTemp("", "tm-serve-report-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin, err := tmBinary(*tmFlag, tmp)
+	if err != nil {
+		return err
+	}
+	return appendServeLoad(*out, bin, tmp, *runs)
+}
 
 func firstArg() string {
 	if len(os.Args) < 2 {
 		return ""
 	}
 	return os.Args[1]
+}
+
+// serveScenario is one row of the report's tm serve table.
+type serveScenario struct {
+	name     string
+	postgres bool
+	latency  time.Duration
+	path     string
+}
+
+var serveScenarios = []serveScenario{
+	{"GET /api/projects, SQLite", false, 50 * time.Millisecond, "/api/projects"},
+	{"GET /api/projects, SQLite", false, 0, "/api/projects"},
+	{"GET /api/projects, PostgreSQL", true, 50 * time.Millisecond, "/api/projects"},
+	{"GET /api/projects, PostgreSQL", true, 0, "/api/projects"},
+	{"GET /api/issues (search), SQLite", false, 50 * time.Millisecond, "/api/issues?jql=project%3DSPACE2"},
+	{"GET / (dashboard), SQLite", false, 50 * time.Millisecond, "/"},
+}
+
+// appendServeLoad measures tm serve with 50 signed-in users and appends its
+// table to dir/BENCHMARKS.md. PostgreSQL rows need TM_TEST_POSTGRES_URL.
+func appendServeLoad(dir, tmBin, tmp string, runs int) error {
+	const users, each = 50, 8 * time.Second
+	var b strings.Builder
+	b.WriteString("\n## tm serve under load\n\n" +
+		"`go run ./bench serve-load`: 50 signed-in users, each asking again as soon as answered, for " + each.String() +
+		" per run; tm serve and the sandbox are separate processes on this machine, the load generator a third. " +
+		"Overhead = p99 − the sandbox's latency. CPU is tm serve's own per request.\n\n" +
+		"| scenario | sandbox latency | req/s | p50 ms | p99 ms | p99 overhead ms | tm serve CPU µs/req | errors |\n|---|---|---|---|---|---|---|---|\n")
+	for _, sc := range serveScenarios {
+		if sc.postgres && os.Getenv("TM_TEST_POSTGRES_URL") == "" {
+			fmt.Fprintf(&b, "| %s | %v | not run: no TM_TEST_POSTGRES_URL | | | | | |\n", sc.name, sc.latency)
+			continue
+		}
+		dir, err := os.MkdirTemp(tmp, "serve-")
+		if err != nil {
+			return err
+		}
+		rig, err := startRig(rigOptions{TM: tmBin, Dir: dir, Users: users, Replicas: 1, Latency: sc.latency, Postgres: sc.postgres})
+		if err != nil {
+			return fmt.Errorf("%s: %w", sc.name, err)
+		}
+		rig.load(sc.path, 2*time.Second)
+		var rs []loadResult
+		var cpus []float64
+		for range max(runs/2, 1) {
+			before := rig.cpu()
+			r := rig.load(sc.path, each)
+			rs = append(rs, r)
+			cpus = append(cpus, perReq(rig.cpu().sub(before).serve, r.requests))
+		}
+		rig.stop()
+		// The run with the median rate stands for the scenario.
+		idx := make([]int, len(rs))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(a, b int) int { return int(rs[a].rate() - rs[b].rate()) })
+		m := idx[len(idx)/2]
+		r := rs[m]
+		fmt.Fprintf(&b, "| %s | %v | %.0f | %.1f | %.1f | %.1f | %.0f | %d |\n", sc.name, sc.latency, r.rate(),
+			msf(r.quantile(0.5)), msf(r.quantile(0.99)), msf(r.quantile(0.99)-sc.latency), cpus[m], r.errors)
+		log.Printf("%-34s latency %-5v %6.0f req/s  p99 %.1f ms", sc.name, sc.latency, r.rate(), msf(r.quantile(0.99)))
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "BENCHMARKS.md"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = f.WriteString(b.String())
+	return err
 }
