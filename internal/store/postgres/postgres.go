@@ -15,10 +15,13 @@ import (
 
 // Pool sizes per server process. Several replicas share the server's
 // max_connections (100 by default), and a grant refresh holds one
-// connection while it waits on Atlassian.
+// connection while it waits on Atlassian. Every open connection may stay
+// idle: with fewer idle than open, a busy server closed connections it
+// needed again a moment later, and PostgreSQL starts a process for each
+// new one.
 const (
 	maxOpen = 10
-	maxIdle = 5
+	maxIdle = maxOpen
 )
 
 // Open returns a pool for the PostgreSQL URL (postgres://user:pass@host:port/db?sslmode=…).
