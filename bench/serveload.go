@@ -523,15 +523,11 @@ func serveLoadCmd(args []string) error {
 	runs := fs.Int("runs", 1, "repeat the run this many times against the same rig")
 	useWrk := fs.Bool("wrk", false, "load with wrk instead of Go clients (cheaper on CPU)")
 	fs.Parse(args)
-	tmp, err := os.MkdirTemp("", "tm-serve-load-")
+	tmp, bin, err := scratch(*tmFlag, "tm-serve-load-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin, err := tmBinary(*tmFlag, tmp)
-	if err != nil {
-		return err
-	}
 	rig, err := startRig(rigOptions{TM: bin, Dir: tmp, Users: *users, Replicas: *replicas, Latency: *latency, Postgres: *db == "postgres"})
 	if err != nil {
 		return err
@@ -565,6 +561,19 @@ func serveLoadCmd(args []string) error {
 func perReq(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(max(n, 1)) }
 
 func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// scratch makes a scratch directory and returns it with the tm binary to
+// measure: the given one, or ./cmd/tm built into it.
+func scratch(given, prefix string) (dir, bin string, err error) {
+	if dir, err = os.MkdirTemp("", prefix); err != nil {
+		return "", "", err
+	}
+	if bin, err = tmBinary(given, dir); err != nil {
+		os.RemoveAll(dir)
+		return "", "", err
+	}
+	return dir, bin, nil
+}
 
 // tmBinary is the given binary, or ./cmd/tm built into dir.
 func tmBinary(given, dir string) (string, error) {
@@ -692,15 +701,11 @@ func soakCmd(args []string) error {
 	pause := fs.Duration("pause", 50*time.Millisecond, "each user's pause between requests")
 	tmFlag := fs.String("tm", "", "the tm binary (default: build ./cmd/tm)")
 	fs.Parse(args)
-	tmp, err := os.MkdirTemp("", "tm-soak-")
+	tmp, bin, err := scratch(*tmFlag, "tm-soak-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin, err := tmBinary(*tmFlag, tmp)
-	if err != nil {
-		return err
-	}
 	res, err := soak(soakOptions{TM: bin, Dir: tmp, Users: *users, Replicas: *replicas, Duration: *dur, AccessTTL: *ttl, Path: *path,
 		Latency: *latency, Pause: *pause})
 	if err != nil {
@@ -737,15 +742,11 @@ func serveReportCmd(args []string) error {
 	runs := fs.Int("runs", 7, "as for the report: runs/2 load runs per scenario")
 	tmFlag := fs.String("tm", "", "the tm binary (default: build ./cmd/tm)")
 	fs.Parse(args)
-	tmp, err := os.MkdirTemp("", "tm-serve-report-")
+	tmp, bin, err := scratch(*tmFlag, "tm-serve-report-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin, err := tmBinary(*tmFlag, tmp)
-	if err != nil {
-		return err
-	}
 	return appendServeLoad(*out, bin, tmp, *runs)
 }
 

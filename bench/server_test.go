@@ -63,22 +63,7 @@ type fixture struct {
 func newFixture(b *testing.B, n int, latency time.Duration) *fixture {
 	b.Helper()
 	seed := emulator.DefaultSeed()
-	base := seed.Users[0]
-	accounts := []string{base.AccountID}
-	for i := 1; i < n; i++ {
-		u := base
-		u.AccountID = fmt.Sprintf("5b10a2844c20165700e%05d", i)
-		u.Email = fmt.Sprintf("bench%d@sandbox.example", i)
-		u.DisplayName = fmt.Sprintf("Bench User %d", i)
-		u.Username = fmt.Sprintf("bench%d", i)
-		seed.Users = append(seed.Users, u)
-		accounts = append(accounts, u.AccountID)
-		for s := range seed.Sites {
-			if len(seed.Sites[s].Members) > 0 {
-				seed.Sites[s].Members = append(seed.Sites[s].Members, u.AccountID)
-			}
-		}
-	}
+	accounts := addUsers(seed, n)
 	emu, err := emulator.New(emulator.Options{Seed: seed, Latency: latency, RateLimit: emulator.RateLimit{Points: -1}})
 	if err != nil {
 		b.Fatal(err)
