@@ -274,6 +274,9 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		}
 
 		wait, retry := c.retryAfter(jerr, attempt, idempotent)
+		if jerr.RateLimited() {
+			rateLimited(ctx, wait)
+		}
 		if !retry {
 			return jerr
 		}

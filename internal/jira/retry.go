@@ -1,6 +1,7 @@
 package jira
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -88,4 +89,20 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+type rateLimitKey struct{}
+
+// OnRateLimited returns a context under which every rate-limited answer
+// (429, or 503 with Retry-After) to a call is reported to f, with the wait
+// the client will honour before its retry, before that wait starts. Callers
+// that run requests in parallel use it to slow down the others.
+func OnRateLimited(ctx context.Context, f func(wait time.Duration)) context.Context {
+	return context.WithValue(ctx, rateLimitKey{}, f)
+}
+
+func rateLimited(ctx context.Context, wait time.Duration) {
+	if f, ok := ctx.Value(rateLimitKey{}).(func(time.Duration)); ok {
+		f(wait)
+	}
 }

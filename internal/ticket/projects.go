@@ -3,6 +3,7 @@ package ticket
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/jira"
@@ -114,16 +115,22 @@ func (s *Service) Projects(ctx context.Context, l ProjectListing, emit func([]tm
 
 func pagesOf(total, size int) int { return (total + size - 1) / size }
 
-// fetcher keeps up to window pages in flight, in page order.
+// fetcher keeps up to window pages in flight, in page order. When Jira
+// answers one with a rate limit, the window halves and no further page
+// goes out before the wait Jira asked for has passed: the pages already in
+// flight are the burst it is refusing.
 type fetcher struct {
-	ctx    context.Context
-	c      *jira.Client
-	query  string
-	size   int
+	ctx   context.Context
+	c     *jira.Client
+	query string
+	size  int
+	next  int // the next page to launch
+	done  int // pages handed out by wait
+	slots map[int]chan pageResult
+
+	mu     sync.Mutex
 	window int
-	next   int // the next page to launch
-	done   int // pages handed out by wait
-	slots  map[int]chan pageResult
+	resume time.Time // no page launches before this
 }
 
 type pageResult struct {
@@ -136,19 +143,51 @@ func newFetcher(ctx context.Context, c *jira.Client, l ProjectListing, size int)
 	if w <= 0 {
 		w = MaxProjectConcurrency
 	}
-	return &fetcher{ctx: ctx, c: c, query: l.Query, size: size, window: w, slots: map[int]chan pageResult{}}
+	f := &fetcher{c: c, query: l.Query, size: size, window: w, slots: map[int]chan pageResult{}}
+	f.ctx = jira.OnRateLimited(ctx, f.rateLimited)
+	return f
+}
+
+// rateLimited halves the window and holds back new pages for wait.
+func (f *fetcher) rateLimited(wait time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.window = max(f.window/2, 1)
+	if t := time.Now().Add(wait); t.After(f.resume) {
+		f.resume = t
+	}
+}
+
+// held waits until no rate limit holds pages back, or ctx ends.
+func (f *fetcher) held() {
+	f.mu.Lock()
+	d := time.Until(f.resume)
+	f.mu.Unlock()
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-f.ctx.Done():
+	}
 }
 
 // want launches pages up to (not including) pages while the window allows;
 // page 0 is always launched.
 func (f *fetcher) want(pages int) {
 	pages = max(pages, 1)
-	for f.next < pages && f.next-f.done < f.window {
+	f.mu.Lock()
+	window := f.window
+	f.mu.Unlock()
+	for f.next < pages && f.next-f.done < window {
 		i := f.next
 		f.next++
 		ch := make(chan pageResult, 1)
 		f.slots[i] = ch
 		go func() {
+			f.held()
 			p, err := f.c.SearchProjects(f.ctx, jira.ProjectQuery{Query: f.query, StartAt: i * f.size, MaxResults: f.size})
 			ch <- pageResult{p, err}
 		}()
