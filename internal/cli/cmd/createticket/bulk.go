@@ -186,6 +186,11 @@ func writeResults(path string, rows []ticket.Input, results map[string]result) e
 		_ = w.Write([]string{strconv.Itoa(r.Row.Line), r.ID, res.Key, res.URL, res.Error})
 	}
 	w.Flush()
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		// A link, a pipe or a device (/dev/stdout) is written through:
+		// renaming over it would replace it with a plain file.
+		return os.WriteFile(path, b.Bytes(), 0o600)
+	}
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b.Bytes(), 0o600); err != nil {
 		return err

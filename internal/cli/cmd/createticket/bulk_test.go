@@ -190,3 +190,25 @@ func TestBulkLostAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkResultsThroughLink: a results path that is a link (or a pipe,
+// or a device such as /dev/stdout) is written through, never replaced by
+// a plain file.
+func TestBulkResultsThroughLink(t *testing.T) {
+	w := tmtest.New(t, emulator.Options{})
+	file := writeFile(t, w, "in.csv", "summary\nOne\nTwo\n")
+	target := filepath.Join(t.TempDir(), "kept.csv")
+	link := filepath.Join(w.F.WorkDir, "results.csv")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if code := w.Run("create-ticket", "--from", file, "--results", link); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, w.Err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the results link was replaced: %v %v", fi.Mode(), err)
+	}
+	if recs := results(t, target); len(recs) != 3 || recs[1][2] == "" || recs[2][2] == "" {
+		t.Errorf("results through the link: %q, want a header and two keys", recs)
+	}
+}
