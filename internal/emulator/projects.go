@@ -13,7 +13,7 @@ const msgNoProject = "No project could be found with key '%s'."
 // projectsFor lists the projects the caller may see for action (view,
 // browse, edit, create), in key order.
 func (c *call) projectsFor(action string) []*project {
-	var out []*project
+	out := make([]*project, 0, len(c.site.projects))
 	for _, p := range c.site.projects {
 		ok := c.site.visible(c.who, p)
 		switch action {
@@ -63,6 +63,35 @@ func (c *call) handleProjectSearch() {
 	orderBy := cmpOr(c.q("orderBy"), "key")
 	desc := strings.HasPrefix(orderBy, "-")
 	field := strings.TrimLeft(orderBy, "+-")
+	if field == "key" && !desc {
+		// The site keeps its projects in key order already: sorting
+		// thousands of them again on every page is most of a page's cost.
+	} else {
+		sortProjects(c, list, field, desc)
+	}
+	expand := splitSet(c.q("expand"))
+	values := make([]any, 0, min(maxResults, max(len(list)-startAt, 0)))
+	for i := startAt; i < len(list) && len(values) < maxResults; i++ {
+		if len(expand) == 0 && !c.e.dc {
+			values = append(values, c.projectSummary(list[i]))
+		} else {
+			values = append(values, c.projectObj(list[i], expand, false))
+		}
+	}
+	isLast := startAt+len(values) >= len(list)
+	self := c.api() + "/project/search?" + c.r.URL.RawQuery
+	page := obj{"self": self, "maxResults": maxResults, "startAt": startAt, "total": len(list), "isLast": isLast, "values": values}
+	if !isLast {
+		q := c.r.URL.Query()
+		q.Set("startAt", strconv.Itoa(startAt+len(values)))
+		q.Set("maxResults", strconv.Itoa(maxResults))
+		page["nextPage"] = c.api() + "/project/search?" + q.Encode()
+	}
+	c.json(http.StatusOK, page)
+}
+
+// sortProjects orders list by field (key, name or owner), stably.
+func sortProjects(c *call, list []*project, field string, desc bool) {
 	slices.SortStableFunc(list, func(a, b *project) int {
 		var r int
 		switch field {
@@ -78,21 +107,6 @@ func (c *call) handleProjectSearch() {
 		}
 		return r
 	})
-	expand := splitSet(c.q("expand"))
-	values := []any{}
-	for i := startAt; i < len(list) && len(values) < maxResults; i++ {
-		values = append(values, c.projectObj(list[i], expand, false))
-	}
-	isLast := startAt+len(values) >= len(list)
-	self := c.api() + "/project/search?" + c.r.URL.RawQuery
-	page := obj{"self": self, "maxResults": maxResults, "startAt": startAt, "total": len(list), "isLast": isLast, "values": values}
-	if !isLast {
-		q := c.r.URL.Query()
-		q.Set("startAt", strconv.Itoa(startAt+len(values)))
-		q.Set("maxResults", strconv.Itoa(maxResults))
-		page["nextPage"] = c.api() + "/project/search?" + q.Encode()
-	}
-	c.json(http.StatusOK, page)
 }
 
 // GET /rest/api/{v}/project (legacy: a bare array, no paging)

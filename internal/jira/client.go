@@ -401,7 +401,7 @@ func (c *Client) attempt(ctx context.Context, cl call, u string, gw bool, payloa
 	}
 
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+		body, rerr := readBody(resp)
 		switch {
 		case rerr != nil:
 			return fail(&Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("reading the response: %w", rerr), Uncertain: !idempotent})
@@ -433,6 +433,20 @@ func (c *Client) attempt(ctx context.Context, cl call, u string, gw bool, payloa
 		e.Uncertain = true
 	}
 	return fail(e)
+}
+
+// readBody reads a 2xx body, at most maxBody+1 bytes of it. When the
+// length is announced the buffer is allocated once at that size: growing
+// it from 512 bytes costs a large listing a copy of every page many times.
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n <= maxBody {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 }
 
 // transportError classifies a request that got no usable answer: a
