@@ -14,8 +14,14 @@ const msgNoProject = "No project could be found with key '%s'."
 // browse, edit, create), in key order.
 func (c *call) projectsFor(action string) []*project {
 	out := make([]*project, 0, len(c.site.projects))
+	// visible(who, p), with what does not depend on p decided once: a
+	// site of 20,000 projects is walked on every page of a listing.
+	who := c.who
+	if who != nil && !c.site.isMember(who) {
+		who = nil
+	}
 	for _, p := range c.site.projects {
-		ok := c.site.visible(c.who, p)
+		ok := grants(p.Permissions[permBrowse], who, p, nil)
 		switch action {
 		case "create":
 			ok = ok && c.site.can(c.who, permCreate, p, nil)
