@@ -3,7 +3,6 @@ package ticket
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/jira"
@@ -115,10 +114,7 @@ func (s *Service) Projects(ctx context.Context, l ProjectListing, emit func([]tm
 
 func pagesOf(total, size int) int { return (total + size - 1) / size }
 
-// fetcher keeps up to window pages in flight, in page order. When Jira
-// answers one with a rate limit, the window halves and no further page
-// goes out before the wait Jira asked for has passed: the pages already in
-// flight are the burst it is refusing.
+// fetcher keeps up to a window of pages in flight, in page order.
 type fetcher struct {
 	ctx   context.Context
 	c     *jira.Client
@@ -127,10 +123,7 @@ type fetcher struct {
 	next  int // the next page to launch
 	done  int // pages handed out by wait
 	slots map[int]chan pageResult
-
-	mu     sync.Mutex
-	window int
-	resume time.Time // no page launches before this
+	win   *window
 }
 
 type pageResult struct {
@@ -143,51 +136,23 @@ func newFetcher(ctx context.Context, c *jira.Client, l ProjectListing, size int)
 	if w <= 0 {
 		w = MaxProjectConcurrency
 	}
-	f := &fetcher{c: c, query: l.Query, size: size, window: w, slots: map[int]chan pageResult{}}
-	f.ctx = jira.OnRateLimited(ctx, f.rateLimited)
+	f := &fetcher{c: c, query: l.Query, size: size, slots: map[int]chan pageResult{}, win: newWindow(w)}
+	f.ctx = f.win.watch(ctx)
 	return f
-}
-
-// rateLimited halves the window and holds back new pages for wait.
-func (f *fetcher) rateLimited(wait time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.window = max(f.window/2, 1)
-	if t := time.Now().Add(wait); t.After(f.resume) {
-		f.resume = t
-	}
-}
-
-// held waits until no rate limit holds pages back, or ctx ends.
-func (f *fetcher) held() {
-	f.mu.Lock()
-	d := time.Until(f.resume)
-	f.mu.Unlock()
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-f.ctx.Done():
-	}
 }
 
 // want launches pages up to (not including) pages while the window allows;
 // page 0 is always launched.
 func (f *fetcher) want(pages int) {
 	pages = max(pages, 1)
-	f.mu.Lock()
-	window := f.window
-	f.mu.Unlock()
+	window := f.win.size()
 	for f.next < pages && f.next-f.done < window {
 		i := f.next
 		f.next++
 		ch := make(chan pageResult, 1)
 		f.slots[i] = ch
 		go func() {
-			f.held()
+			f.win.held(f.ctx)
 			p, err := f.c.SearchProjects(f.ctx, jira.ProjectQuery{Query: f.query, StartAt: i * f.size, MaxResults: f.size})
 			ch <- pageResult{p, err}
 		}()
