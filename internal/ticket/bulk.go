@@ -27,15 +27,18 @@ type RowResult struct {
 
 // BulkOptions tune CreateMany.
 type BulkOptions struct {
-	// Concurrency bounds the bulk requests in flight (default 4); the
-	// client waits out 429s as Jira asks.
+	// Concurrency bounds the bulk requests in flight (default
+	// BulkConcurrency). A 429 halves it for the rest of the run, and no
+	// new request goes out before the wait Jira asked for.
 	Concurrency int
 	// Progress hears how many rows have an answer, of how many.
 	Progress func(done, total int)
 }
 
-// BulkConcurrency is how many bulk requests are in flight by default.
-const BulkConcurrency = 4
+// BulkConcurrency is how many bulk requests are in flight by default: a
+// thousand rows in one round trip. Jira refuses a burst it finds too large
+// with a 429 before creating anything, and the window then shrinks.
+const BulkConcurrency = 20
 
 // maxListed bounds the bad rows an invalid file's error lists.
 const maxListed = 20
@@ -53,11 +56,15 @@ func (s *Service) CreateMany(ctx context.Context, rows []Row, o BulkOptions, res
 	if n <= 0 {
 		n = BulkConcurrency
 	}
+	win := newWindow(n)
+	ctx = win.watch(ctx)
 	var (
-		mu   sync.Mutex
-		done int
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, n)
+		mu       sync.Mutex
+		done     int
+		wg       sync.WaitGroup
+		gmu      sync.Mutex // guards inFlight
+		gate     = sync.NewCond(&gmu)
+		inFlight int
 	)
 	report := func(rs []RowResult) {
 		mu.Lock()
@@ -72,14 +79,23 @@ func (s *Service) CreateMany(ctx context.Context, rows []Row, o BulkOptions, res
 	}
 	for start := 0; start < len(rows); start += jira.BulkCreateMax {
 		end := min(start+jira.BulkCreateMax, len(rows))
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+		gmu.Lock()
+		for inFlight >= win.size() && ctx.Err() == nil {
+			gate.Wait() // every request that ends signals, a cancelled one too
+		}
+		inFlight++
+		gmu.Unlock()
+		if win.held(ctx); ctx.Err() != nil {
 			wg.Wait()
 			return ctx.Err()
 		}
 		wg.Go(func() {
-			defer func() { <-sem }()
+			defer func() {
+				gmu.Lock()
+				inFlight--
+				gmu.Unlock()
+				gate.Broadcast()
+			}()
 			report(s.sendChunk(ctx, rows[start:end], reqs[start:end]))
 		})
 	}

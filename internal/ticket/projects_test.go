@@ -27,23 +27,34 @@ func withProjects(n int) *emulator.Seed {
 	return s
 }
 
-// inFlight watches the project pages a client has in flight.
+// inFlight watches the requests for one path a client has in flight.
 type inFlight struct {
 	next http.RoundTripper
+	path string
 
 	mu       sync.Mutex
-	now, max int       // pages in flight, and the most at once after a 429
+	now, max int       // requests in flight, and the most at once after a 429
 	limited  time.Time // when the first 429 came back
-	early    []string  // pages other than the refused one sent before Retry-After passed
+	retried  bool      // the refused request went out again
+	early    int       // other requests sent before its Retry-After (1s) had passed
 }
 
 func (f *inFlight) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path != f.path {
+		return f.next.RoundTrip(r)
+	}
 	f.mu.Lock()
 	f.now++
-	if !f.limited.IsZero() {
+	switch {
+	case f.limited.IsZero():
+	case !f.retried:
+		// The first request after the 429 is the refused one's retry
+		// (its client-side wait is skipped in tests).
+		f.retried = true
+	default:
 		f.max = max(f.max, f.now)
-		if r.URL.Query().Get("startAt") != "0" && time.Since(f.limited) < time.Second {
-			f.early = append(f.early, r.URL.Query().Get("startAt"))
+		if time.Since(f.limited) < time.Second {
+			f.early++
 		}
 	}
 	f.mu.Unlock()
@@ -57,6 +68,21 @@ func (f *inFlight) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// check says whether the client slowed down after the 429: at most half
+// of window in flight, and nothing new sent before Retry-After had passed.
+func (f *inFlight) check(t *testing.T, window int) {
+	t.Helper()
+	if f.limited.IsZero() || !f.retried {
+		t.Fatal("no 429 was sent, or the refused request was not sent again")
+	}
+	if f.max > window/2 {
+		t.Errorf("%d requests in flight after a 429 with a window of %d; want at most %d", f.max, window, window/2)
+	}
+	if f.early > 0 {
+		t.Errorf("%d new requests went out before Retry-After (1s) had passed", f.early)
+	}
+}
+
 // TestProjectsRateLimited: a 429 halves the pages in flight and holds
 // back the next ones for the Retry-After Jira sent, so a large listing
 // does not keep hammering a rate limiter that already said no.
@@ -67,7 +93,7 @@ func TestProjectsRateLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	sb.s.E.AddFault(f)
-	watch := &inFlight{next: http.DefaultTransport}
+	watch := &inFlight{next: http.DefaultTransport, path: "/rest/api/3/project/search"}
 	// The client's own wait before its retry is skipped: the listing's
 	// hold on the other pages is what is measured.
 	sb = sb.with(watch, jira.WithSleep(func(context.Context, time.Duration) error { return nil }))
@@ -75,13 +101,37 @@ func TestProjectsRateLimited(t *testing.T) {
 	if err != nil || n < 1000 {
 		t.Fatalf("listed %d projects, err %v", n, err)
 	}
-	if watch.limited.IsZero() {
-		t.Fatal("no 429 was sent")
+	watch.check(t, 8)
+}
+
+// TestBulkRateLimited: a 429 on one bulk create halves the requests in
+// flight and holds back the next ones for its Retry-After. The latency
+// lets the whole first wave go out before the 429 comes back, and the
+// other requests of that wave are slowed, so that the 429 is answered
+// first whichever of them it hits.
+func TestBulkRateLimited(t *testing.T) {
+	sb := newSandbox(t, emulator.Options{Latency: 50 * time.Millisecond})
+	for _, spec := range []string{"POST /rest/api/3/issue/bulk=429:1sx1", "POST /rest/api/3/issue/bulk=stall:300msx3"} {
+		f, err := emulator.ParseFault(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb.s.E.AddFault(f)
 	}
-	if watch.max > 4 {
-		t.Errorf("%d pages in flight after a 429 with a window of 8; want at most 4", watch.max)
+	watch := &inFlight{next: http.DefaultTransport, path: "/rest/api/3/issue/bulk"}
+	sb = sb.with(watch, jira.WithSleep(func(context.Context, time.Duration) error { return nil }))
+	rows := make([]ticket.Row, 8*jira.BulkCreateMax)
+	for i := range rows {
+		rows[i] = ticket.Row{Line: i + 2, Draft: tm.TicketDraft{ProjectKey: "SPACE2", Summary: fmt.Sprintf("Row %d", i)}}
 	}
-	if len(watch.early) > 0 {
-		t.Errorf("pages at startAt %v went out before Retry-After (1s) had passed", watch.early)
+	created := 0
+	err := sb.svc.CreateMany(context.Background(), rows, ticket.BulkOptions{Concurrency: 4}, func(r ticket.RowResult) {
+		if r.Err == nil {
+			created++
+		}
+	})
+	if err != nil || created != len(rows) {
+		t.Fatalf("%d of %d rows created, err %v", created, len(rows), err)
 	}
+	watch.check(t, 4)
 }
