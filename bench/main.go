@@ -17,8 +17,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/ticket-mate/tm/internal/emulator"
 )
 
 // A scenario is one command measured against one emulator.
@@ -288,21 +286,6 @@ func count(m map[string]int) int {
 		}
 	}
 	return n
-}
-
-// seed is the default seed with n more projects P00000… on the first site.
-func seed(n int) *emulator.Seed {
-	s := emulator.DefaultSeed()
-	site := &s.Sites[0]
-	tmpl := site.Projects[0]
-	for i := range n {
-		p := tmpl
-		p.ID = fmt.Sprint(100000 + i)
-		p.Key = fmt.Sprintf("P%05d", i)
-		p.Name = fmt.Sprintf("Project %d", i)
-		site.Projects = append(site.Projects, p)
-	}
-	return s
 }
 
 // median and p90 of a set of samples, by wall time and by RSS separately.

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ticket-mate/tm/internal/emulator"
 )
 
 // sandbox is "tm sandbox" in its own process, so that the measured
@@ -92,7 +94,7 @@ func (sb *sandbox) count() (int, error) {
 
 // writeSeed writes the default seed with projects more projects to file.
 func writeSeed(file string, projects int) error {
-	data, err := json.Marshal(seed(projects))
+	data, err := json.Marshal(emulator.SeedWithProjects(projects))
 	if err != nil {
 		return err
 	}

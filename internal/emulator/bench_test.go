@@ -17,15 +17,7 @@ import (
 const projectCount = 20000
 
 func BenchmarkProjectSearch(b *testing.B) {
-	seed := emulator.DefaultSeed()
-	site := &seed.Sites[0]
-	tmpl := site.Projects[0]
-	for i := range projectCount {
-		p := tmpl
-		p.ID, p.Key, p.Name = fmt.Sprint(100000+i), fmt.Sprintf("P%05d", i), fmt.Sprintf("Project %d", i)
-		site.Projects = append(site.Projects, p)
-	}
-	s := emulatortest.Start(b, emulator.Options{Seed: seed})
+	s := emulatortest.Start(b, emulator.Options{Seed: emulator.SeedWithProjects(projectCount)})
 	u := s.You()
 	hc := &http.Client{}
 	b.ResetTimer()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -200,6 +201,21 @@ func DefaultSeed() *Seed {
 	s, err := ParseSeed(defaultSeedJSON)
 	if err != nil {
 		panic("emulator: built-in seed: " + err.Error()) // a test keeps this from happening
+	}
+	return s
+}
+
+// SeedWithProjects returns the built-in seed with n more projects on the
+// primary site, copies of its first project keyed P00000…: a large site
+// for benchmarks and paging tests.
+func SeedWithProjects(n int) *Seed {
+	s := DefaultSeed()
+	site := &s.Sites[0]
+	tmpl := site.Projects[0]
+	for i := range n {
+		p := tmpl
+		p.ID, p.Key, p.Name = strconv.Itoa(100000+i), fmt.Sprintf("P%05d", i), fmt.Sprintf("Project %d", i)
+		site.Projects = append(site.Projects, p)
 	}
 	return s
 }

@@ -14,19 +14,6 @@ import (
 	"github.com/ticket-mate/tm/internal/ticket"
 )
 
-// withProjects is the default seed with n more projects P00000… .
-func withProjects(n int) *emulator.Seed {
-	s := emulator.DefaultSeed()
-	site := &s.Sites[0]
-	tmpl := site.Projects[0]
-	for i := range n {
-		p := tmpl
-		p.ID, p.Key, p.Name = fmt.Sprint(100000+i), fmt.Sprintf("P%05d", i), fmt.Sprintf("Project %d", i)
-		site.Projects = append(site.Projects, p)
-	}
-	return s
-}
-
 // inFlight watches the requests for one path a client has in flight.
 type inFlight struct {
 	next http.RoundTripper
@@ -87,7 +74,7 @@ func (f *inFlight) check(t *testing.T, window int) {
 // back the next ones for the Retry-After Jira sent, so a large listing
 // does not keep hammering a rate limiter that already said no.
 func TestProjectsRateLimited(t *testing.T) {
-	sb := newSandbox(t, emulator.Options{Seed: withProjects(1000), Latency: 20 * time.Millisecond})
+	sb := newSandbox(t, emulator.Options{Seed: emulator.SeedWithProjects(1000), Latency: 20 * time.Millisecond})
 	f, err := emulator.ParseFault("GET /rest/api/3/project/search=429:1sx1")
 	if err != nil {
 		t.Fatal(err)
