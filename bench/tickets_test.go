@@ -57,7 +57,7 @@ func BenchmarkCreateOneByOne100(b *testing.B) {
 }
 
 // BenchmarkCLISearchAll1000: 1,000 issues are one page of ids and 10
-// bulkfetches of 100, 8 in flight: 1 + ⌈10/8⌉ = 3 round trips.
+// bulkfetches of 100, all in flight at once: 2 round trips.
 func BenchmarkCLISearchAll1000(b *testing.B) {
 	s := emulatortest.Start(b, emulator.Options{Latency: cliLatency})
 	w := newCLIWorld(b, s, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}, siteEnv(s))

@@ -122,3 +122,24 @@ func TestBulkRateLimited(t *testing.T) {
 	}
 	watch.check(t, 4)
 }
+
+// TestSearchRateLimited: reading every match, a 429 on one bulkfetch
+// halves the fetches in flight (16) and holds back the next ones for its
+// Retry-After.
+func TestSearchRateLimited(t *testing.T) {
+	sb := newSandbox(t, emulator.Options{Latency: 50 * time.Millisecond})
+	fill(t, sb, 1700, "many") // 17 fetches of 100
+	for _, spec := range []string{"POST /rest/api/3/issue/bulkfetch=429:1sx1", "POST /rest/api/3/issue/bulkfetch=stall:300msx15"} {
+		f, err := emulator.ParseFault(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb.s.E.AddFault(f)
+	}
+	watch := &inFlight{next: http.DefaultTransport, path: "/rest/api/3/issue/bulkfetch"}
+	sb = sb.with(watch, jira.WithSleep(func(context.Context, time.Duration) error { return nil }))
+	if got := collect(t, sb, ticket.Query{Label: []string{"many"}, All: true}); len(got) != 1700 {
+		t.Fatalf("%d issues, want 1700", len(got))
+	}
+	watch.check(t, 16)
+}

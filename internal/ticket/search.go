@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/jira"
@@ -91,9 +92,9 @@ func splitOrderBy(q string) (where, order string) {
 	return strings.TrimSpace(q), ""
 }
 
-// fetchConcurrency bounds the bulkfetch calls in flight: enough to hide
-// latency, few enough to stay clear of Jira's burst limits.
-const fetchConcurrency = 8
+// fetchConcurrency bounds the bulkfetch calls in flight: a thousand
+// issues (ten calls) in one round trip. A 429 halves it (see window).
+const fetchConcurrency = 16
 
 // Search runs the query and calls each for every issue, in order, as the
 // pages arrive. Paging stops on any of Jira's end signals and on a cursor
@@ -170,12 +171,19 @@ func (s *Service) pages(ctx context.Context, q jira.SearchQuery, limit int, page
 func (s *Service) searchByIDs(ctx context.Context, j string, fields []string, limit int, each func(tm.Issue) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	win := newWindow(fetchConcurrency)
+	ctx = win.watch(ctx)
 	type chunk struct {
 		done   chan struct{}
 		issues []jira.Issue
 		err    error
 	}
 	order := make(chan *chunk, fetchConcurrency) // bounds the fetches in flight
+	var (
+		gmu      sync.Mutex // guards inFlight
+		gate     = sync.NewCond(&gmu)
+		inFlight int
+	)
 	errc := make(chan error, 1)
 	go func() {
 		defer close(order)
@@ -193,8 +201,21 @@ func (s *Service) searchByIDs(ctx context.Context, j string, fields []string, li
 				case <-ctx.Done():
 					return ctx.Err()
 				}
+				gmu.Lock()
+				for inFlight >= win.size() && ctx.Err() == nil {
+					gate.Wait() // every fetch that ends signals, a cancelled one too
+				}
+				inFlight++
+				gmu.Unlock()
+				win.held(ctx)
 				go func() {
-					defer close(c.done)
+					defer func() {
+						gmu.Lock()
+						inFlight--
+						gmu.Unlock()
+						gate.Broadcast()
+						close(c.done)
+					}()
 					c.issues, c.err = s.fetchInOrder(ctx, ids, fields)
 				}()
 			}
