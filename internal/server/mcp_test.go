@@ -101,9 +101,20 @@ func TestMCPTwoUsers(t *testing.T) {
 	if _, msg := callTool(t, alexRead, "search_issues", map[string]any{"jql": "key = " + key}); msg != "" {
 		t.Errorf("read-only search: %s", msg)
 	}
+	// A write tool is not offered, yet called anyway it is a tool error
+	// that says how to get write access, not the SDK's "unknown tool".
+	before := e.sb.E.Requests()["POST /rest/api/3/issue"]
 	res, err := alexRead.CallTool(t.Context(), &sdk.CallToolParams{Name: "create_ticket", Arguments: map[string]any{"summary": "x"}})
-	if err == nil && !res.IsError {
-		t.Errorf("a read-only token created a ticket: %v", res.StructuredContent)
+	if err != nil || !res.IsError || len(res.Content) != 1 {
+		t.Fatalf("a read-only token calling create_ticket: %v %+v; want a tool error", err, res)
+	}
+	wantIn(t, "read-only refusal", res.Content[0].(*sdk.TextContent).Text,
+		"this token is read-only\nHint: Sign in again with write access:", `"Allow reading and writing"`)
+	if n := e.sb.E.Requests()["POST /rest/api/3/issue"]; n != before {
+		t.Errorf("the refused call reached Jira (%d creates, %d before)", n, before)
+	}
+	if n := strings.Count(e.Logs.String(), `"tool":"create_ticket","outcome":"refused"`); n != 2 {
+		t.Errorf("%d refused create_ticket audit lines, want Sam's and the read-only token's", n)
 	}
 
 	// Sam disconnects Jira on the dashboard: his assistant is told to
