@@ -213,7 +213,7 @@ func TestToolErrors(t *testing.T) {
 		{"create_ticket", map[string]any{"project": "NOPE", "summary": "x"}, []string{"NOPE", "list_projects"}},
 		{"create_ticket", map[string]any{"project": "OPS", "summary": "x"}, []string{"OPS", "Hint:"}},
 		{"create_ticket", map[string]any{"summary": "x", "type": "Gadget"}, []string{"Gadget", "Task"}},
-		{"create_tickets", map[string]any{"tickets": []map[string]any{{"summary": "ok"}, {"summary": "x", "project": "NOPE"}}}, []string{"NOPE"}},
+		{"create_tickets", map[string]any{"tickets": []map[string]any{{"summary": "ok"}, {"summary": "x", "project": "NOPE"}}}, []string{"1 of 2 rows cannot be created", "line 2: ", "NOPE"}},
 		{"search_issues", map[string]any{"jql": "project = = SPACE2"}, []string{"JQL", "Hint:"}},
 		{"search_issues", map[string]any{"project": "NOPE"}, []string{"NOPE"}},
 		{"get_issue", map[string]any{"key": "SECRET-1"}, []string{"SECRET-1"}},
