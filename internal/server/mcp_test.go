@@ -192,6 +192,14 @@ func TestMCPAuthorization(t *testing.T) {
 	if !strings.Contains(consent.Body, "Test Assistant") || !strings.Contains(consent.Body, e.sb.Creds.Users[0].DisplayName) {
 		t.Errorf("the consent page does not name the assistant and the person:\n%s", consent.Body)
 	}
+	// A browser follows the decision's redirect only where form-action
+	// allows: this server, and this assistant's redirect, nowhere else.
+	if csp := consent.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+cb.URL+";") {
+		t.Errorf("the consent page's CSP does not let its form lead back to the assistant: %s", csp)
+	}
+	if csp := alex.get("/").Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self';") {
+		t.Errorf("the dashboard's form-action: %s", csp)
+	}
 	got, msg := callTool(t, cs, "check_permissions", nil)
 	if msg != "" || got["account"] != e.sb.Creds.Users[0].DisplayName {
 		t.Errorf("check_permissions after signing in: %v %s", got, msg)
