@@ -37,6 +37,7 @@ type Store interface {
 	SessionStore
 	DeviceStore
 	OnceStore
+	PreferenceStore
 	// Ping checks that the database answers, for readiness probes.
 	Ping(ctx context.Context) error
 	Close() error

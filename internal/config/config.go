@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +55,13 @@ type Config struct {
 	MetricsToken tm.Secret
 	// MetricsAddr, when set, serves /metrics on this address only.
 	MetricsAddr string
+	// TokenLifetime is how long a ticket-mate token that tm serve hands
+	// to a device or assistant lasts.
+	TokenLifetime time.Duration
+	// GatewayRate (requests per second) and GatewayBurst bound each
+	// person's requests through tm serve's Jira gateway and /mcp.
+	GatewayRate  float64
+	GatewayBurst int
 
 	settings []Setting
 	files    []File
@@ -482,6 +490,12 @@ func (c *Config) shown(name string) string {
 		return maskSet(c.MetricsToken)
 	case KeyMetricsAddr:
 		return c.MetricsAddr
+	case KeyTokenLifetime:
+		return FormatLifetime(c.TokenLifetime)
+	case KeyGatewayRate:
+		return strconv.FormatFloat(c.GatewayRate, 'f', -1, 64)
+	case KeyGatewayBurst:
+		return strconv.Itoa(c.GatewayBurst)
 	}
 	return ""
 }

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ticket-mate/tm"
@@ -52,6 +54,11 @@ const (
 	KeyOldKeys       = "TM_ENCRYPTION_OLD_KEYS"
 	KeyMetricsToken  = "TM_METRICS_TOKEN"
 	KeyMetricsAddr   = "TM_METRICS_ADDR"
+	// tm serve's device sign-in and per-person request budget (the Jira
+	// gateway and /mcp).
+	KeyTokenLifetime = "TM_DEVICE_TOKEN_LIFETIME"
+	KeyGatewayRate   = "TM_GATEWAY_RATE"
+	KeyGatewayBurst  = "TM_GATEWAY_BURST"
 
 	// EnvConfigFile names one JSON config file, like --config.
 	EnvConfigFile = "TM_CONFIG"
@@ -66,6 +73,9 @@ const (
 	DefaultDatabaseURL    = "sqlite:ticket-mate.db"
 	DefaultOAuthScopes    = "read:jira-work write:jira-work read:jira-user read:me offline_access"
 	DefaultTimeout        = "60s"
+	DefaultTokenLifetime  = "90d"
+	DefaultGatewayRate    = "10"
+	DefaultGatewayBurst   = "40"
 	CallbackPath          = "/api/auth/jira/callback"
 	APITokensURL          = "https://id.atlassian.com/manage-profile/security/api-tokens"
 	apiTokenPrefix        = "ATATT3x"
@@ -172,6 +182,27 @@ var settings = []setting{
 	}},
 	{Name: KeyMetricsAddr, JSON: "metricsAddr", apply: func(c *Config, v string) (string, error) {
 		c.MetricsAddr = v
+		return "", nil
+	}},
+	{Name: KeyTokenLifetime, JSON: "deviceTokenLifetime", Default: DefaultTokenLifetime, apply: func(c *Config, v string) (string, error) {
+		d, err := ParseLifetime(v)
+		c.TokenLifetime = d
+		return "", err
+	}},
+	{Name: KeyGatewayRate, JSON: "gatewayRate", Default: DefaultGatewayRate, apply: func(c *Config, v string) (string, error) {
+		r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || r <= 0 || r > 10000 || r != r {
+			return "", fmt.Errorf("%q is not a request rate; give requests per second per person, e.g. 10 or 0.5", v)
+		}
+		c.GatewayRate = r
+		return "", nil
+	}},
+	{Name: KeyGatewayBurst, JSON: "gatewayBurst", Default: DefaultGatewayBurst, apply: func(c *Config, v string) (string, error) {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > 100000 {
+			return "", fmt.Errorf("%q is not a burst size; give how many requests a person may send at once, e.g. 40", v)
+		}
+		c.GatewayBurst = n
 		return "", nil
 	}},
 }

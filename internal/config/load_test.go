@@ -128,6 +128,10 @@ func TestDefaults(t *testing.T) {
 		DatabaseURL: "sqlite:ticket-mate.db",
 		OAuthScopes: []string{"read:jira-work", "write:jira-work", "read:jira-user", "read:me", "offline_access"},
 		Timeout:     time.Minute,
+		// tm serve's device tokens and per-person budget.
+		TokenLifetime: 90 * 24 * time.Hour,
+		GatewayRate:   10,
+		GatewayBurst:  40,
 	}
 	got := *c
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(config.Config{}), cmp.FilterPath(func(p cmp.Path) bool {

@@ -207,6 +207,38 @@ func ParseTimeout(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// ParseLifetime reads a token lifetime: days ("90d"), or a Go duration
+// ("720h", "30m"); at least a minute and at most 400 days.
+func ParseLifetime(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	var d time.Duration
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a lifetime; use days (90d) or a Go duration (720h)", s)
+		}
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("%q is not a lifetime; use days (90d) or a Go duration (720h)", s)
+		}
+	}
+	if d < time.Minute || d > 400*24*time.Hour {
+		return 0, fmt.Errorf("%q is out of range; a token lasts from 1m to 400d", s)
+	}
+	return d, nil
+}
+
+// FormatLifetime writes a lifetime the way ParseLifetime reads it, in
+// whole days when it is.
+func FormatLifetime(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
+}
+
 // invisible reports a character that prints as nothing — a zero-width
 // space, a byte-order mark, a direction mark, a soft hyphen — inside a
 // value. They come along with copy and paste and make a token or URL wrong

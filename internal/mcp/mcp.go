@@ -30,6 +30,19 @@ type Backend struct {
 	CanWrite func(req *sdk.CallToolRequest) bool
 	// Project is the project used when a tool is not told one.
 	Project string
+	// ReadOnly is the tool error a write tool answers when the caller may
+	// only read: what is wrong and how to get write access. Empty: a
+	// generic refusal.
+	ReadOnly *tm.Error
+}
+
+// readOnly is the refusal of a write tool to a caller who may only read.
+func (b Backend) readOnly() error {
+	if b.ReadOnly != nil {
+		return b.ReadOnly
+	}
+	return &tm.Error{Code: tm.EFORBIDDEN, Message: "this connection may only read Jira",
+		Hint: "Use a connection with read and write access to create or change tickets."}
 }
 
 // Options choose the tools served.
@@ -54,8 +67,25 @@ func NewServer(b Backend, o Options) *sdk.Server {
 	t.addRead(s)
 	if !o.ReadOnly {
 		t.addWrite(s)
+	} else {
+		s.AddReceivingMiddleware(t.refuseWrites)
 	}
 	return s
+}
+
+// refuseWrites answers a call of a write tool the read-only server does
+// not list with a tool error saying how to get write access, where the
+// SDK would answer "unknown tool": a model that saw the tool elsewhere, or
+// a person who asked for it, learns what to do.
+func (t *tools) refuseWrites(next sdk.MethodHandler) sdk.MethodHandler {
+	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+		if call, ok := req.(*sdk.CallToolRequest); ok && method == "tools/call" && Writes(call.Params.Name) {
+			res := &sdk.CallToolResult{IsError: true}
+			res.Content = []sdk.Content{&sdk.TextContent{Text: t.fail(t.b.readOnly()).Error()}}
+			return res, nil
+		}
+		return next(ctx, method, req)
+	}
 }
 
 type tools struct{ b Backend }
@@ -79,8 +109,7 @@ func deadline(d time.Duration) sdk.Middleware {
 // there is none.
 func (t *tools) service(ctx context.Context, req *sdk.CallToolRequest, write bool) (*ticket.Service, error) {
 	if write && t.b.CanWrite != nil && !t.b.CanWrite(req) {
-		return nil, &tm.Error{Code: tm.EFORBIDDEN, Message: "this sign-in may only read Jira",
-			Hint: "Sign in again with read and write access to create or change tickets."}
+		return nil, t.fail(t.b.readOnly())
 	}
 	svc, err := t.b.Tickets(ctx, req)
 	if err != nil {

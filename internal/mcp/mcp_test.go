@@ -92,6 +92,17 @@ func TestToolsList(t *testing.T) {
 			t.Errorf("read-only server offers %s", tool.Name)
 		}
 	}
+	// A write tool it does not offer is still a tool error with a way out
+	// (Call fails the test on a protocol error such as "unknown tool"),
+	// while an unknown name stays a protocol error.
+	for _, name := range []string{"create_ticket", "create_tickets", "add_comment", "transition_issue", "assign_issue", "edit_issue"} {
+		if msg := call(t, ro, name, map[string]any{"key": "SPACE2-1"}, nil); msg != "this connection may only read Jira\nHint: Use a connection with read and write access to create or change tickets." {
+			t.Errorf("%s on a read-only server: %q", name, msg)
+		}
+	}
+	if _, err := ro.CallTool(t.Context(), &sdk.CallToolParams{Name: "no_such_tool"}); err == nil {
+		t.Error("an unknown tool is not a protocol error")
+	}
 }
 
 func TestTicketRoundTrip(t *testing.T) {
@@ -202,7 +213,7 @@ func TestToolErrors(t *testing.T) {
 		{"create_ticket", map[string]any{"project": "NOPE", "summary": "x"}, []string{"NOPE", "list_projects"}},
 		{"create_ticket", map[string]any{"project": "OPS", "summary": "x"}, []string{"OPS", "Hint:"}},
 		{"create_ticket", map[string]any{"summary": "x", "type": "Gadget"}, []string{"Gadget", "Task"}},
-		{"create_tickets", map[string]any{"tickets": []map[string]any{{"summary": "ok"}, {"summary": "x", "project": "NOPE"}}}, []string{"NOPE"}},
+		{"create_tickets", map[string]any{"tickets": []map[string]any{{"summary": "ok"}, {"summary": "x", "project": "NOPE"}}}, []string{"1 of 2 rows cannot be created", "line 2: ", "NOPE"}},
 		{"search_issues", map[string]any{"jql": "project = = SPACE2"}, []string{"JQL", "Hint:"}},
 		{"search_issues", map[string]any{"project": "NOPE"}, []string{"NOPE"}},
 		{"get_issue", map[string]any{"key": "SECRET-1"}, []string{"SECRET-1"}},

@@ -38,13 +38,14 @@ type createManyIn struct {
 
 type createManyOut struct {
 	Created []Created `json:"created"`
-	// Failed are the tickets Jira refused, by their index in tickets.
+	// Failed are the tickets Jira refused, by their line: the position in
+	// tickets counting from 1, as the errors name them.
 	Failed []Failed `json:"failed,omitempty"`
 }
 
 // Failed is a ticket of a bulk create that was not made.
 type Failed struct {
-	Index int    `json:"index"`
+	Line  int    `json:"line" jsonschema:"the ticket's position in tickets, counting from 1"`
 	Error string `json:"error"`
 }
 
@@ -100,7 +101,7 @@ func (t *tools) addWrite(s *sdk.Server) {
 		Description: "Create a Jira ticket. Names (type, priority, fields) are matched to the project's create screen; an invalid one is refused with the valid values. Returns key and url."},
 		t.createTicket)
 	sdk.AddTool(s, &sdk.Tool{Name: "create_tickets", Annotations: adding,
-		Description: "Create many tickets at once (same fields as create_ticket). Every ticket is checked first: if any is invalid, none is created."},
+		Description: "Create many tickets at once (same fields as create_ticket). Every ticket is checked first: if any is invalid, none is created. Errors name a ticket by line: its position in tickets, from 1."},
 		t.createTickets)
 	sdk.AddTool(s, &sdk.Tool{Name: "add_comment", Annotations: adding,
 		Description: "Add a Markdown comment to an issue."},
@@ -158,12 +159,14 @@ func (t *tools) createTickets(ctx context.Context, req *sdk.CallToolRequest, in 
 	}
 	rows := make([]ticket.Row, len(in.Tickets))
 	for i, x := range in.Tickets {
-		rows[i] = ticket.Row{Line: i, Draft: t.draft(x)}
+		// Lines count from 1, as people number rows and as the
+		// command line's bulk create names the lines of a file.
+		rows[i] = ticket.Row{Line: i + 1, Draft: t.draft(x)}
 	}
 	out := createManyOut{Created: []Created{}}
 	err = svc.CreateMany(ctx, rows, ticket.BulkOptions{}, func(r ticket.RowResult) {
 		if r.Err != nil {
-			out.Failed = append(out.Failed, Failed{Index: r.Line, Error: t.fail(r.Err).Error()})
+			out.Failed = append(out.Failed, Failed{Line: r.Line, Error: t.fail(r.Err).Error()})
 			return
 		}
 		out.Created = append(out.Created, Created{Key: r.Ticket.Key, URL: r.Ticket.URL})
@@ -171,7 +174,7 @@ func (t *tools) createTickets(ctx context.Context, req *sdk.CallToolRequest, in 
 	if err != nil {
 		return nil, createManyOut{}, t.fail(err)
 	}
-	slices.SortFunc(out.Failed, func(a, b Failed) int { return a.Index - b.Index })
+	slices.SortFunc(out.Failed, func(a, b Failed) int { return a.Line - b.Line })
 	return nil, out, nil
 }
 

@@ -38,11 +38,13 @@ func (s *Server) mcpHandler() http.Handler {
 		CanWrite: func(req *sdk.CallToolRequest) bool {
 			return req.Extra != nil && req.Extra.TokenInfo != nil && slices.Contains(req.Extra.TokenInfo.Scopes, tm.TokenScopeWrite)
 		},
-		Project: s.defProj,
+		Project:  s.defProj,
+		ReadOnly: readOnlyToken,
 	}
 	full := mcp.NewServer(b, mcp.Options{Version: tm.Version})
 	full.AddReceivingMiddleware(s.auditMCP)
 	read := mcp.NewServer(b, mcp.Options{Version: tm.Version, ReadOnly: true})
+	read.AddReceivingMiddleware(s.auditMCP)
 	tools := sdk.NewStreamableHTTPHandler(func(r *http.Request) *sdk.Server {
 		if ti := auth.TokenInfoFromContext(r.Context()); ti != nil && slices.Contains(ti.Scopes, tm.TokenScopeWrite) {
 			return full
@@ -82,6 +84,11 @@ func (s *Server) mcpHandler() http.Handler {
 		auth.RequireBearerToken(verify, opts)(limited).ServeHTTP(w, r)
 	})
 }
+
+// readOnlyToken is what a write tool tells the assistant of a token that
+// may only read.
+var readOnlyToken = &tm.Error{Code: tm.EFORBIDDEN, Message: "this token is read-only",
+	Hint: "Sign in again with write access: remove ticket-mate from the assistant and add it again, then choose \"Allow reading and writing\" on ticket-mate's consent page (from a terminal: tm login --server without --read-only)."}
 
 // protectedResourcePath is where RFC 9728 metadata is served, followed by
 // the resource's path.

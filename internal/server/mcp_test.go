@@ -101,9 +101,20 @@ func TestMCPTwoUsers(t *testing.T) {
 	if _, msg := callTool(t, alexRead, "search_issues", map[string]any{"jql": "key = " + key}); msg != "" {
 		t.Errorf("read-only search: %s", msg)
 	}
+	// A write tool is not offered, yet called anyway it is a tool error
+	// that says how to get write access, not the SDK's "unknown tool".
+	before := e.sb.E.Requests()["POST /rest/api/3/issue"]
 	res, err := alexRead.CallTool(t.Context(), &sdk.CallToolParams{Name: "create_ticket", Arguments: map[string]any{"summary": "x"}})
-	if err == nil && !res.IsError {
-		t.Errorf("a read-only token created a ticket: %v", res.StructuredContent)
+	if err != nil || !res.IsError || len(res.Content) != 1 {
+		t.Fatalf("a read-only token calling create_ticket: %v %+v; want a tool error", err, res)
+	}
+	wantIn(t, "read-only refusal", res.Content[0].(*sdk.TextContent).Text,
+		"this token is read-only\nHint: Sign in again with write access:", `"Allow reading and writing"`)
+	if n := e.sb.E.Requests()["POST /rest/api/3/issue"]; n != before {
+		t.Errorf("the refused call reached Jira (%d creates, %d before)", n, before)
+	}
+	if n := strings.Count(e.Logs.String(), `"tool":"create_ticket","outcome":"refused"`); n != 2 {
+		t.Errorf("%d refused create_ticket audit lines, want Sam's and the read-only token's", n)
 	}
 
 	// Sam disconnects Jira on the dashboard: his assistant is told to
@@ -180,6 +191,14 @@ func TestMCPAuthorization(t *testing.T) {
 	t.Cleanup(func() { _ = cs.Close() })
 	if !strings.Contains(consent.Body, "Test Assistant") || !strings.Contains(consent.Body, e.sb.Creds.Users[0].DisplayName) {
 		t.Errorf("the consent page does not name the assistant and the person:\n%s", consent.Body)
+	}
+	// A browser follows the decision's redirect only where form-action
+	// allows: this server, and this assistant's redirect, nowhere else.
+	if csp := consent.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+cb.URL+";") {
+		t.Errorf("the consent page's CSP does not let its form lead back to the assistant: %s", csp)
+	}
+	if csp := alex.get("/").Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self';") {
+		t.Errorf("the dashboard's form-action: %s", csp)
 	}
 	got, msg := callTool(t, cs, "check_permissions", nil)
 	if msg != "" || got["account"] != e.sb.Creds.Users[0].DisplayName {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -248,11 +249,11 @@ var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
 {{if .Problem}}<p class="error">{{.Problem}}</p>{{else}}
 <p>{{.Client}} (returning to <code>{{.Host}}</code>) asks to {{if .Write}}read, create and change{{else}}read{{end}} Jira tickets as <strong>{{.User}}</strong> through ticket-mate.
 It gets a ticket-mate token you can revoke at any time on <a href="/tokens">your devices</a>.</p>
-<form method="post" action="/oauth/authorize">
+<form method="post" action="/oauth/authorize" class="actions">
 {{range $k, $v := .Params}}<input type="hidden" name="{{$k}}" value="{{$v}}">{{end}}
 {{if .Write}}<button type="submit" name="decision" value="approve">Allow reading and writing</button>{{end}}
-<button type="submit" name="decision" value="approve-read">Allow reading only</button>
-<button type="submit" name="decision" value="deny">Deny</button>
+<button type="submit" name="decision" value="approve-read"{{if .Write}} class="secondary"{{end}}>Allow reading only</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
 </form>{{end}}
 </main></body></html>`))
 
@@ -290,8 +291,27 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 	}
 	params["redirect_uri"] = ar.RedirectURI
 	ru, _ := url.Parse(ar.RedirectURI)
+	allowRedirect(w, ru)
 	s.consent(w, http.StatusOK, consentView{Client: ar.Client.Name, Host: ru.Scheme + "://" + ru.Host, User: u.Name,
 		Write: slices.Contains(ar.Scopes, tm.TokenScopeWrite), Params: params})
+}
+
+// cspSource is what a CSP source expression may hold of a redirect URI.
+var cspSource = regexp.MustCompile(`^[a-z][a-z0-9+.-]*:(//[a-z0-9.:\[\]-]+)?$`)
+
+// allowRedirect lets the consent page's form lead to the assistant's
+// redirect URI: browsers hold the redirect that answers the decision to
+// the page's form-action, which otherwise allows only this server.
+func allowRedirect(w http.ResponseWriter, redirect *url.URL) {
+	src := strings.ToLower(redirect.Scheme) + ":"
+	if redirect.Host != "" {
+		src += "//" + strings.ToLower(redirect.Host)
+	}
+	if !cspSource.MatchString(src) {
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", strings.Replace(h.Get("Content-Security-Policy"), "form-action 'self'", "form-action 'self' "+src, 1))
 }
 
 func (s *Server) consent(w http.ResponseWriter, status int, v consentView) {

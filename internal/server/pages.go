@@ -128,6 +128,7 @@ type pageData struct {
 	Work          *workView
 	Issue         *issueView
 	Bulk          *bulkView
+	Confirm       *confirmView // the question a confirm page asks
 
 	Device *deviceView // the /device page
 	Tokens *tokensView // the signed-in devices page
@@ -390,13 +391,13 @@ func (s *Server) settleForm(ctx context.Context, form ticketInputForm, d *pageDa
 	asked := form.Project
 	if !visible(form.Project) {
 		form.Project = ""
-		if last := s.sessions.GetString(ctx, keyLastProject); visible(last) {
-			form.Project = last
+		if last := s.lastChoices(ctx, cloudID); last != nil && visible(last.Project) {
+			form.Project = last.Project
 			if form.Type == "" {
-				form.Type = s.sessions.GetString(ctx, keyLastType)
+				form.Type = last.Type
 			}
 			if form.Priority == "" {
-				form.Priority = s.sessions.GetString(ctx, keyLastPriority)
+				form.Priority = last.Priority
 			}
 		}
 		if form.Project == "" {
@@ -413,6 +414,19 @@ func (s *Server) settleForm(ctx context.Context, form ticketInputForm, d *pageDa
 		}
 	}
 	return form
+}
+
+// lastChoices returns what the signed-in person chose in their last create
+// on the site, or nil.
+func (s *Server) lastChoices(ctx context.Context, cloudID string) *tm.FormChoices {
+	c, err := s.store.FormChoices(ctx, s.userID(ctx), cloudID)
+	if err != nil {
+		if tm.ErrorCode(err) != tm.ENOTFOUND {
+			s.log.ErrorContext(ctx, "reading the form's last choices failed", "error", err.Error())
+		}
+		return nil
+	}
+	return c
 }
 
 // formFields are the create form's fields an error can be shown at.
@@ -504,10 +518,11 @@ func (s *Server) formCreateTicket(w http.ResponseWriter, r *http.Request, userID
 		return
 	}
 	// The next ticket starts where this one was made: same project, type
-	// and priority; only the text fields are cleared.
-	s.sessions.Put(ctx, keyLastProject, form.Project)
-	s.sessions.Put(ctx, keyLastType, form.Type)
-	s.sessions.Put(ctx, keyLastPriority, form.Priority)
+	// and priority, in any browser; only the text fields are cleared.
+	if err := s.store.SaveFormChoices(ctx, tm.FormChoices{UserID: userID, CloudID: c.site.CloudID,
+		Project: form.Project, Type: form.Type, Priority: form.Priority}); err != nil {
+		s.log.ErrorContext(ctx, "remembering the form's choices failed", "error", err.Error())
+	}
 	s.setFlash(ctx, flash{Kind: "ok", Message: "Created", Link: issuePath(t.Key), LinkText: t.Key, After: "— " + clip(t.Summary, 80)})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

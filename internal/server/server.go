@@ -193,6 +193,7 @@ func (s *Server) routes() http.Handler {
 	h("GET /bulk", s.signedInPage(s.bulkPage))
 	h("GET /disconnect", s.signedInPage(s.disconnectPage))
 	mux.Handle("POST /bulk", routeLimit(s.signedInPage(s.formBulk), maxBulkBody))
+	h("GET /sites/switch", s.signedInPage(s.switchSitePage))
 	h("POST /sites/select", s.signedInPage(s.formSelectSite))
 
 	h("GET /api/auth/jira/login", s.login)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -280,8 +281,8 @@ func (s *Server) showBulk(w http.ResponseWriter, r *http.Request, userID string,
 		v.Error = sentence(classify(err).Message)
 	}
 	v.Projects = ps
-	if v.Project == "" {
-		v.Project = s.sessions.GetString(r.Context(), keyLastProject)
+	if last := s.lastChoices(r.Context(), c.site.CloudID); v.Project == "" && last != nil {
+		v.Project = last.Project
 	}
 	d.Bulk = v
 	s.render(w, r, status, "bulk", d)
@@ -355,13 +356,8 @@ func (s *Server) formChange(w http.ResponseWriter, r *http.Request, userID strin
 	s.showDashboard(w, r, http.StatusOK, formValues(r.PostForm), nil)
 }
 
-// Session keys of what the create form remembers and keeps.
-const (
-	keyLastProject  = "last_project"
-	keyLastType     = "last_type"
-	keyLastPriority = "last_priority"
-	keyDraft        = "draft"
-)
+// keyDraft is the session key of a draft kept through a new sign-in.
+const keyDraft = "draft"
 
 // keepDraft wraps the create form's POST: when the session has expired, it
 // keeps what was typed in the browser's new session and asks to sign in;
@@ -399,6 +395,49 @@ func (s *Server) disconnectPage(w http.ResponseWriter, r *http.Request, userID s
 	if !ok {
 		return
 	}
-	d.Site = &c.site
+	explain := "ticket-mate will forget your Jira tokens for " + isolate(c.site.Name) + ". Tickets you made stay in Jira; devices signed in through this server stop working until you connect again."
+	d.Confirm = &confirmView{Question: "Disconnect Jira?", Explain: explain, Action: "/api/auth/jira/disconnect",
+		Button: "Disconnect", ButtonID: "confirm-disconnect", Danger: true, Cancel: "Keep it connected"}
+	s.render(w, r, http.StatusOK, "confirm", d)
+}
+
+// confirmView is a question asked before a change the person may not
+// expect: Disconnect Jira, switching site.
+type confirmView struct {
+	Question, Explain string
+	Action            string            // where the confirmed form posts
+	Fields            map[string]string // its hidden fields
+	Button, ButtonID  string
+	Danger            bool
+	Cancel            string // the link back to the dashboard
+}
+
+// switchSitePage asks before the dashboard moves to another site: the
+// form, My work and recent tickets all change with it.
+func (s *Server) switchSitePage(w http.ResponseWriter, r *http.Request, userID string) {
+	d, c, ok := s.workPage(w, r, userID, "Switch site")
+	if !ok {
+		return
+	}
+	to := r.URL.Query().Get("cloudId")
+	if to == c.site.CloudID {
+		s.setFlash(r.Context(), flash{Kind: "ok", Message: "You are already working in " + c.site.Name + "."})
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	sites, err := s.store.Sites(r.Context(), userID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	i := slices.IndexFunc(sites, func(st tm.Site) bool { return st.CloudID == to })
+	if i < 0 {
+		s.fail(w, r, &tm.Error{Code: tm.ENOTFOUND, Message: "That site is not in your Jira connection. Choose one from the list, or add it with Add another site."})
+		return
+	}
+	name, from := isolate(sites[i].Name), isolate(c.site.Name)
+	d.Confirm = &confirmView{Question: "Switch to " + name + "?", Action: "/sites/select", Fields: map[string]string{"cloudId": to},
+		Explain: "The create form, My work and your recent tickets will show " + name + "'s projects and tickets instead of " + from + "'s. Nothing you made is lost; you can switch back at any time.",
+		Button:  "Switch to " + name, ButtonID: "confirm-switch", Cancel: "Stay on " + from}
 	s.render(w, r, http.StatusOK, "confirm", d)
 }

@@ -48,6 +48,7 @@ func Run(t *testing.T, newDB NewDatabase) {
 		{"DeviceDenyExpire", testDeviceDenyExpire},
 		{"APITokens", testAPITokens},
 		{"Once", testOnce},
+		{"FormChoices", testFormChoices},
 		{"SealedAtRest", testSealedAtRest},
 		{"AADBinding", testAADBinding},
 		{"KeyRotation", testKeyRotation},

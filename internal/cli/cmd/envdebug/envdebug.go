@@ -1,7 +1,8 @@
 // Package envdebug owns tm env-debug: every setting with its effective value
-// (secrets masked) and where it came from, every file tm looked at, and what
-// tm derives from them (auth scheme, REST URL, cloud id). Offline. It imports
-// the config package, the CLI factory and iostreams.
+// (secrets masked) and where it came from, every file tm looked at, what tm
+// derives from them (auth scheme, REST URL, cloud id), and the sign-in
+// through a ticket-mate server when there is one (never its token).
+// Offline. It imports the config package, the CLI factory and iostreams.
 package envdebug
 
 import (
@@ -12,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/cli/output"
@@ -26,11 +28,29 @@ type Options struct {
 
 	Project string
 	JSON    bool
+
+	// Server returns the stored sign-in through a ticket-mate server (nil:
+	// none) and whether tm commands use it with cfg.
+	Server func(cfg *config.Config) (ss *factory.StoredServer, inUse bool, err error)
+}
+
+// storedServer is Options.Server for the factory's sign-in.
+func storedServer(f *factory.Factory) func(*config.Config) (*factory.StoredServer, bool, error) {
+	return func(cfg *config.Config) (*factory.StoredServer, bool, error) {
+		if ss, ok := f.ServerSignInInUse(cfg); ok {
+			return ss, true, nil
+		}
+		ss, err := f.ServerSignIn()
+		if tm.ErrorCode(err) == tm.ENOTFOUND {
+			return nil, false, nil
+		}
+		return ss, false, err
+	}
 }
 
 // NewCmd builds tm env-debug; runF replaces run in tests of flag parsing.
 func NewCmd(f *factory.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Config: f.Config, WorkDir: f.WorkDir}
+	opts := &Options{IO: f.IO, Config: f.Config, WorkDir: f.WorkDir, Server: storedServer(f)}
 	cmd := &cobra.Command{
 		Use:   "env-debug",
 		Short: "Show every setting, where it came from, and what tm derives from it",
@@ -38,7 +58,9 @@ func NewCmd(f *factory.Factory, runF func(*Options) error) *cobra.Command {
 source — a flag, an environment variable, a line of .env.local or .env, a JSON
 file, or the default — plus what lower-ranked sources it overrides, every file
 tm looked for, and what tm derives: the auth scheme, the REST URL it would call
-and where the cloud id comes from. Offline.`,
+and where the cloud id comes from. After tm login --server it shows the server,
+where the sign-in is kept and whether tm commands use it (never the token).
+Offline.`,
 		Example: `  tm env-debug
   tm env-debug --config ./staging.json --json`,
 		Args: cobra.NoArgs,
@@ -84,10 +106,26 @@ type (
 		DiscoverCloudID bool   `json:"discoverCloudId"`
 		TenantInfoURL   string `json:"tenantInfoUrl,omitempty"`
 	}
+	// jsonServer is the sign-in through a ticket-mate server, without
+	// its token.
+	jsonServer struct {
+		URL       string   `json:"url"`
+		KeptIn    string   `json:"keptIn"`
+		InUse     bool     `json:"inUse"`
+		Account   string   `json:"account"`
+		Email     *string  `json:"email"`
+		Site      string   `json:"site"`
+		SiteURL   string   `json:"siteUrl"`
+		CloudID   string   `json:"cloudId"`
+		Scopes    []string `json:"scopes"`
+		ExpiresAt string   `json:"expiresAt"`
+		RESTURL   string   `json:"restUrl"`
+	}
 	jsonOutput struct {
 		Settings []jsonSetting `json:"settings,omitempty"`
 		Files    []jsonFile    `json:"files"`
 		Derived  *jsonDerived  `json:"derived,omitempty"`
+		Server   *jsonServer   `json:"server,omitempty"`
 		Notes    []string      `json:"notes"`
 		Error    string        `json:"error,omitempty"`
 	}
@@ -105,12 +143,24 @@ func run(opts *Options) error {
 	default:
 		return err
 	}
+	var ss *factory.StoredServer
+	var inUse bool
+	var ssErr error
+	if cfg != nil && opts.Server != nil {
+		ss, inUse, ssErr = opts.Server(cfg)
+	}
 	if opts.JSON {
 		out := jsonOutput{Files: filesJSON(files), Notes: []string{}}
 		if err != nil {
 			out.Error = err.Error()
 		} else {
 			out.Settings, out.Derived, out.Notes = settingsJSON(cfg), derivedJSON(cfg), append(out.Notes, cfg.Notes()...)
+			if ss != nil {
+				out.Server = serverJSON(cfg, ss, inUse)
+			}
+			if ssErr != nil {
+				out.Notes = append(out.Notes, serverErrNote(ssErr))
+			}
 		}
 		if e := factory.WriteJSON(opts.IO.Out, out); e != nil {
 			return e
@@ -146,18 +196,84 @@ func run(opts *Options) error {
 		return err
 	}
 	p.section("Derived")
-	api := cfg.API()
-	p.row("auth mode", string(cfg.AuthMode)+": "+cfg.AuthMode.Describe())
-	p.row("REST API", api.RESTURL+" ("+apiName(api.Kind)+")")
-	p.row("cloud id", cloudIDText(cfg, api))
+	if ss != nil && inUse {
+		cloudID, from := serverCloudID(cfg, ss)
+		p.row("auth mode", "ticket-mate server sign-in (tm login --server): Jira as "+ss.Account.Name+", through "+ss.Server)
+		p.row("REST API", serverREST(cfg, ss)+" (the server's Jira gateway)")
+		p.row("cloud id", cloudID+" ("+from+")")
+	} else {
+		api := cfg.API()
+		p.row("auth mode", string(cfg.AuthMode)+": "+cfg.AuthMode.Describe())
+		p.row("REST API", api.RESTURL+" ("+apiName(api.Kind)+")")
+		p.row("cloud id", cloudIDText(cfg, api))
+	}
 	p.flush()
-	if notes := cfg.Notes(); len(notes) > 0 {
+	if ss != nil {
+		p.section("Server sign-in (tm login --server)")
+		used := "yes: the settings above name no credentials of their own"
+		if !inUse {
+			used = "no: the credentials configured above win; unset them to use the server"
+		}
+		j := serverJSON(cfg, ss, inUse)
+		p.row("used", used)
+		p.row("server", j.URL)
+		p.row("account", j.Account+emailText(j.Email))
+		p.row("site", j.Site+" ("+j.SiteURL+")")
+		p.row("scopes", strings.Join(j.Scopes, " "))
+		p.row("expires", j.ExpiresAt)
+		p.flush()
+		// A path cut to fit would not say where the file is.
+		p.whole("kept in", len("account"), j.KeptIn)
+	}
+	notes := cfg.Notes()
+	if ssErr != nil {
+		notes = append(notes, serverErrNote(ssErr))
+	}
+	if len(notes) > 0 {
 		p.section("Notes")
 		for _, n := range notes {
 			p.line(n)
 		}
 	}
 	return nil
+}
+
+// serverCloudID is the site tm reaches through the server: a configured
+// ATLASSIAN_CLOUD_ID wins over the one chosen at sign-in, as in tm commands.
+func serverCloudID(cfg *config.Config, ss *factory.StoredServer) (id, from string) {
+	if cfg.CloudID != "" {
+		return cfg.CloudID, cfg.Source(config.KeyCloudID).String()
+	}
+	return ss.CloudID, "chosen at tm login --server"
+}
+
+func serverREST(cfg *config.Config, ss *factory.StoredServer) string {
+	id, _ := serverCloudID(cfg, ss)
+	return factory.GatewayURL(ss.Server, id) + "/rest/api/3"
+}
+
+func serverJSON(cfg *config.Config, ss *factory.StoredServer, inUse bool) *jsonServer {
+	id, _ := serverCloudID(cfg, ss)
+	scopes := ss.Scopes
+	if scopes == nil {
+		scopes = []string{}
+	}
+	return &jsonServer{URL: ss.Server, KeptIn: ss.Where, InUse: inUse, Account: ss.Account.Name, Email: orNull(ss.Account.Email),
+		Site: ss.SiteName, SiteURL: ss.SiteURL, CloudID: id, Scopes: scopes,
+		ExpiresAt: ss.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"), RESTURL: serverREST(cfg, ss)}
+}
+
+func emailText(email *string) string {
+	if email == nil {
+		return ""
+	}
+	return " (" + *email + ")"
+}
+
+// serverErrNote says that a stored server sign-in could not be read; the
+// message names the file and what to do, never the token.
+func serverErrNote(err error) string {
+	return "The server sign-in (tm login --server) cannot be read: " + err.Error()
 }
 
 func fileDetail(f config.File) string {
@@ -276,6 +392,16 @@ func (p *printer) line(s string) {
 		s = "  " + s
 	}
 	fmt.Fprintln(p.w, s)
+}
+
+// whole writes a row that is never cut, its key padded to the table's
+// key column (width).
+func (p *printer) whole(key string, width int, value string) {
+	if !p.tty {
+		fmt.Fprintln(p.w, key+"\t"+value)
+		return
+	}
+	fmt.Fprintf(p.w, "  %-*s  %s\n", width, key, value)
 }
 
 func (p *printer) flush() {

@@ -9,12 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/cli/clitest"
 	"github.com/ticket-mate/tm/internal/cli/factory"
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/config"
+	"github.com/ticket-mate/tm/internal/credfile"
+	"github.com/ticket-mate/tm/internal/oskeyring"
 )
 
 var token192 = "ATATT3x" + strings.Repeat("Qw3_e", 37)[:181] + "K9wq"
@@ -26,7 +29,31 @@ type scenario struct {
 	file    string            // --config
 	args    []string
 	wantErr string
+	// server is a sign-in through a ticket-mate server, kept in the
+	// credential file or, with inKeyring, in the OS keyring.
+	server    *credfile.ServerSignIn
+	inKeyring bool
 }
+
+// serverToken is the stored server sign-in's token: never shown.
+const serverToken = "tmu_SERVERTOKEN0123456789abcdefghijklmnopqrstuv"
+
+var teamServer = &credfile.ServerSignIn{Server: "https://tm.example.com", Token: serverToken, TokenID: "tok1",
+	Account: credfile.Account{AccountID: "557058:alex", Email: "alex@example.com", Name: "Alex Morgan"},
+	CloudID: "3f6c1a2e-0000-4000-8000-000000000001", SiteName: "acme", SiteURL: "https://acme.atlassian.net",
+	Scopes: []string{"read", "write"}, ExpiresAt: time.Date(2027, 3, 4, 11, 57, 0, 0, time.UTC)}
+
+// memKeyring is an OS keyring that answers from memory.
+type memKeyring map[string]string
+
+func (m memKeyring) Get(user string) (string, error) {
+	if v, ok := m[user]; ok {
+		return v, nil
+	}
+	return "", oskeyring.ErrNotFound
+}
+func (m memKeyring) Set(user, value string) error { m[user] = value; return nil }
+func (m memKeyring) Delete(user string) error     { delete(m, user); return nil }
 
 var scenarios = []scenario{
 	{name: "layers",
@@ -43,6 +70,11 @@ var scenarios = []scenario{
 	{name: "bearer", env: map[string]string{"ATLASSIAN_AUTH_MODE": "Bearer", "ATLASSIAN_BASE_URL": "https://jira.corp.example/jira/"}},
 	{name: "oauth_config_flag", file: "staging.json",
 		files: map[string]string{"staging.json": `{"authMode": "OAUTH", "clientId": "abc", "clientSecret": "oauth-client-secret-42"}`, "ticket-mate.json": `{"projectKey": "IGNORED"}`}},
+	// After tm login --server, with nothing configured: tm goes through the server.
+	{name: "server_signin", server: teamServer},
+	// Configured credentials win over a sign-in kept in the OS keyring.
+	{name: "server_signin_unused", server: teamServer, inKeyring: true,
+		env: map[string]string{"ATLASSIAN_BASE_URL": "https://acme.atlassian.net", "ATLASSIAN_EMAIL": "me@example.com", "ATLASSIAN_API_KEY": token192}},
 	{name: "broken_file",
 		files:   map[string]string{".env.local": "ATLASSIAN_API_KEY=" + token192 + "\n", "jira.json": "{\n  \"projectKey\": \"A\",\n  \"apikey\": \"" + token192 + "\"\n}\n"},
 		wantErr: `jira.json:3:3: unknown key "apikey"; did you mean "apiKey"?`},
@@ -66,8 +98,21 @@ func (sc scenario) world(t *testing.T) (*factory.Factory, *bytes.Buffer, *bytes.
 			t.Fatal(err)
 		}
 	}
+	var kr oskeyring.Keyring
+	if sc.server != nil && sc.inKeyring {
+		v, err := credfile.EncodeServer(sc.server)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kr = memKeyring{"server": v}
+	} else if sc.server != nil {
+		if err := credfile.SaveServer(t.Context(), credfile.Path(userDir), sc.server); err != nil {
+			t.Fatal(err)
+		}
+	}
 	io, _, out, errOut := iostreams.Test()
 	f := &factory.Factory{
+		Keyring:    kr,
 		IO:         io,
 		LookupEnv:  func(k string) (string, bool) { v, ok := sc.env[k]; return v, ok },
 		WorkDir:    dir,
@@ -115,7 +160,7 @@ func TestGoldenOutput(t *testing.T) {
 				if mode == "json" && !json.Valid(out.Bytes()) {
 					t.Errorf("--json output is not JSON:\n%s", out)
 				}
-				if all := out.String(); strings.Contains(all, token192) || strings.Contains(all, "pw-123") || strings.Contains(all, "oauth-client-secret-42") {
+				if all := out.String(); strings.Contains(all, token192) || strings.Contains(all, "pw-123") || strings.Contains(all, "oauth-client-secret-42") || strings.Contains(all, serverToken) || strings.Contains(all, serverToken[:12]) {
 					t.Errorf("output holds a secret:\n%s", all)
 				}
 				clitest.Golden(t, sc.name+"."+mode, []byte(stable(out.String())))
@@ -184,5 +229,25 @@ func TestBrokenFileIsShownWithItsPosition(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "Settings") {
 		t.Errorf("settings shown from a configuration that did not load:\n%s", out)
+	}
+}
+
+// TestDamagedServerSignIn: a credential file that cannot be read does not
+// stop env-debug; it says so in a note, without the file's content.
+func TestDamagedServerSignIn(t *testing.T) {
+	sc := scenario{name: "damaged"}
+	f, out, _, _ := sc.world(t)
+	path := credfile.Path(f.ConfigDir)
+	if err := os.WriteFile(path, []byte(`{"server": {"token": "`+serverToken+`", `), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := runCmd(f, nil); err != nil {
+		t.Fatalf("env-debug with a damaged credential file: %v", err)
+	}
+	if !strings.Contains(out.String(), "The server sign-in (tm login --server) cannot be read: ") || !strings.Contains(out.String(), path) {
+		t.Errorf("no note naming the damaged file:\n%s", out)
+	}
+	if strings.Contains(out.String(), serverToken[:12]) || strings.Contains(out.String(), "Server sign-in (") {
+		t.Errorf("the damaged sign-in is shown:\n%s", out)
 	}
 }

@@ -47,6 +47,9 @@ type Options struct {
 	Addr        string
 	Sandbox     bool
 	GenerateKey bool
+	// Device tokens and the per-person budget, as typed ("": from the
+	// configuration, TM_DEVICE_TOKEN_LIFETIME, TM_GATEWAY_RATE, TM_GATEWAY_BURST).
+	TokenLifetime, GatewayRate, GatewayBurst string
 
 	// Ready, when set, is called with the server's URL once it listens
 	// (tests).
@@ -80,6 +83,13 @@ For a real deployment it reads, besides the usual configuration:
   TM_ENCRYPTION_KEY        32 random bytes, base64 (tm serve --generate-key)
   TM_PUBLIC_URL            the URL people open; https makes cookies Secure
 
+Terminals (tm login --server) and assistants (/mcp) get ticket-mate tokens:
+  TM_DEVICE_TOKEN_LIFETIME how long a token lasts: 90d (default), 12h, …
+  TM_GATEWAY_RATE          each person's sustained requests per second through
+                           the Jira gateway and /mcp (default 10)
+  TM_GATEWAY_BURST         how many they may send at once (default 40); past
+                           the budget a request gets 429 with Retry-After
+
 Stop it with Ctrl-C (or SIGTERM): requests in flight are finished first.`,
 		Example: "  tm serve --sandbox\n  export TM_ENCRYPTION_KEY=$(tm serve --generate-key)\n  tm serve --addr :8080",
 		Args:    cobra.NoArgs,
@@ -93,6 +103,9 @@ Stop it with Ctrl-C (or SIGTERM): requests in flight are finished first.`,
 	cmd.Flags().StringVar(&opts.Addr, "addr", ":4000", "address to listen on, host:port")
 	cmd.Flags().BoolVar(&opts.Sandbox, "sandbox", false, "start the local Jira + Atlassian emulator and use it")
 	cmd.Flags().BoolVar(&opts.GenerateKey, "generate-key", false, "print a new TM_ENCRYPTION_KEY and exit")
+	cmd.Flags().StringVar(&opts.TokenLifetime, "device-token-lifetime", "", "how long a device's or assistant's token lasts, e.g. 30d or 12h (default 90d; TM_DEVICE_TOKEN_LIFETIME)")
+	cmd.Flags().StringVar(&opts.GatewayRate, "gateway-rate", "", "each person's requests per second through the Jira gateway and /mcp (default 10; TM_GATEWAY_RATE)")
+	cmd.Flags().StringVar(&opts.GatewayBurst, "gateway-burst", "", "how many requests a person may send at once (default 40; TM_GATEWAY_BURST)")
 	return cmd
 }
 
@@ -122,7 +135,10 @@ func Run(ctx context.Context, opts *Options) error {
 	defer ln.Close()
 	localURL := "http://" + displayHost(ln.Addr().(*net.TCPAddr), opts.Addr)
 
-	cfg, err := opts.Config()
+	cfg, err := opts.Config(
+		config.Flag{Name: "device-token-lifetime", Key: config.KeyTokenLifetime, Value: opts.TokenLifetime},
+		config.Flag{Name: "gateway-rate", Key: config.KeyGatewayRate, Value: opts.GatewayRate},
+		config.Flag{Name: "gateway-burst", Key: config.KeyGatewayBurst, Value: opts.GatewayBurst})
 	if err != nil {
 		return err
 	}
@@ -166,7 +182,8 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	srv, err := server.New(server.Options{Store: db, Keys: keys, OAuth: oauth, APIURL: cfg.APIURL, PublicURL: cfg.PublicURL, Logger: log,
 		DefaultProject: cfg.ProjectKey, MetricsToken: cfg.MetricsToken, MetricsElsewhere: cfg.MetricsAddr != "",
-		Ready: keysReady(db)})
+		Devices: server.DeviceOptions{TokenLifetime: cfg.TokenLifetime, GatewayRate: cfg.GatewayRate, GatewayBurst: cfg.GatewayBurst},
+		Ready:   keysReady(db)})
 	if err != nil {
 		return err
 	}
@@ -193,7 +210,8 @@ func Run(ctx context.Context, opts *Options) error {
 	if public == "" {
 		public = localURL
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "url", public, "database", dbKind(cfg.DatabaseURL), "sandbox", opts.Sandbox)
+	log.Info("listening", "addr", ln.Addr().String(), "url", public, "database", dbKind(cfg.DatabaseURL), "sandbox", opts.Sandbox,
+		"device_token_lifetime", config.FormatLifetime(cfg.TokenLifetime), "gateway_rate", cfg.GatewayRate, "gateway_burst", cfg.GatewayBurst)
 	if sandbox != nil {
 		sandbox.greet(opts.IO.ErrOut, public)
 	} else {
