@@ -168,7 +168,7 @@ func (t *tools) search(ctx context.Context, req *sdk.CallToolRequest, in searchI
 	}
 	q := ticket.Query{JQL: in.JQL, Project: in.Project, Assignee: in.Assignee, Status: in.Status, Type: in.Type,
 		Label: in.Label, Text: in.Text, PageSize: cmpOr(in.Limit, searchPage)}
-	if strings.TrimSpace(q.JQL) == "" && q.Project == "" && q.Assignee == "" && len(q.Status)+len(q.Type)+len(q.Label) == 0 && q.Text == "" {
+	if q.Unfiltered() {
 		q.Project = t.project("")
 	}
 	is, next, err := svc.Page(ctx, q, in.Cursor)

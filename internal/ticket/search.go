@@ -29,6 +29,13 @@ type Query struct {
 	PageSize int      // issues per request; 0: as many as Jira allows
 }
 
+// Unfiltered reports whether the query names nothing to search by; front
+// ends then search their default project rather than the whole site.
+func (q Query) Unfiltered() bool {
+	return strings.TrimSpace(q.JQL) == "" && q.Project == "" && q.Assignee == "" &&
+		len(q.Status)+len(q.Type)+len(q.Label) == 0 && q.Text == ""
+}
+
 // DefaultLimit is how many issues a search returns unless asked otherwise.
 const DefaultLimit = 50
 

@@ -106,7 +106,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	q := opts.Query
-	if strings.TrimSpace(q.JQL) == "" && q.Project == "" && q.Assignee == "" && len(q.Status)+len(q.Type)+len(q.Label) == 0 && q.Text == "" {
+	if q.Unfiltered() {
 		q.Project = j.ProjectKey(opts.IO.ErrOut)
 	}
 	svc := factory.Tickets(opts.Cache, j)
