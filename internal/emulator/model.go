@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,6 +39,9 @@ type site struct {
 	projects   []*project // by key
 	projByKey  map[string]*project
 	projByID   map[string]*project
+	// visibleMemo holds projectsFor's answers by visibleKey: they
+	// depend only on the fixed configuration above.
+	visibleMemo sync.Map
 
 	// Mutable state.
 	issues      []*issue

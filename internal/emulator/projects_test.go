@@ -41,6 +41,10 @@ func TestProjectSearch(t *testing.T) {
 		{youEmail, "?orderBy=-key", []string{"TEAM", "SPACE2", "OPS"}},
 		{youEmail, "?orderBy=name", []string{"OPS", "SPACE2", "TEAM"}},
 		{youEmail, "?id=10001", []string{"TEAM"}},
+		// Each caller's list is worked out once and shared: the
+		// filtered and re-sorted listings above must not have changed it.
+		{youEmail, "", []string{"OPS", "SPACE2", "TEAM"}},
+		{youEmail, "?action=create", []string{"SPACE2", "TEAM"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.who+tc.query, func(t *testing.T) {
