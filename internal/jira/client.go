@@ -242,7 +242,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			if out == nil || len(bytes.TrimSpace(body)) == 0 {
 				return nil
 			}
-			if err := json.Unmarshal(body, out); err != nil {
+			if err := decodeBody(body, out); err != nil {
 				// A whole body that is not the JSON expected comes back
 				// the same on a retry.
 				jerr = &Error{Method: cl.method, URL: u, StatusCode: http.StatusOK, Gateway: gw,

@@ -60,13 +60,7 @@ func (c *Client) SearchProjects(ctx context.Context, q ProjectQuery) (ProjectPag
 	if q.Action != "" {
 		v.Set("action", q.Action)
 	}
-	var page struct {
-		StartAt    int       `json:"startAt"`
-		MaxResults int       `json:"maxResults"`
-		Total      int       `json:"total"`
-		IsLast     bool      `json:"isLast"`
-		Values     []project `json:"values"`
-	}
+	var page projectPage
 	if err := c.do(ctx, call{method: http.MethodGet, path: "project/search", query: v}, &page); err != nil {
 		return ProjectPage{}, err
 	}

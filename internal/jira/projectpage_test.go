@@ -1,0 +1,117 @@
+package jira
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ticket-mate/tm/internal/emulator"
+	"github.com/ticket-mate/tm/internal/emulator/emulatortest"
+)
+
+// atlassianExample is project/search's example in Atlassian's OpenAPI
+// document: the fields Cloud sends that a listing does not keep.
+const atlassianExample = `{"isLast":false,"maxResults":2,"nextPage":"https://your-domain.atlassian.net/rest/api/3/project/search?startAt=2&maxResults=2","self":"https://your-domain.atlassian.net/rest/api/3/project/search?startAt=0&maxResults=2","startAt":0,"total":7,"values":[{"avatarUrls":{"16x16":"https://your-domain.atlassian.net/secure/projectavatar?size=xsmall&pid=10000","48x48":"https://your-domain.atlassian.net/secure/projectavatar?size=large&pid=10000"},"id":"10000","insight":{"lastIssueUpdateTime":"2021-04-22T05:37:05.000+0000","totalIssueCount":100},"key":"EX","name":"Example","projectCategory":{"description":"First Project Category","id":"10000","name":"FIRST","self":"https://your-domain.atlassian.net/rest/api/3/projectCategory/10000"},"self":"https://your-domain.atlassian.net/rest/api/3/project/EX","simplified":false,"style":"classic"},{"id":"10001","key":"ABC","name":"Alphabetical","projectTypeKey":"software","isPrivate":true,"properties":{},"entityId":"7a3c","uuid":"7a3c","style":"next-gen"}]}`
+
+// projectPageCases are pages the fast reader must take (fast) or leave to
+// encoding/json; either way the result must be encoding/json's.
+var projectPageCases = []struct {
+	name, body string
+	fast       bool
+}{
+	{"atlassian example", atlassianExample, true},
+	{"empty page", `{"startAt":0,"maxResults":100,"total":0,"isLast":true,"values":[]}`, true},
+	{"whitespace everywhere", " {\n\t\"total\" : 1 ,\r\n \"values\" : [ { \"key\" : \"A\" , \"x\" : [ 1 , -2.5e+3 , null , true , \"\" ] } ] } \n", true},
+	{"non-ASCII name", `{"values":[{"key":"ÅB","name":"Équipe 日本 😀"}]}`, true},
+	{"escape in a skipped value", `{"self":"a\"b\\\/\u00e9","values":[{"key":"K","self":"\ud83d\ude00"}]}`, true},
+	{"no values key", `{"total":3}`, true},
+	{"escape in a kept string", `{"values":[{"key":"K","name":"a\u00e9\nb"}]}`, false},
+	{"invalid UTF-8 in a kept string", "{\"values\":[{\"key\":\"K\",\"name\":\"a\xffb\"}]}", false},
+	{"key matched ignoring case", `{"values":[{"KEY":"K"}]}`, false},
+	{"key matched by Kelvin sign", `{"values":[{"\u212aey":"K"}]}`, false},
+	{"raw Kelvin sign in a key", "{\"values\":[{\"\u212aey\":\"K\"}]}", false},
+	{"null field", `{"total":null,"values":[]}`, false},
+	{"null values", `{"values":null}`, false},
+	{"fraction for an int", `{"total":1.5}`, false},
+	{"exponent for an int", `{"total":1e2}`, false},
+	{"int out of range", `{"total":99999999999999999999}`, false},
+	{"string for a bool", `{"isLast":"true"}`, false},
+	{"values twice", `{"values":[{"key":"A","name":"n"}],"values":[{"key":"B"}]}`, false},
+	{"trailing comma", `{"values":[{"key":"A"},]}`, false},
+	{"trailing garbage", `{"values":[]} x`, false},
+	{"unterminated", `{"values":[{"key":"A"`, false},
+	{"control character in a string", "{\"self\":\"a\tb\"}", false},
+	{"bad escape", `{"self":"\x"}`, false},
+	{"short unicode escape", `{"self":"\u12"}`, false},
+	{"leading zero", `{"total":01}`, false},
+	{"bare minus", `{"x":-}`, false},
+	{"truncated literal", `{"isLast":tru}`, false},
+	{"literal run-on", `{"isLast":truex}`, false},
+	{"top-level array", `[]`, false},
+	{"top-level null", `null`, false},
+	{"empty", ``, false},
+}
+
+func TestProjectPageReaderAgreesWithEncodingJSON(t *testing.T) {
+	for _, tc := range projectPageCases {
+		t.Run(tc.name, func(t *testing.T) {
+			var fast projectPage
+			ok := scanProjectPage([]byte(tc.body), &fast)
+			if ok != tc.fast {
+				t.Fatalf("fast reader took it: %v; want %v", ok, tc.fast)
+			}
+			checkAgainstEncodingJSON(t, []byte(tc.body))
+		})
+	}
+}
+
+// checkAgainstEncodingJSON fails when decodeBody's answer differs from
+// encoding/json's, or when the fast reader accepts what it refuses.
+func checkAgainstEncodingJSON(t *testing.T, b []byte) {
+	t.Helper()
+	var want, got, fast projectPage
+	werr := json.Unmarshal(b, &want)
+	gerr := got.decodeBody(b)
+	if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
+		t.Fatalf("error %v; encoding/json says %v\n%q", gerr, werr, b)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("decoded %+v\nencoding/json %+v\n%q", got, want, b)
+	}
+	if scanProjectPage(b, &fast) && (werr != nil || !reflect.DeepEqual(fast, want)) {
+		t.Fatalf("fast reader took %q as %+v; encoding/json: %+v, %v", b, fast, want, werr)
+	}
+}
+
+// The sandbox's pages, large ones included, are read by the fast reader.
+func TestSandboxProjectPagesReadFast(t *testing.T) {
+	s := emulatortest.Start(t, emulator.Options{Seed: emulator.SeedWithProjects(250)})
+	you := s.You()
+	for _, q := range []string{"startAt=0&maxResults=100", "startAt=200&maxResults=100", "expand=description,lead,insight&maxResults=50"} {
+		req, _ := http.NewRequest(http.MethodGet, s.URL+"/rest/api/3/project/search?"+q, nil)
+		req.SetBasicAuth(you.Email, you.ClassicToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var p projectPage
+		if !scanProjectPage(b, &p) || len(p.Values) == 0 || p.Values[0].Key == "" || p.Total < 250 {
+			t.Fatalf("%s: fast reader refused or read nothing (%d values, total %d):\n%.300s", q, len(p.Values), p.Total, b)
+		}
+		checkAgainstEncodingJSON(t, b)
+	}
+}
+
+func FuzzProjectPageReader(f *testing.F) {
+	for _, tc := range projectPageCases {
+		f.Add([]byte(tc.body))
+	}
+	f.Add([]byte(strings.Repeat("[", 10002) + strings.Repeat("]", 10002)))
+	f.Add([]byte(`{"x":` + strings.Repeat("[", 10002) + strings.Repeat("]", 10002) + `}`))
+	f.Fuzz(func(t *testing.T, b []byte) { checkAgainstEncodingJSON(t, b) })
+}
