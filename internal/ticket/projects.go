@@ -8,10 +8,12 @@ import (
 	"github.com/ticket-mate/tm/internal/jira"
 )
 
-// MaxProjectConcurrency caps the pages of projects in flight at once:
-// enough that 5,000 projects take two waves, few enough to stay inside the
-// request bursts Atlassian's rate limiter allows one user.
-const MaxProjectConcurrency = 32
+// MaxProjectConcurrency caps the pages of projects in flight at once. The
+// only concurrency Atlassian has put a number on is 50 requests at once
+// (JRACLOUD-69262: the 51st is answered 429), so a site of up to 5,000
+// projects is listed in two round trips — the first page, then every other
+// page together — and a 429 halves the window (window.go).
+const MaxProjectConcurrency = 50
 
 // ProjectListing says which projects to list and how.
 type ProjectListing struct {
