@@ -17,6 +17,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ticket-mate/tm/internal/jira"
+	"github.com/ticket-mate/tm/internal/ticket"
 )
 
 // A scenario is one command measured against one emulator.
@@ -56,17 +59,22 @@ func scenarios(tmp string) []scenario {
 		s = append(s, scenario{Name: fmt.Sprintf("bulk create %d", n), Bulk: n, Chain: 2, TM: bulkArgs(tmp, n)})
 	}
 	for _, n := range projectCounts {
-		chain := 1
-		if n > 100 {
-			chain = 2
-		}
+		chain := listingChain(n)
 		s = append(s, scenario{Name: fmt.Sprintf("ls-projects %d", n), Projects: n, Chain: chain,
 			TM: []string{"ls-projects", "--plain"}, Jira: []string{"project", "list"}})
 	}
 	// The steady state: the last listing's total is remembered, so every
 	// page goes out alongside the first.
-	s = append(s, scenario{Name: "ls-projects 5000 warm", Projects: 5000, Chain: 2, Warm: true, TM: []string{"ls-projects", "--plain"}})
+	s = append(s, scenario{Name: "ls-projects 5000 warm", Projects: 5000, Chain: listingChain(5000), Warm: true, TM: []string{"ls-projects", "--plain"}})
 	return s
+}
+
+// listingChain is the round trips a listing of n added projects (plus the
+// seed's three visible ones) needs: the first page, then the rest in waves
+// of at most ticket.MaxProjectConcurrency.
+func listingChain(n int) int {
+	pages := (n + 3 + jira.ProjectPageSize - 1) / jira.ProjectPageSize
+	return 1 + (pages-1+ticket.MaxProjectConcurrency-1)/ticket.MaxProjectConcurrency
 }
 
 var (
