@@ -111,6 +111,10 @@ func forgetResults(tmp string) {
 type sample struct {
 	wall time.Duration
 	rss  int64 // KiB
+	// cpu is the process's own CPU time (user + system); sandboxCPU the
+	// sandbox's while it ran. On 2 cores the two compete with each other,
+	// so they say where a wall time beyond the floor went.
+	cpu, sandboxCPU time.Duration
 }
 
 type result struct {
@@ -178,7 +182,9 @@ func main() {
 		if err != nil {
 			log.Fatalf("%s: %v", sc.Name, err)
 		}
-		log.Printf("%-24s tm %v", sc.Name, median(r.tm).wall)
+		m := median(r.tm)
+		log.Printf("%-24s tm %v (floor %v; tm CPU %v, sandbox CPU %v, peak RSS %.1f MiB)", sc.Name, m.wall.Round(time.Millisecond),
+			r.floor, m.cpu.Round(time.Millisecond), m.sandboxCPU.Round(time.Millisecond), float64(m.rss)/1024)
 		results = append(results, r)
 	}
 	if *only != "" {
@@ -232,10 +238,12 @@ func measure(sc scenario, tmBin, jiraBin, tmp string, runs int, latency time.Dur
 		if sc.Alt != nil && i%2 == 1 {
 			args = sc.Alt
 		}
+		before := sb.cpu()
 		s, err := run(dir, env, tmBin, args)
 		if err != nil {
 			return r, err
 		}
+		s.sandboxCPU = sb.cpu() - before
 		if i == 0 {
 			if r.requests, err = sb.count(); err != nil {
 				return r, err
@@ -280,6 +288,7 @@ func run(dir string, env []string, bin string, args []string) (sample, error) {
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		s.rss = ru.Maxrss
+		s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return s, nil
 }
@@ -305,14 +314,18 @@ func quantile(s []sample, q float64) sample {
 		return sample{}
 	}
 	w := make([]time.Duration, len(s))
+	c := make([]time.Duration, len(s))
+	sc := make([]time.Duration, len(s))
 	m := make([]int64, len(s))
 	for i, x := range s {
-		w[i], m[i] = x.wall, x.rss
+		w[i], c[i], sc[i], m[i] = x.wall, x.cpu, x.sandboxCPU, x.rss
 	}
 	slices.Sort(w)
+	slices.Sort(c)
+	slices.Sort(sc)
 	slices.Sort(m)
 	i := int(q * float64(len(s)-1))
-	return sample{w[i], m[i]}
+	return sample{wall: w[i], rss: m[i], cpu: c[i], sandboxCPU: sc[i]}
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond)) }
@@ -326,12 +339,13 @@ func write(dir string, rs []result, runs int, latency time.Duration) error {
 	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `go run ./bench` on %s: %s/%s, %d CPUs, %s, host %s. "+
 		"Sandbox latency %v per request; %d runs per scenario, each a fresh process. "+
 		"Floor = dependent round trips × latency; goal = 1.2 × floor + 20 ms, met when the median is within it. "+
-		"Requests are those of one run. RSS is the process's peak. jira-cli is ankitpokhrel/jira-cli "+
+		"Requests are those of one run. RSS is the process's peak. CPU is user + system time, tm's own and the sandbox's "+
+		"while tm ran (medians): both share this machine's cores, so on a small machine they are what a wall time beyond the floor is made of. jira-cli is ankitpokhrel/jira-cli "+
 		"(`../shared/tools/jira-cli/jira`) doing the same work against the same sandbox in the same run "+
 		"(its `issue list` reads at most 100 tickets, so it stands next to search 100).\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), host, latency, runs)
-	b.WriteString("| scenario | tm median ms | tm p90 ms | requests | floor ms | goal | tm peak RSS MiB | jira-cli median ms | jira-cli RSS MiB | tm / jira-cli |\n" +
-		"|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| scenario | tm median ms | tm p90 ms | requests | floor ms | goal | tm CPU ms | sandbox CPU ms | tm peak RSS MiB | jira-cli median ms | jira-cli RSS MiB | tm / jira-cli |\n" +
+		"|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		m, p := median(r.tm), p90(r.tm)
 		jm, jr, ratio := "—", "—", "—"
@@ -344,8 +358,8 @@ func write(dir string, rs []result, runs int, latency time.Duration) error {
 		if m.wall > goal(r.floor) {
 			met = "missed (" + ms(goal(r.floor)) + ")"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %.1f | %s | %s | %s |\n", r.Name, ms(m.wall), ms(p.wall), r.requests,
-			ms(r.floor), met, float64(m.rss)/1024, jm, jr, ratio)
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %s | %s | %.1f | %s | %s | %s |\n", r.Name, ms(m.wall), ms(p.wall), r.requests,
+			ms(r.floor), met, ms(m.cpu), ms(m.sandboxCPU), float64(m.rss)/1024, jm, jr, ratio)
 	}
 	b.WriteString("\n![wall time against project count](bench/ls-projects-wall.svg)\n\n![peak RSS against project count](bench/ls-projects-rss.svg)\n" +
 		"\n![wall time against bulk size](bench/bulk-wall.svg)\n\n![peak RSS against bulk size](bench/bulk-rss.svg)\n")

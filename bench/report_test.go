@@ -28,17 +28,18 @@ func TestPlot(t *testing.T) {
 	}
 }
 
-// TestQuantile: median and p90 pick from the sorted samples, wall time and
-// RSS each on its own.
+// TestQuantile: median and p90 pick from the sorted samples, wall time,
+// RSS and the two CPU times each on its own.
 func TestQuantile(t *testing.T) {
 	var s []sample
 	for _, i := range []int{5, 1, 9, 3, 7, 2, 8, 4, 6, 10} {
-		s = append(s, sample{time.Duration(i) * time.Millisecond, int64(11 - i)})
+		d := time.Duration(i) * time.Millisecond
+		s = append(s, sample{wall: d, rss: int64(11 - i), cpu: 11*time.Millisecond - d, sandboxCPU: 2 * d})
 	}
-	if m := median(s); m.wall != 5*time.Millisecond || m.rss != 5 {
-		t.Errorf("median %+v, want 5ms and 5", m)
+	if m := median(s); m.wall != 5*time.Millisecond || m.rss != 5 || m.cpu != 5*time.Millisecond || m.sandboxCPU != 10*time.Millisecond {
+		t.Errorf("median %+v, want 5ms, 5, 5ms and 10ms", m)
 	}
-	if p := p90(s); p.wall != 9*time.Millisecond || p.rss != 9 {
-		t.Errorf("p90 %+v, want 9ms and 9", p)
+	if p := p90(s); p.wall != 9*time.Millisecond || p.rss != 9 || p.cpu != 9*time.Millisecond || p.sandboxCPU != 18*time.Millisecond {
+		t.Errorf("p90 %+v, want 9ms, 9, 9ms and 18ms", p)
 	}
 }

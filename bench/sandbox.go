@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +21,24 @@ import (
 type sandbox struct {
 	cmd               *exec.Cmd
 	url, email, token string
+}
+
+// cpu is the CPU time the sandbox has used so far: the scheduler's count,
+// in nanoseconds, summed over its threads (0 where /proc has none).
+func (sb *sandbox) cpu() time.Duration {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", sb.cmd.Process.Pid))
+	var total time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			n, _ := strconv.ParseInt(f[0], 10, 64)
+			total += time.Duration(n)
+		}
+	}
+	return total
 }
 
 func startSandbox(tmBin, tmp string, projects int, latency time.Duration) (*sandbox, error) {
