@@ -260,13 +260,15 @@ func (c *call) runQuery(q string, requireBounded bool, reconcile map[int64]bool)
 		out = append(out, is)
 	}
 	sorts := query.OrderBy()
-	docs := make(map[*issue]issueDoc, len(out))
-	for _, is := range out {
-		docs[is] = issueDoc{c, is}
+	keys := make(map[*issue]jql.SortKey, len(out))
+	if len(sorts) > 0 {
+		for _, is := range out {
+			keys[is] = jql.KeyOf(issueDoc{c, is}, sorts)
+		}
 	}
 	slices.SortStableFunc(out, func(a, b *issue) int {
 		if len(sorts) > 0 {
-			if r := jql.Compare(docs[a], docs[b], sorts); r != 0 {
+			if r := jql.CompareKeys(keys[a], keys[b], sorts); r != 0 {
 				return r
 			}
 		}
