@@ -170,6 +170,10 @@ func (t *Table) line(cells []string) string {
 
 var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
 
+// OneLine puts s on one line: line breaks and tabs become spaces, so that
+// a value cannot break a row or a tab-separated column.
+func OneLine(s string) string { return oneLine.Replace(s) }
+
 func (t *Table) write(s string) {
 	if t.err == nil {
 		_, t.err = fmt.Fprint(t.w, s)

@@ -200,5 +200,8 @@ func styleLabel(s string) string {
 
 // tabless keeps a name from breaking the tab-separated columns.
 func tabless(s string) string {
-	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
+	if !strings.ContainsAny(s, "\t\r\n") {
+		return s // almost every name: no copy
+	}
+	return output.OneLine(s)
 }
