@@ -240,6 +240,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		body, jerr := c.attempt(ctx, cl, u, gw, payload, attempt, idempotent)
 		if jerr == nil {
 			if out == nil || len(bytes.TrimSpace(body)) == 0 {
+				releaseBody(body)
 				return nil
 			}
 			if err := decodeBody(body, out); err != nil {
@@ -251,6 +252,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 					return jerr
 				}
 			} else {
+				releaseBody(body)
 				return nil
 			}
 		}
@@ -440,13 +442,42 @@ func (c *Client) attempt(ctx context.Context, cl call, u string, gw bool, payloa
 // it from 512 bytes costs a large listing a copy of every page many times.
 func readBody(resp *http.Response) ([]byte, error) {
 	if n := resp.ContentLength; n > 0 && n <= maxBody {
-		buf := make([]byte, n)
+		buf := bodyBuffer(int(n))
 		if _, err := io.ReadFull(resp.Body, buf); err != nil {
 			return nil, err
 		}
 		return buf, nil
 	}
 	return io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+}
+
+// bodies keeps decoded bodies' buffers for the next response: a listing
+// reads pages wave after wave, and without it each wave allocates afresh
+// while the last one's buffers wait for the collector.
+var bodies sync.Pool // *[]byte
+
+// maxPooledBody bounds the buffers kept: a page of projects or issues is
+// well under it; a rare large answer is left to the collector.
+const maxPooledBody = 1 << 20
+
+func bodyBuffer(n int) []byte {
+	if n > maxPooledBody {
+		return make([]byte, n)
+	}
+	if p, _ := bodies.Get().(*[]byte); p != nil && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	// Room for a page a little larger than this one, so that pages of
+	// one listing share buffers.
+	return make([]byte, n, min(n+n/4, maxPooledBody))
+}
+
+// releaseBody hands a body's buffer back once nothing refers to it: every
+// decoder copies what it keeps.
+func releaseBody(b []byte) {
+	if c := cap(b); c > 0 && c <= maxPooledBody {
+		bodies.Put(&b)
+	}
 }
 
 // transportError classifies a request that got no usable answer: a

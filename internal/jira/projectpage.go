@@ -64,7 +64,8 @@ func scanProjectPage(b []byte, p *projectPage) bool {
 			if p.Values != nil {
 				return false // twice: encoding/json decodes the second over the first
 			}
-			p.Values = []project{}
+			// A page holds maxResults projects, which Jira sends first.
+			p.Values = make([]project, 0, min(max(p.MaxResults, 0), ProjectPageSize))
 			return s.array(func() bool {
 				var pr project
 				if !s.object(func(key []byte) bool { return s.projectField(key, &pr) }) {

@@ -1,13 +1,16 @@
 package jira
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/emulator"
 	"github.com/ticket-mate/tm/internal/emulator/emulatortest"
 )
@@ -114,4 +117,28 @@ func FuzzProjectPageReader(f *testing.F) {
 	f.Add([]byte(strings.Repeat("[", 10002) + strings.Repeat("]", 10002)))
 	f.Add([]byte(`{"x":` + strings.Repeat("[", 10002) + strings.Repeat("]", 10002) + `}`))
 	f.Fuzz(func(t *testing.T, b []byte) { checkAgainstEncodingJSON(t, b) })
+}
+
+// Response buffers are reused once decoded: what a page decoded to must
+// not change when later pages are read into the same buffers.
+func TestDecodedPagesOutliveTheirBuffers(t *testing.T) {
+	s := emulatortest.Start(t, emulator.Options{Seed: emulator.SeedWithProjects(450)})
+	you := s.You()
+	c := NewClient(nil, s.URL, BasicAuth{Email: you.Email, Token: tm.Secret(you.ClassicToken)})
+	ctx := context.Background()
+	first, err := c.SearchProjects(ctx, ProjectQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := fmt.Sprint(first.Projects) // a copy of every byte, not of the string headers
+	for start := 100; start < 450; start += 100 {
+		for range 3 {
+			if _, err := c.SearchProjects(ctx, ProjectQuery{StartAt: start}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if fmt.Sprint(first.Projects) != kept {
+		t.Fatal("a decoded page changed when its buffer was reused")
+	}
 }
