@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 )
@@ -169,7 +170,13 @@ func splitList(s string) []string {
 	return out
 }
 
-var dsnPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('[^']*'|\S+)`)
+// lazyRegexp compiles expr on first use rather than at package
+// initialisation, which every tm command pays whether it checks or not.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+var dsnPassword = lazyRegexp(`(?i)(password\s*=\s*)('[^']*'|\S+)`)
 
 // redactURL hides a password in a URL or key=value DSN, so a database URL
 // can be shown and a mistyped URL can be quoted in an error.
@@ -181,13 +188,13 @@ func redactURL(s string) string {
 		}
 		return strings.Replace(s, p.User.String()+"@", "***@", 1)
 	}
-	return dsnPassword.ReplaceAllString(s, "${1}***")
+	return dsnPassword().ReplaceAllString(s, "${1}***")
 }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var uuidRE = lazyRegexp(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // IsUUID reports whether s has the shape of a cloud id.
-func IsUUID(s string) bool { return uuidRE.MatchString(s) }
+func IsUUID(s string) bool { return uuidRE().MatchString(s) }
 
 // ParseTimeout reads a command deadline: a Go duration ("90s", "2m") or a
 // whole number of seconds. It must be positive.
@@ -256,4 +263,4 @@ func invisible(v string) error {
 
 // ValidProjectKey reports whether key can be a Jira project key: an
 // upper-case letter, then upper-case letters, digits or underscores.
-func ValidProjectKey(key string) bool { return projectKeyRE.MatchString(key) }
+func ValidProjectKey(key string) bool { return projectKeyRE().MatchString(key) }

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // Versions the sandbox reports.
@@ -145,7 +146,10 @@ func (e *Emulator) siteRoutes() {
 	})
 }
 
-var pages = template.Must(template.New("issue").Parse(`<!DOCTYPE html>
+// pages are parsed on first use, not at package initialisation, which every
+// tm command pays.
+var pages = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("issue").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Key}} {{.Summary}} - {{.Site}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#172b4d}
 dt{font-weight:600;color:#6b778c}dd{margin:0 0 .5rem}.lozenge{background:#dfe1e6;border-radius:3px;padding:0 .3rem;font-size:.8rem;text-transform:uppercase}</style></head>
@@ -162,6 +166,7 @@ dt{font-weight:600;color:#6b778c}dd{margin:0 0 .5rem}.lozenge{background:#dfe1e6
 <style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#172b4d}</style></head>
 <body><h1>{{.Site}}</h1><p>A local Jira ({{.Mode}}) run by <code>tm sandbox</code>. Cloud id <code>{{.CloudID}}</code>.</p>
 <ul>{{range .Issues}}<li><a href="{{$.Home}}/browse/{{.Key}}">{{.Key}}</a> {{.Summary}}</li>{{end}}</ul></body></html>{{end}}`))
+})
 
 func (e *Emulator) browsePage(c *call) {
 	name := func(id string) string {
@@ -195,7 +200,7 @@ func (e *Emulator) browsePage(c *call) {
 	data["Comments"] = comments
 	e.mu.RUnlock()
 	c.w.Header().Set("Content-Type", "text/html;charset=UTF-8")
-	pages.Execute(c.w, data)
+	pages().Execute(c.w, data)
 }
 
 func (e *Emulator) indexPage(c *call) {
@@ -210,6 +215,6 @@ func (e *Emulator) indexPage(c *call) {
 	}
 	e.mu.RUnlock()
 	c.w.Header().Set("Content-Type", "text/html;charset=UTF-8")
-	pages.ExecuteTemplate(c.w, "index", map[string]any{"Site": c.site.name, "Mode": mode, "CloudID": c.site.cloudID,
+	pages().ExecuteTemplate(c.w, "index", map[string]any{"Site": c.site.name, "Mode": mode, "CloudID": c.site.cloudID,
 		"Home": c.siteURL(), "Issues": issues})
 }

@@ -358,7 +358,7 @@ func (s *site) projectByIDOrKey(v string) *project {
 // issueByIDOrKey finds an issue by id, current key or previous key, in any
 // letter case.
 func (s *site) issueByIDOrKey(v string) *issue {
-	if numericRE.MatchString(v) {
+	if numericRE().MatchString(v) {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err == nil {
 			return s.issueByID[id]

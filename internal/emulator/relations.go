@@ -3,7 +3,6 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -376,10 +375,10 @@ type worklog struct {
 
 // durationRE reads Jira's duration notation: 1w 2d 3h 30m (a working day
 // is 8 hours, a week 5 days).
-var durationRE = regexp.MustCompile(`^\s*(?:(\d+)w)?\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*$`)
+var durationRE = lazyRegexp(`^\s*(?:(\d+)w)?\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*$`)
 
 func parseJiraDuration(s string) (int64, bool) {
-	m := durationRE.FindStringSubmatch(s)
+	m := durationRE().FindStringSubmatch(s)
 	if m == nil || strings.TrimSpace(s) == "" {
 		return 0, false
 	}

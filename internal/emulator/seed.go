@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Seed is the sandbox's starting world: people, sites with their projects,
@@ -252,10 +253,16 @@ func ParseSeed(b []byte) (*Seed, error) {
 	return &s, nil
 }
 
+// lazyRegexp compiles expr on first use: compiled at package initialisation
+// it would cost every tm command, most of which never start the sandbox.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
 var (
-	projectKeyRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,9}$`)
-	slugRE       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,40}$`)
-	numericRE    = regexp.MustCompile(`^[0-9]+$`)
+	projectKeyRE = lazyRegexp(`^[A-Z][A-Z0-9_]{1,9}$`)
+	slugRE       = lazyRegexp(`^[a-z0-9][a-z0-9-]{0,40}$`)
+	numericRE    = lazyRegexp(`^[0-9]+$`)
 )
 
 // check reports the first broken reference, naming where it is.
@@ -291,7 +298,7 @@ func (s *Seed) check() error {
 		}
 		cloudIDs[site.CloudID] = true
 		if i > 0 {
-			if !slugRE.MatchString(site.Slug) {
+			if !slugRE().MatchString(site.Slug) {
 				return fmt.Errorf("%s: slug %q must be lower-case letters, digits and dashes (it is the /sites/{slug}/ path)", where, site.Slug)
 			}
 			if slugs[site.Slug] {
@@ -323,7 +330,7 @@ func (site *SeedSite) check(where string, users map[string]bool) error {
 	}
 	types := map[string]bool{}
 	addType := func(t SeedIssueType) error {
-		if !numericRE.MatchString(t.ID) || t.Name == "" {
+		if !numericRE().MatchString(t.ID) || t.Name == "" {
 			return fmt.Errorf("%s: issue type %q: a numeric id and a name are required", where, t.Name)
 		}
 		if types[t.ID] {
@@ -369,9 +376,9 @@ func (site *SeedSite) check(where string, users map[string]bool) error {
 	for _, p := range site.Projects {
 		pw := fmt.Sprintf("%s: project %s", where, p.Key)
 		switch {
-		case !projectKeyRE.MatchString(p.Key):
+		case !projectKeyRE().MatchString(p.Key):
 			return fmt.Errorf("%s: key must be 2-10 upper-case letters or digits, starting with a letter", pw)
-		case !numericRE.MatchString(p.ID):
+		case !numericRE().MatchString(p.ID):
 			return fmt.Errorf("%s: id must be numeric", pw)
 		case keys[p.Key] || ids[p.ID]:
 			return fmt.Errorf("%s: duplicate key or id", pw)
@@ -470,7 +477,7 @@ func checkGrantees(grantees []string, users map[string]bool) error {
 // splitIssueKey splits "ABC-12" into "ABC" and 12.
 func splitIssueKey(key string) (string, int, bool) {
 	i := strings.LastIndexByte(key, '-')
-	if i <= 0 || i == len(key)-1 || !numericRE.MatchString(key[i+1:]) {
+	if i <= 0 || i == len(key)-1 || !numericRE().MatchString(key[i+1:]) {
 		return "", 0, false
 	}
 	n := 0

@@ -10,13 +10,14 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
 // reserved are the words Jira's JQL parser refuses as bare values or field
 // names (compared case-insensitively).
-var reserved = func() map[string]bool {
+var reserved = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`
 		abort access add after alias all alter and any as asc audit avg before begin between
@@ -36,11 +37,11 @@ var reserved = func() map[string]bool {
 		m[w] = true
 	}
 	return m
-}()
+})
 
 // IsReserved reports whether w is a JQL reserved word, which must be quoted
 // to be used as a value or field name.
-func IsReserved(w string) bool { return reserved[strings.ToLower(w)] }
+func IsReserved(w string) bool { return reserved()[strings.ToLower(w)] }
 
 // Quote returns s as a double-quoted JQL string literal that Jira parses
 // back to exactly s: quotes and backslashes are escaped, newlines, carriage

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ticket-mate/tm"
@@ -241,7 +242,10 @@ func (s *Server) back(w http.ResponseWriter, r *http.Request, ar *authRequest, p
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
-var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
+// consentPage is parsed on first use, not at package initialisation, which every
+// tm command pays.
+var consentPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("consent").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Allow {{.Client}} — ticket-mate</title><link rel="stylesheet" href="/static/app.css"></head>
 <body><main class="container">
@@ -256,6 +260,7 @@ It gets a ticket-mate token you can revoke at any time on <a href="/tokens">your
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
 </form>{{end}}
 </main></body></html>`))
+})
 
 type consentView struct {
 	Client, Host, User, Problem string
@@ -297,7 +302,9 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // cspSource is what a CSP source expression may hold of a redirect URI.
-var cspSource = regexp.MustCompile(`^[a-z][a-z0-9+.-]*:(//[a-z0-9.:\[\]-]+)?$`)
+var cspSource = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z][a-z0-9+.-]*:(//[a-z0-9.:\[\]-]+)?$`)
+})
 
 // allowRedirect lets the consent page's form lead to the assistant's
 // redirect URI: browsers hold the redirect that answers the decision to
@@ -307,7 +314,7 @@ func allowRedirect(w http.ResponseWriter, redirect *url.URL) {
 	if redirect.Host != "" {
 		src += "//" + strings.ToLower(redirect.Host)
 	}
-	if !cspSource.MatchString(src) {
+	if !cspSource().MatchString(src) {
 		return
 	}
 	h := w.Header()
@@ -317,7 +324,7 @@ func allowRedirect(w http.ResponseWriter, redirect *url.URL) {
 func (s *Server) consent(w http.ResponseWriter, status int, v consentView) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_ = consentPage.Execute(w, v)
+	_ = consentPage().Execute(w, v)
 }
 
 // authCode is what an authorization code seals.

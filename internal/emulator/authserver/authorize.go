@@ -12,13 +12,18 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+// pages are parsed on first use, not at package initialisation, which every
+// tm command pays.
+var pages = sync.OnceValue(func() *template.Template {
+	return template.Must(template.ParseFS(templateFS, "templates/*.html"))
+})
 
 // consentForm is an authorize request that passed validation and waits for
 // the person's decision. Its nonce is the CSRF token of the consent form:
@@ -304,7 +309,7 @@ func render(w http.ResponseWriter, status int, name string, data any) {
 	// which would block the app's callback.
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
-	pages.ExecuteTemplate(w, name, data)
+	pages().ExecuteTemplate(w, name, data)
 }
 
 func dedupe(in []string) []string {

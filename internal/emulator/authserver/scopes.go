@@ -2,6 +2,7 @@ package authserver
 
 import (
 	"strings"
+	"sync"
 )
 
 // scopeView is one line of the consent page's permission list.
@@ -9,24 +10,26 @@ type scopeView struct{ Name, Title, Description string }
 
 // classicScopes describes the scopes a person is most likely to see, in our
 // own words after Atlassian's consent screen.
-var classicScopes = map[string][2]string{
-	"read:jira-work":            {"View Jira issue data", "Read projects and issues, search for issues, and read what hangs off them: comments, attachments, worklogs."},
-	"write:jira-work":           {"Create and manage issues", "Create, edit and delete issues, post comments and log work as you."},
-	"read:jira-user":            {"View user profiles", "See the names, avatars and, where visible, email addresses of Jira users you can see."},
-	"manage:jira-project":       {"Manage project settings", "Change project settings and create project-level objects such as versions and components."},
-	"manage:jira-configuration": {"Manage Jira global settings", "Take Jira administration actions, such as creating custom fields or editing workflows."},
-	"manage:jira-webhook":       {"Manage Jira webhooks", "Register, refresh and delete the webhooks this app declares."},
-	"manage:jira-data-provider": {"Manage development and release information", "Send build, deployment and development information to Jira."},
-	"read:me":                   {"View your profile", "Read your name, email address, avatar and account id."},
-	"read:account":              {"View user profiles", "Read profile information of Atlassian accounts."},
-	"offline_access":            {"Keep access while you are away", "Stay signed in to the data you allow here, even when you are not using the app, until you revoke it."},
-}
+var classicScopes = sync.OnceValue(func() map[string][2]string {
+	return map[string][2]string{
+		"read:jira-work":            {"View Jira issue data", "Read projects and issues, search for issues, and read what hangs off them: comments, attachments, worklogs."},
+		"write:jira-work":           {"Create and manage issues", "Create, edit and delete issues, post comments and log work as you."},
+		"read:jira-user":            {"View user profiles", "See the names, avatars and, where visible, email addresses of Jira users you can see."},
+		"manage:jira-project":       {"Manage project settings", "Change project settings and create project-level objects such as versions and components."},
+		"manage:jira-configuration": {"Manage Jira global settings", "Take Jira administration actions, such as creating custom fields or editing workflows."},
+		"manage:jira-webhook":       {"Manage Jira webhooks", "Register, refresh and delete the webhooks this app declares."},
+		"manage:jira-data-provider": {"Manage development and release information", "Send build, deployment and development information to Jira."},
+		"read:me":                   {"View your profile", "Read your name, email address, avatar and account id."},
+		"read:account":              {"View user profiles", "Read profile information of Atlassian accounts."},
+		"offline_access":            {"Keep access while you are away", "Stay signed in to the data you allow here, even when you are not using the app, until you revoke it."},
+	}
+})
 
 // describeScope returns the consent line for a scope. Granular scopes
 // (verb:entity:product) get a description built from their parts; anything
 // else is shown by name only.
 func describeScope(name string) scopeView {
-	if d, ok := classicScopes[name]; ok {
+	if d, ok := classicScopes()[name]; ok {
 		return scopeView{Name: name, Title: d[0], Description: d[1]}
 	}
 	parts := strings.Split(name, ":")

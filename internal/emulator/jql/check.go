@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // check is Jira's validation pass: it runs only on a syntactically valid query,
@@ -43,7 +44,13 @@ func noField(name string, pos int) *Error {
 	return &Error{Message: fmt.Sprintf("Field '%s' does not exist or you do not have permission to view it.", name), Pos: pos}
 }
 
-var issueKey = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*-[0-9]+$`)
+// lazyRegexp compiles expr on first use: compiled at package initialisation
+// it would cost every tm command, most of which never start the sandbox.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+var issueKey = lazyRegexp(`^[A-Za-z][A-Za-z0-9_]*-[0-9]+$`)
 
 func (p *parser) checkClause(c *Clause) *Error {
 	typed := p.typed[c]
@@ -108,11 +115,11 @@ func checkLiteral(d fieldDef, typed string, op Op, v *Value) *Error {
 		}
 		v.date = spec
 	case d.kind == kindKey:
-		if !issueKey.MatchString(v.Text) && !integer.MatchString(v.Text) {
+		if !issueKey().MatchString(v.Text) && !integer().MatchString(v.Text) {
 			return &Error{Message: fmt.Sprintf("The issue key '%s' for field '%s' is invalid.", v.Text, typed)}
 		}
 	case d.name == "statusCategory":
-		if _, ok := statusCategories[strings.ToLower(v.Text)]; !ok {
+		if _, ok := statusCategories()[strings.ToLower(v.Text)]; !ok {
 			return &Error{Message: fmt.Sprintf("The value '%s' does not exist for the field '%s'.", v.Text, typed)}
 		}
 	case op.isText():
@@ -124,14 +131,28 @@ func checkLiteral(d fieldDef, typed string, op Op, v *Value) *Error {
 }
 
 // functions the sandbox evaluates, by lower-case name, to their spelling.
-var functions = map[string]string{"currentuser": "currentUser", "now": "now"}
+var functions = sync.OnceValue(func() map[string]string {
+	m := map[string]string{"currentuser": "currentUser", "now": "now"}
+	for name := range markerFuncs() {
+		m[strings.ToLower(name)] = name
+	}
+	for _, edge := range []string{"start", "end"} {
+		for _, unit := range []string{"Day", "Week", "Month", "Year"} {
+			name := edge + "Of" + unit
+			m[strings.ToLower(name)] = name
+		}
+	}
+	return m
+})
 
 // markerFuncs are the functions that stand for a set the caller's Issue
 // knows about (Marker), by the one field each is valid for.
-var markerFuncs = map[string]string{
-	"openSprints": "sprint", "closedSprints": "sprint", "futureSprints": "sprint",
-	"watchedIssues": "key", "issueHistory": "key",
-}
+var markerFuncs = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"openSprints": "sprint", "closedSprints": "sprint", "futureSprints": "sprint",
+		"watchedIssues": "key", "issueHistory": "key",
+	}
+})
 
 // Marker is the value Issue.Field lists to say the issue is in the set of a
 // marker function: Marker("openSprints") among the sprint values of an
@@ -139,29 +160,17 @@ var markerFuncs = map[string]string{
 // key values of an issue the searcher watches.
 func Marker(function string) string { return "\x00" + function }
 
-func init() {
-	for name := range markerFuncs {
-		functions[strings.ToLower(name)] = name
-	}
-	for _, edge := range []string{"start", "end"} {
-		for _, unit := range []string{"Day", "Week", "Month", "Year"} {
-			name := edge + "Of" + unit
-			functions[strings.ToLower(name)] = name
-		}
-	}
-}
-
 func checkFunc(d fieldDef, typed string, v *Value) *Error {
 	low := strings.ToLower(v.Text)
 	if low == "membersof" {
 		return &Error{Message: "The function 'membersOf' is not supported by the tm sandbox; list the users instead, e.g. assignee in (accountId1, accountId2)."}
 	}
-	name, ok := functions[low]
+	name, ok := functions()[low]
 	if !ok {
 		return &Error{Message: fmt.Sprintf("Unable to find JQL function '%s()'.", v.Text)}
 	}
 	v.Text = name
-	if field, ok := markerFuncs[name]; ok {
+	if field, ok := markerFuncs()[name]; ok {
 		if d.name != field {
 			return &Error{Message: fmt.Sprintf("A value provided by the function '%s' is invalid for the field '%s'.", name, typed)}
 		}

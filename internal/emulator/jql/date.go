@@ -34,8 +34,8 @@ type period struct {
 var absLayouts = []string{"2006-1-2 15:04", "2006/1/2 15:04", "2006-1-2", "2006/1/2"}
 
 var (
-	periodPart = regexp.MustCompile(`^([+-]?)([0-9]{1,9})([yMwdhm])$`)
-	incPart    = regexp.MustCompile(`^([+-]?)([0-9]{1,9})([yMwdhm]?)$`)
+	periodPart = lazyRegexp(`^([+-]?)([0-9]{1,9})([yMwdhm])$`)
+	incPart    = lazyRegexp(`^([+-]?)([0-9]{1,9})([yMwdhm]?)$`)
 )
 
 // parseDate accepts what Jira accepts for a date field: yyyy-MM-dd or
@@ -48,11 +48,11 @@ func parseDate(s string) (*dateSpec, bool) {
 			return &dateSpec{kind: absDate, abs: t.Format("2006-01-02 15:04")}, true
 		}
 	}
-	if integer.MatchString(s) {
+	if integer().MatchString(s) {
 		ms, err := strconv.ParseInt(s, 10, 64)
 		return &dateSpec{kind: epochDate, epoch: ms}, err == nil
 	}
-	ps, ok := parsePeriods(s, periodPart)
+	ps, ok := parsePeriods(s, periodPart())
 	return &dateSpec{kind: relDate, period: ps}, ok
 }
 
@@ -96,7 +96,7 @@ func dateFunc(name string, args []string) (*dateSpec, bool) {
 	if len(args) == 0 {
 		return spec, true
 	}
-	ps, ok := parsePeriods(args[0], incPart)
+	ps, ok := parsePeriods(args[0], incPart())
 	spec.period = ps
 	return spec, ok
 }

@@ -3,6 +3,7 @@ package jql
 import (
 	"strconv"
 	"strings"
+	"sync"
 )
 
 type fieldKind int
@@ -36,67 +37,71 @@ type fieldDef struct {
 
 // fields lists the supported fields by canonical name; the operator sets are
 // those Jira documents for each field, limited to what the sandbox evaluates.
-var fields = map[string]fieldDef{
-	"project":         {kind: kindName, ops: opsEq | opsEmpty, sortable: true},
-	"key":             {kind: kindKey, ops: opsEq | opsRange, sortable: true},
-	"id":              {kind: kindKey, ops: opsEq | opsRange, sortable: true},
-	"status":          {kind: kindName, ops: opsEq, sortable: true},
-	"statusCategory":  {kind: kindName, ops: opsEq, sortable: true},
-	"assignee":        {kind: kindUser, ops: opsEq | opsEmpty, sortable: true},
-	"reporter":        {kind: kindUser, ops: opsEq | opsEmpty, sortable: true},
-	"creator":         {kind: kindUser, ops: opsEq | opsEmpty, sortable: true},
-	"labels":          {kind: kindLabel, ops: opsEq | opsEmpty, sortable: true},
-	"issuetype":       {kind: kindName, ops: opsEq, sortable: true},
-	"priority":        {kind: kindName, ops: opsEq | opsEmpty, sortable: true},
-	"resolution":      {kind: kindName, ops: opsEq | opsEmpty, sortable: true},
-	"summary":         {kind: kindText, ops: opsText, sortable: true},
-	"description":     {kind: kindText, ops: opsText | opsEmpty},
-	"comment":         {kind: kindText, ops: opsText},
-	"text":            {kind: kindText, ops: opsText},
-	"parent":          {kind: kindName, ops: opsEq, sortable: true},
-	"rank":            {kind: kindLabel, sortable: true},
-	"sprint":          {kind: kindName, ops: opsEq | opsEmpty, sortable: true},
-	"component":       {kind: kindName, ops: opsEq | opsEmpty, sortable: true},
-	"fixVersion":      {kind: kindName, ops: opsEq | opsEmpty | opsRange, sortable: true},
-	"affectedVersion": {kind: kindName, ops: opsEq | opsEmpty | opsRange, sortable: true},
-	"created":         {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},
-	"lastViewed":      {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},
-	"updated":         {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},
-	"duedate":         {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},
-}
+var fields = sync.OnceValue(func() map[string]fieldDef {
+	return map[string]fieldDef{
+		"project":         {kind: kindName, ops: opsEq | opsEmpty, sortable: true},
+		"key":             {kind: kindKey, ops: opsEq | opsRange, sortable: true},
+		"id":              {kind: kindKey, ops: opsEq | opsRange, sortable: true},
+		"status":          {kind: kindName, ops: opsEq, sortable: true},
+		"statusCategory":  {kind: kindName, ops: opsEq, sortable: true},
+		"assignee":        {kind: kindUser, ops: opsEq | opsEmpty, sortable: true},
+		"reporter":        {kind: kindUser, ops: opsEq | opsEmpty, sortable: true},
+		"creator":         {kind: kindUser, ops: opsEq | opsEmpty, sortable: true},
+		"labels":          {kind: kindLabel, ops: opsEq | opsEmpty, sortable: true},
+		"issuetype":       {kind: kindName, ops: opsEq, sortable: true},
+		"priority":        {kind: kindName, ops: opsEq | opsEmpty, sortable: true},
+		"resolution":      {kind: kindName, ops: opsEq | opsEmpty, sortable: true},
+		"summary":         {kind: kindText, ops: opsText, sortable: true},
+		"description":     {kind: kindText, ops: opsText | opsEmpty},
+		"comment":         {kind: kindText, ops: opsText},
+		"text":            {kind: kindText, ops: opsText},
+		"parent":          {kind: kindName, ops: opsEq, sortable: true},
+		"rank":            {kind: kindLabel, sortable: true},
+		"sprint":          {kind: kindName, ops: opsEq | opsEmpty, sortable: true},
+		"component":       {kind: kindName, ops: opsEq | opsEmpty, sortable: true},
+		"fixVersion":      {kind: kindName, ops: opsEq | opsEmpty | opsRange, sortable: true},
+		"affectedVersion": {kind: kindName, ops: opsEq | opsEmpty | opsRange, sortable: true},
+		"created":         {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},
+		"lastViewed":      {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},
+		"updated":         {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},
+		"duedate":         {kind: kindDate, ops: opsEq | opsEmpty | opsRange, sortable: true},
+	}
+})
 
-var aliases = map[string]string{
-	"issuekey":    "key",
-	"issue":       "key",
-	"type":        "issuetype",
-	"createddate": "created",
-	"updateddate": "updated",
-	"due":         "duedate",
-}
+var aliases = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"issuekey":    "key",
+		"issue":       "key",
+		"type":        "issuetype",
+		"createddate": "created",
+		"updateddate": "updated",
+		"due":         "duedate",
+	}
+})
 
 // lookupField resolves a field name as typed (case-insensitive) to its
 // canonical definition.
 func lookupField(typed string) (fieldDef, bool) {
 	low := strings.ToLower(typed)
-	if a, ok := aliases[low]; ok {
+	if a, ok := aliases()[low]; ok {
 		low = a
 	}
 	if n, ok := strings.CutPrefix(low, "customfield_"); ok && isCustomID(n) {
 		return customField(n), true
 	}
-	if name, ok := lowerFields[low]; ok {
+	if name, ok := lowerFields()[low]; ok {
 		return fieldOf(name), true
 	}
 	return fieldDef{}, false
 }
 
-var lowerFields = func() map[string]string {
-	m := make(map[string]string, len(fields))
-	for name := range fields {
+var lowerFields = sync.OnceValue(func() map[string]string {
+	m := make(map[string]string, len(fields()))
+	for name := range fields() {
 		m[strings.ToLower(name)] = name
 	}
 	return m
-}()
+})
 
 func customField(id string) fieldDef {
 	return fieldDef{name: "customfield_" + id, kind: kindCustom, ops: opsEq | opsEmpty | opsRange | opsText, sortable: true}
@@ -109,7 +114,7 @@ func isCustomID(s string) bool {
 
 // fieldOf returns the definition of a canonical name (always known once parsed).
 func fieldOf(name string) fieldDef {
-	if d, ok := fields[name]; ok {
+	if d, ok := fields()[name]; ok {
 		d.name = name
 		return d
 	}
@@ -142,16 +147,18 @@ func (d fieldDef) allows(op Op) bool {
 }
 
 // Status categories by every spelling Jira accepts, to their keys.
-var statusCategories = map[string]string{
-	"new": "new", "to do": "new", "2": "new",
-	"indeterminate": "indeterminate", "in progress": "indeterminate", "4": "indeterminate",
-	"done": "done", "3": "done",
-	"undefined": "undefined", "no category": "undefined", "1": "undefined",
-}
+var statusCategories = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"new": "new", "to do": "new", "2": "new",
+		"indeterminate": "indeterminate", "in progress": "indeterminate", "4": "indeterminate",
+		"done": "done", "3": "done",
+		"undefined": "undefined", "no category": "undefined", "1": "undefined",
+	}
+})
 
 // Jira's reserved words (JqlStringSupportImpl) that JQL itself does not use:
 // unquoted, they are an error anywhere.
-var reservedWords = func() map[string]bool {
+var reservedWords = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	for w := range strings.FieldsSeq(`abort access add alias all alter any as audit avg begin between boolean
 		break byte catch char character check checkpoint collate collation column commit connect continue
@@ -168,10 +175,12 @@ var reservedWords = func() map[string]bool {
 		m[w] = true
 	}
 	return m
-}()
+})
 
 // keywords are JQL's own words; unquoted they cannot be a field name or a value.
-var keywords = map[string]bool{
-	"and": true, "or": true, "not": true, "empty": true, "null": true, "order": true, "by": true,
-	"asc": true, "desc": true, "in": true, "is": true, "was": true, "changed": true,
-}
+var keywords = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"and": true, "or": true, "not": true, "empty": true, "null": true, "order": true, "by": true,
+		"asc": true, "desc": true, "in": true, "is": true, "was": true, "changed": true,
+	}
+})

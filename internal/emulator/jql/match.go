@@ -3,6 +3,7 @@ package jql
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 )
@@ -106,7 +107,7 @@ func (c *Clause) anyEqual(vs []string, env *Env, positive bool) bool {
 			}
 			continue
 		case Func:
-			if _, ok := markerFuncs[v.Text]; ok {
+			if _, ok := markerFuncs()[v.Text]; ok {
 				if contains(vs, Marker(v.Text), true) {
 					return true
 				}
@@ -135,7 +136,7 @@ func (c *Clause) anyEqual(vs []string, env *Env, positive bool) bool {
 				want = id
 			}
 		case c.Field == "statusCategory":
-			want = statusCategories[strings.ToLower(want)]
+			want = statusCategories()[strings.ToLower(want)]
 		case c.Field == "resolution" && strings.EqualFold(want, "unresolved"):
 			if positive && isEmpty(vs) {
 				return true
@@ -277,13 +278,15 @@ type term struct {
 }
 
 // Lucene's English stop words, which Jira's text search ignores.
-var stopWords = map[string]bool{
-	"a": true, "an": true, "and": true, "are": true, "as": true, "at": true, "be": true, "but": true,
-	"by": true, "for": true, "if": true, "in": true, "into": true, "is": true, "it": true, "no": true,
-	"not": true, "of": true, "on": true, "or": true, "such": true, "that": true, "the": true,
-	"their": true, "then": true, "there": true, "these": true, "they": true, "this": true, "to": true,
-	"was": true, "will": true, "with": true,
-}
+var stopWords = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"a": true, "an": true, "and": true, "are": true, "as": true, "at": true, "be": true, "but": true,
+		"by": true, "for": true, "if": true, "in": true, "into": true, "is": true, "it": true, "no": true,
+		"not": true, "of": true, "on": true, "or": true, "such": true, "that": true, "the": true,
+		"their": true, "then": true, "there": true, "these": true, "they": true, "this": true, "to": true,
+		"was": true, "will": true, "with": true,
+	}
+})
 
 // searchTerms splits a ~ operand: "quoted parts" are phrases, other words are
 // single terms, each must occur (Jira Cloud ANDs the terms). A trailing * makes
@@ -301,7 +304,7 @@ func searchTerms(s string) []term {
 		for f := range strings.FieldsSeq(part) {
 			prefix := strings.HasSuffix(f, "*")
 			for _, w := range words(f) {
-				if stopWords[w] {
+				if stopWords()[w] {
 					continue
 				}
 				if prefix {

@@ -2,7 +2,6 @@ package jql
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -217,10 +216,10 @@ func (p *parser) field() (string, int, *Error) {
 		return "", 0, p.got("Expecting a field name", "Did you mean 'cf['?")
 	case tkWord:
 		low := strings.ToLower(t.text)
-		if keywords[low] {
+		if keywords()[low] {
 			return "", 0, p.got("Expecting a field name", "You must surround '%TOKEN%' in quotation marks to use it as a field name.")
 		}
-		if reservedWords[low] {
+		if reservedWords()[low] {
 			return "", 0, p.reserved(t)
 		}
 		if err := p.advance(); err != nil {
@@ -257,11 +256,11 @@ func (p *parser) customField(pos int) (string, int, *Error) {
 	return "customfield_" + id.text, pos, p.advance()
 }
 
-var integer = regexp.MustCompile(`^-?[0-9]+$`)
+var integer = lazyRegexp(`^-?[0-9]+$`)
 
 // number rejects unquoted integers outside int64, in Jira's words.
 func (p *parser) number(t token) *Error {
-	if t.kind != tkWord || !integer.MatchString(t.text) {
+	if t.kind != tkWord || !integer().MatchString(t.text) {
 		return nil
 	}
 	if _, err := strconv.ParseInt(t.text, 10, 64); err == nil {
@@ -345,9 +344,9 @@ func (p *parser) operand() ([]Value, *Error) {
 			switch {
 			case low == "empty" || low == "null":
 				return []Value{{Kind: Empty}}, p.advance()
-			case keywords[low]:
+			case keywords()[low]:
 				return nil, p.got(what, quote)
-			case reservedWords[low]:
+			case reservedWords()[low]:
 				return nil, p.reserved(t)
 			}
 			if err := p.number(t); err != nil {

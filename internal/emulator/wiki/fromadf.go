@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -43,10 +43,12 @@ func renderBlocks(ns []*node) string {
 	return strings.Join(parts, "\n\n")
 }
 
-var inlineTypes = map[string]bool{
-	"text": true, "hardBreak": true, "mention": true, "emoji": true, "inlineCard": true,
-	"date": true, "status": true, "mediaInline": true, "placeholder": true, "inlineExtension": true,
-}
+var inlineTypes = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"text": true, "hardBreak": true, "mention": true, "emoji": true, "inlineCard": true,
+		"date": true, "status": true, "mediaInline": true, "placeholder": true, "inlineExtension": true,
+	}
+})
 
 func renderBlock(n *node) string {
 	if n == nil {
@@ -69,9 +71,9 @@ func renderBlock(n *node) string {
 	case "blockquote":
 		return "{quote}\n" + renderBlocks(n.Content) + "\n{quote}"
 	case "panel":
-		color := panelColors[n.attr("panelType")]
+		color := panelColors()[n.attr("panelType")]
 		if color == "" {
-			color = panelColors["info"]
+			color = panelColors()["info"]
 		}
 		return "{panel:bgColor=" + color + "}\n" + renderBlocks(n.Content) + "\n{panel}"
 	case "rule":
@@ -95,7 +97,7 @@ func renderBlock(n *node) string {
 		return ""
 	}
 	if len(n.Content) > 0 {
-		if inlineTypes[firstType(n.Content)] {
+		if inlineTypes()[firstType(n.Content)] {
 			return escapeLineStarts(renderInline(n.Content, false))
 		}
 		return renderBlocks(n.Content)
@@ -142,7 +144,7 @@ func renderList(n *node, prefix string) string {
 		var text []string
 		var nested []string
 		children := item.Content
-		if item.Type == "taskItem" || item.Type == "decisionItem" || inlineTypes[firstType(children)] {
+		if item.Type == "taskItem" || item.Type == "decisionItem" || inlineTypes()[firstType(children)] {
 			children = []*node{{Type: "paragraph", Content: item.Content}}
 		}
 		for _, c := range children {
@@ -251,7 +253,7 @@ func renderInline(ns []*node, single bool) string {
 				b.WriteString(escapeText(n.attr("text")))
 			}
 		case "emoji":
-			if name := strings.Trim(n.attr("shortName"), ":"); emojiName.MatchString(name) {
+			if name := strings.Trim(n.attr("shortName"), ":"); emojiName().MatchString(name) {
 				b.WriteString(":" + name + ":")
 			} else {
 				b.WriteString(escapeText(n.attr("text")))
@@ -333,7 +335,9 @@ func nextText(ns []*node, i int) string {
 	return ""
 }
 
-var effectChars = map[string]string{"strong": "*", "em": "_", "strike": "-", "underline": "+"}
+var effectChars = sync.OnceValue(func() map[string]string {
+	return map[string]string{"strong": "*", "em": "_", "strike": "-", "underline": "+"}
+})
 
 // renderText wraps a text node in its marks. Marks open and close with
 // Jira's bare characters where the neighbours allow it, else with the brace
@@ -372,10 +376,10 @@ func renderText(n *node, prev rune, next string) string {
 	}
 	for _, t := range []string{"strike", "underline", "em", "strong"} {
 		if _, ok := has[t]; ok {
-			wrap(effectChars[t])
+			wrap(effectChars()[t])
 		}
 	}
-	if m, ok := has["textColor"]; ok && hexColor.MatchString(m.attr("color")) {
+	if m, ok := has["textColor"]; ok && hexColor().MatchString(m.attr("color")) {
 		s = "{color:" + m.attr("color") + "}" + s + "{color}"
 	}
 	return s
@@ -392,9 +396,9 @@ func lastRune(s string) rune {
 func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 var (
-	hexColor  = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
-	emojiName = regexp.MustCompile(`^[a-z0-9_+\-]+$`)
-	emojiAt   = regexp.MustCompile(`^:[a-z0-9_+\-]+:`)
+	hexColor  = lazyRegexp(`^#[0-9a-fA-F]{6}$`)
+	emojiName = lazyRegexp(`^[a-z0-9_+\-]+$`)
+	emojiAt   = lazyRegexp(`^:[a-z0-9_+\-]+:`)
 )
 
 // escapeText backslash-escapes every character the wiki parser would read
@@ -412,7 +416,7 @@ func escapeText(s string) string {
 		case '!':
 			esc = i+1 < len(s) && !unicode.IsSpace(rune(s[i+1]))
 		case ':':
-			esc = !isWord(prevRune(s, i)) && emojiAt.MatchString(s[i:])
+			esc = !isWord(prevRune(s, i)) && emojiAt().MatchString(s[i:])
 		case '\\':
 			// A backslash before punctuation would read as an escape; doubled
 			// it would read as a line break. Jira has no spelling for it there.
@@ -427,8 +431,8 @@ func escapeText(s string) string {
 }
 
 var (
-	lineHeading = regexp.MustCompile(`^(h[1-6]|bq)\.`)
-	lineList    = regexp.MustCompile(`^[*#]+(\s|$)`)
+	lineHeading = lazyRegexp(`^(h[1-6]|bq)\.`)
+	lineList    = lazyRegexp(`^[*#]+(\s|$)`)
 )
 
 // escapeLineStarts keeps paragraph lines from reading as headings, quotes or
@@ -437,10 +441,10 @@ func escapeLineStarts(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		switch {
-		case lineHeading.MatchString(l):
+		case lineHeading().MatchString(l):
 			dot := strings.IndexByte(l, '.')
 			lines[i] = l[:dot] + `\` + l[dot:]
-		case lineList.MatchString(l):
+		case lineList().MatchString(l):
 			lines[i] = `\` + l
 		case strings.HasPrefix(l, "----"):
 			lines[i] = `\` + l

@@ -2,27 +2,29 @@ package wiki
 
 import (
 	"reflect"
-	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
 
 // effects maps Jira's text-effect characters to the ADF mark they stand for.
-var effects = map[byte]mark{
-	'*': {Type: "strong"},
-	'_': {Type: "em"},
-	'-': {Type: "strike"},
-	'+': {Type: "underline"},
-	'^': {Type: "subsup", Attrs: map[string]any{"type": "sup"}},
-	'~': {Type: "subsup", Attrs: map[string]any{"type": "sub"}},
-}
+var effects = sync.OnceValue(func() map[byte]mark {
+	return map[byte]mark{
+		'*': {Type: "strong"},
+		'_': {Type: "em"},
+		'-': {Type: "strike"},
+		'+': {Type: "underline"},
+		'^': {Type: "subsup", Attrs: map[string]any{"type": "sup"}},
+		'~': {Type: "subsup", Attrs: map[string]any{"type": "sub"}},
+	}
+})
 
 var (
-	reBraceEffect = regexp.MustCompile(`^\{([*_+^~-])\}`)
-	reColorOpen   = regexp.MustCompile(`^\{color:([^}\n]*)\}`)
-	reURL         = regexp.MustCompile(`^https?://[^\s\[\]|<>"{}\\]+`)
-	reEmoji       = regexp.MustCompile(`^:([a-z0-9_+\-]+):`)
+	reBraceEffect = lazyRegexp(`^\{([*_+^~-])\}`)
+	reColorOpen   = lazyRegexp(`^\{color:([^}\n]*)\}`)
+	reURL         = lazyRegexp(`^https?://[^\s\[\]|<>"{}\\]+`)
+	reEmoji       = lazyRegexp(`^:([a-z0-9_+\-]+):`)
 )
 
 // maxInlineDepth bounds recursion through nested marks.
@@ -143,14 +145,14 @@ func (p *inlineParser) step(s string, i, depth int) int {
 	case c == '[':
 		return p.bracket(rest, depth)
 	case c == ':':
-		m := reEmoji.FindStringSubmatch(rest)
+		m := reEmoji().FindStringSubmatch(rest)
 		if m == nil || isWord(prevRune(s, i)) {
 			return 0
 		}
 		p.emit(&node{Type: "emoji", Attrs: map[string]any{"shortName": ":" + m[1] + ":"}})
 		return len(m[0])
 	case c == 'h':
-		u := reURL.FindString(rest)
+		u := reURL().FindString(rest)
 		if u == "" || isWord(prevRune(s, i)) {
 			return 0
 		}
@@ -166,7 +168,7 @@ func (p *inlineParser) step(s string, i, depth int) int {
 		}
 		return 0
 	}
-	if m, ok := effects[c]; ok && depth < maxInlineDepth && canOpen(s, i) {
+	if m, ok := effects()[c]; ok && depth < maxInlineDepth && canOpen(s, i) {
 		if j := findCloser(s, i); j > 0 {
 			p.with(m, s[i+1:j], depth)
 			return j + 1 - i
@@ -180,15 +182,15 @@ func (p *inlineParser) braces(rest string, depth int) int {
 	if depth >= maxInlineDepth {
 		return 0
 	}
-	if m := reBraceEffect.FindStringSubmatch(rest); m != nil {
+	if m := reBraceEffect().FindStringSubmatch(rest); m != nil {
 		end := indexUnescaped(rest[3:], m[0])
 		if end <= 0 {
 			return 0
 		}
-		p.with(effects[m[1][0]], rest[3:3+end], depth)
+		p.with(effects()[m[1][0]], rest[3:3+end], depth)
 		return end + 6
 	}
-	if m := reColorOpen.FindStringSubmatch(rest); m != nil {
+	if m := reColorOpen().FindStringSubmatch(rest); m != nil {
 		body := rest[len(m[0]):]
 		end := indexUnescaped(body, "{color}")
 		if end < 0 {
@@ -204,20 +206,22 @@ func (p *inlineParser) braces(rest string, depth int) int {
 	return 0
 }
 
-var namedColors = map[string]string{
-	"red": "#ff0000", "green": "#008000", "blue": "#0000ff", "black": "#000000", "white": "#ffffff",
-	"gray": "#808080", "grey": "#808080", "orange": "#ffa500", "purple": "#800080", "yellow": "#ffff00",
-}
+var namedColors = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"red": "#ff0000", "green": "#008000", "blue": "#0000ff", "black": "#000000", "white": "#ffffff",
+		"gray": "#808080", "grey": "#808080", "orange": "#ffa500", "purple": "#800080", "yellow": "#ffff00",
+	}
+})
 
 func normalColor(c string) string {
 	c = strings.ToLower(strings.TrimSpace(c))
-	if named, ok := namedColors[c]; ok {
+	if named, ok := namedColors()[c]; ok {
 		return named
 	}
 	if len(c) == 4 && c[0] == '#' {
 		c = "#" + string([]byte{c[1], c[1], c[2], c[2], c[3], c[3]})
 	}
-	if hexColor.MatchString(c) {
+	if hexColor().MatchString(c) {
 		return c
 	}
 	return ""

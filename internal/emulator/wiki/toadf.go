@@ -3,6 +3,7 @@ package wiki
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // ToADF converts Jira wiki markup to an ADF document. Text without markup
@@ -17,13 +18,19 @@ func ToADF(s string) ([]byte, error) {
 // maxNesting bounds recursion through {quote} and {panel} bodies.
 const maxNesting = 32
 
+// lazyRegexp compiles expr on first use: compiled at package initialisation
+// it would cost every tm command, most of which never start the sandbox.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
 var (
-	reMacro   = regexp.MustCompile(`^\{(code|noformat|quote|panel)(:[^}\n]*)?\}`)
-	reHeading = regexp.MustCompile(`^h([1-6])\.(?:\s+|$)`)
-	reRule    = regexp.MustCompile(`^-{4,}\s*$`)
-	reList    = regexp.MustCompile(`^([*#]+)(?:\s+|$)`)
-	reImage   = regexp.MustCompile(`^!([^\s!|]+)(?:\|[^!\n]*)?!$`)
-	reCard    = regexp.MustCompile(`^\[([^|\]\s]+)\|([^|\]\s]+)\|smart-(?:card|embed)\]$`)
+	reMacro   = lazyRegexp(`^\{(code|noformat|quote|panel)(:[^}\n]*)?\}`)
+	reHeading = lazyRegexp(`^h([1-6])\.(?:\s+|$)`)
+	reRule    = lazyRegexp(`^-{4,}\s*$`)
+	reList    = lazyRegexp(`^([*#]+)(?:\s+|$)`)
+	reImage   = lazyRegexp(`^!([^\s!|]+)(?:\|[^!\n]*)?!$`)
+	reCard    = lazyRegexp(`^\[([^|\]\s]+)\|([^|\]\s]+)\|smart-(?:card|embed)\]$`)
 )
 
 type blockParser struct {
@@ -55,26 +62,26 @@ func parseBlocks(s string, depth int) []*node {
 		switch {
 		case strings.TrimSpace(l) == "":
 			p.nextLine()
-		case reMacro.MatchString(l) && p.macro(l, &out):
+		case reMacro().MatchString(l) && p.macro(l, &out):
 		case strings.HasPrefix(l, "bq. "):
 			out = append(out, &node{Type: "blockquote", Content: []*node{paragraph(l[4:])}})
 			p.nextLine()
-		case reHeading.MatchString(l):
-			m := reHeading.FindStringSubmatch(l)
+		case reHeading().MatchString(l):
+			m := reHeading().FindStringSubmatch(l)
 			out = append(out, &node{Type: "heading", Attrs: map[string]any{"level": int(m[1][0] - '0')}, Content: parseInline(l[len(m[0]):], nil)})
 			p.nextLine()
-		case reRule.MatchString(l):
+		case reRule().MatchString(l):
 			out = append(out, &node{Type: "rule"})
 			p.nextLine()
-		case reList.MatchString(l):
+		case reList().MatchString(l):
 			out = append(out, p.list()...)
 		case strings.HasPrefix(l, "|"):
 			out = append(out, p.table())
-		case reImage.MatchString(strings.TrimSpace(l)):
-			out = append(out, image(reImage.FindStringSubmatch(strings.TrimSpace(l))[1]))
+		case reImage().MatchString(strings.TrimSpace(l)):
+			out = append(out, image(reImage().FindStringSubmatch(strings.TrimSpace(l))[1]))
 			p.nextLine()
-		case reCard.MatchString(strings.TrimSpace(l)):
-			out = append(out, &node{Type: "blockCard", Attrs: map[string]any{"url": reCard.FindStringSubmatch(strings.TrimSpace(l))[2]}})
+		case reCard().MatchString(strings.TrimSpace(l)):
+			out = append(out, &node{Type: "blockCard", Attrs: map[string]any{"url": reCard().FindStringSubmatch(strings.TrimSpace(l))[2]}})
 			p.nextLine()
 		default:
 			out = append(out, p.paragraph())
@@ -85,8 +92,8 @@ func parseBlocks(s string, depth int) []*node {
 
 func startsBlock(l string) bool {
 	l = strings.TrimLeft(l, " \t")
-	return strings.TrimSpace(l) == "" || reMacro.MatchString(l) || strings.HasPrefix(l, "bq. ") ||
-		reHeading.MatchString(l) || reRule.MatchString(l) || reList.MatchString(l) || strings.HasPrefix(l, "|")
+	return strings.TrimSpace(l) == "" || reMacro().MatchString(l) || strings.HasPrefix(l, "bq. ") ||
+		reHeading().MatchString(l) || reRule().MatchString(l) || reList().MatchString(l) || strings.HasPrefix(l, "|")
 }
 
 func (p *blockParser) paragraph() *node {
@@ -117,7 +124,7 @@ func image(name string) *node {
 // macro reads {code}, {noformat}, {quote} or {panel} up to its closing tag.
 // Without a closing tag the line is ordinary text, as in Jira.
 func (p *blockParser) macro(l string, out *[]*node) bool {
-	m := reMacro.FindStringSubmatch(l)
+	m := reMacro().FindStringSubmatch(l)
 	name, params := m[1], strings.TrimPrefix(m[2], ":")
 	start := p.pos + strings.Index(p.s[p.pos:], m[0]) + len(m[0])
 	end := strings.Index(p.s[start:], "{"+name+"}")
@@ -138,19 +145,19 @@ func (p *blockParser) macro(l string, out *[]*node) bool {
 		}
 		*out = append(*out, n)
 	case "quote":
-		*out = append(*out, &node{Type: "blockquote", Content: p.nested(inner, quoteChildren)})
+		*out = append(*out, &node{Type: "blockquote", Content: p.nested(inner, quoteChildren())})
 	case "panel":
 		kind := "info"
 		for _, kv := range strings.Split(params, "|") {
 			if k, v, ok := strings.Cut(kv, "="); ok && strings.EqualFold(strings.TrimSpace(k), "bgColor") {
-				for t, c := range panelColors {
+				for t, c := range panelColors() {
 					if strings.EqualFold(strings.TrimSpace(v), c) {
 						kind = t
 					}
 				}
 			}
 		}
-		*out = append(*out, &node{Type: "panel", Attrs: map[string]any{"panelType": kind}, Content: p.nested(inner, panelChildren)})
+		*out = append(*out, &node{Type: "panel", Attrs: map[string]any{"panelType": kind}, Content: p.nested(inner, panelChildren())})
 	}
 	return true
 }
@@ -158,9 +165,12 @@ func (p *blockParser) macro(l string, out *[]*node) bool {
 // ADF restricts what each container may hold; other blocks are unwrapped or
 // turned into paragraphs rather than dropped.
 var (
-	quoteChildren = map[string]bool{"paragraph": true, "bulletList": true, "orderedList": true, "codeBlock": true, "mediaSingle": true, "mediaGroup": true}
-	panelChildren = map[string]bool{"paragraph": true, "heading": true, "bulletList": true, "orderedList": true, "codeBlock": true, "mediaSingle": true, "mediaGroup": true, "rule": true, "blockCard": true}
-	cellChildren  = map[string]bool{"paragraph": true, "heading": true, "bulletList": true, "orderedList": true, "codeBlock": true, "mediaSingle": true, "rule": true, "blockquote": true, "panel": true, "blockCard": true}
+	quoteChildren = sync.OnceValue(func() map[string]bool {
+		return map[string]bool{"paragraph": true, "bulletList": true, "orderedList": true, "codeBlock": true, "mediaSingle": true, "mediaGroup": true}
+	})
+	panelChildren = sync.OnceValue(func() map[string]bool {
+		return map[string]bool{"paragraph": true, "heading": true, "bulletList": true, "orderedList": true, "codeBlock": true, "mediaSingle": true, "mediaGroup": true, "rule": true, "blockCard": true}
+	})
 )
 
 func (p *blockParser) nested(inner string, allowed map[string]bool) []*node {
@@ -209,7 +219,7 @@ func (p *blockParser) list() []*node {
 	var stack []level
 	for p.pos < len(p.s) {
 		l := strings.TrimLeft(p.line(), " \t")
-		m := reList.FindStringSubmatch(l)
+		m := reList().FindStringSubmatch(l)
 		if m == nil {
 			break
 		}

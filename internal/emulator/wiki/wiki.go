@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"sync"
 )
 
 // node is one ADF node. Attrs stays generic: ADF has many node types and the
@@ -58,20 +59,24 @@ func (m mark) attr(name string) string {
 
 // markOrder fixes the order of marks on a text node, so that equal documents
 // marshal to equal bytes.
-var markOrder = map[string]int{"link": 0, "textColor": 1, "strong": 2, "em": 3, "underline": 4, "strike": 5, "subsup": 6, "code": 7}
+var markOrder = sync.OnceValue(func() map[string]int {
+	return map[string]int{"link": 0, "textColor": 1, "strong": 2, "em": 3, "underline": 4, "strike": 5, "subsup": 6, "code": 7}
+})
 
 func sortMarks(ms []mark) {
-	sort.SliceStable(ms, func(i, j int) bool { return markOrder[ms[i].Type] < markOrder[ms[j].Type] })
+	sort.SliceStable(ms, func(i, j int) bool { return markOrder()[ms[i].Type] < markOrder()[ms[j].Type] })
 }
 
 // panel colours Jira Cloud writes for each ADF panel type in wiki markup.
-var panelColors = map[string]string{
-	"info":    "#deebff",
-	"note":    "#eae6ff",
-	"success": "#e3fcef",
-	"warning": "#fffae6",
-	"error":   "#ffebe6",
-}
+var panelColors = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"info":    "#deebff",
+		"note":    "#eae6ff",
+		"success": "#e3fcef",
+		"warning": "#fffae6",
+		"error":   "#ffebe6",
+	}
+})
 
 func marshalDoc(blocks []*node) ([]byte, error) {
 	if blocks == nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode"
@@ -175,11 +176,15 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	page(w, http.StatusOK, "ticket-mate received Atlassian's answer", "You can close this tab and return to the terminal.")
 }
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+// pageTmpl is parsed on first use, not at package initialisation, which every
+// tm command pays.
+var pageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}} – ticket-mate</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em;color:#172b4d}</style></head>
 <body><h1>{{.Title}}</h1><p>{{.Text}}</p></body></html>
 `))
+})
 
 func page(w http.ResponseWriter, status int, title, text string) {
 	h := w.Header()
@@ -188,7 +193,7 @@ func page(w http.ResponseWriter, status int, title, text string) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	w.WriteHeader(status)
-	pageTmpl.Execute(w, struct{ Title, Text string }{title, text})
+	pageTmpl().Execute(w, struct{ Title, Text string }{title, text})
 }
 
 // clean keeps a provider's description printable and short.

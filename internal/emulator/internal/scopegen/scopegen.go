@@ -104,9 +104,10 @@ func Generate(doc []byte) ([]byte, error) {
 		fmt.Fprintf(&b, "\t%q,\n", s)
 	}
 	b.WriteString("}\n\n")
-	b.WriteString("// scopeTable maps \"METHOD /path/template\" to indexes in scopeSets: the\n")
-	b.WriteString("// classic (Current) set and the granular (Beta) set; -1 when absent.\n")
-	b.WriteString("var scopeTable = map[string][2]int16{\n")
+	b.WriteString("// scopeTable lists \"METHOD /path/template\", sorted, with indexes in\n")
+	b.WriteString("// scopeSets: the classic (Current) set and the granular (Beta) set; -1 when\n")
+	b.WriteString("// absent. A sorted array, not a map: static data costs nothing at start.\n")
+	b.WriteString("var scopeTable = [...]scopeEntry{\n")
 	for _, en := range entries {
 		cur, bet := -1, -1
 		if en.hasCur {
@@ -115,7 +116,7 @@ func Generate(doc []byte) ([]byte, error) {
 		if en.hasBet {
 			bet = en.beta
 		}
-		fmt.Fprintf(&b, "\t%q: {%d, %d},\n", en.key, cur, bet)
+		fmt.Fprintf(&b, "\t{%q, %d, %d},\n", en.key, cur, bet)
 	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())
