@@ -116,7 +116,11 @@ func Remember(c Cache, keys ...string) {
 			fresh = append(fresh, k)
 		}
 	}
-	r.Keys = fresh[:min(len(fresh), recentMax)]
+	fresh = fresh[:min(len(fresh), recentMax)]
+	if slices.Equal(fresh, r.Keys) {
+		return // the same tickets again: nothing to write on the way out
+	}
+	r.Keys = fresh
 	_ = c.WriteCache(recentName, r)
 }
 
