@@ -3,6 +3,7 @@ package ticket_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"testing"
@@ -20,9 +21,10 @@ type inFlight struct {
 	path string
 
 	mu       sync.Mutex
-	now, max int       // requests in flight, and the most at once after a 429
+	now, max int       // requests in flight, and the most at once after the client knew of the 429
 	limited  time.Time // when the first 429 came back
-	retried  bool      // the refused request went out again
+	refused  string    // that request (method, URL and body)
+	retried  bool      // it went out again: from then on the client knew of the 429
 	early    int       // other requests sent before its Retry-After (1s) had passed
 }
 
@@ -30,14 +32,16 @@ func (f *inFlight) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.URL.Path != f.path {
 		return f.next.RoundTrip(r)
 	}
+	id := requestID(r)
 	f.mu.Lock()
 	f.now++
 	switch {
 	case f.limited.IsZero():
 	case !f.retried:
-		// The first request after the 429 is the refused one's retry
-		// (its client-side wait is skipped in tests).
-		f.retried = true
+		// Until the refused request goes out again the client may not
+		// have read the 429 yet: a request another answer let out in
+		// that moment is not a failure to slow down.
+		f.retried = id == f.refused
 	default:
 		f.max = max(f.max, f.now)
 		if time.Since(f.limited) < time.Second {
@@ -49,10 +53,22 @@ func (f *inFlight) RoundTrip(r *http.Request) (*http.Response, error) {
 	f.mu.Lock()
 	f.now--
 	if err == nil && resp.StatusCode == http.StatusTooManyRequests && f.limited.IsZero() {
-		f.limited = time.Now()
+		f.limited, f.refused = time.Now(), id
 	}
 	f.mu.Unlock()
 	return resp, err
+}
+
+// requestID tells requests apart: pages by their URL, bulk calls by body.
+func requestID(r *http.Request) string {
+	id := r.Method + " " + r.URL.String()
+	if r.GetBody != nil {
+		if b, err := r.GetBody(); err == nil {
+			body, _ := io.ReadAll(b)
+			id += " " + string(body)
+		}
+	}
+	return id
 }
 
 // check says whether the client slowed down after the 429: at most half
