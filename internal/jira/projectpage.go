@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/ticket-mate/tm"
 )
 
 // projectPage is one project/search response. Listing every project of a
@@ -19,6 +21,21 @@ type projectPage struct {
 	Total      int       `json:"total"`
 	IsLast     bool      `json:"isLast"`
 	Values     []project `json:"values"`
+	// Projects is what the fast reader decodes values to: the domain's
+	// type at once, so a page is held in memory once, not twice.
+	Projects []tm.Project `json:"-"`
+}
+
+// projects is the page's projects whichever reader decoded it.
+func (p *projectPage) projects() []tm.Project {
+	if p.Projects != nil {
+		return p.Projects
+	}
+	out := make([]tm.Project, len(p.Values))
+	for i, v := range p.Values {
+		out[i] = v.project()
+	}
+	return out
 }
 
 // bodyDecoder is a response type that reads its own body.
@@ -61,17 +78,17 @@ func scanProjectPage(b []byte, p *projectPage) bool {
 		case "isLast":
 			return s.bool(&p.IsLast)
 		case "values":
-			if p.Values != nil {
+			if p.Projects != nil {
 				return false // twice: encoding/json decodes the second over the first
 			}
 			// A page holds maxResults projects, which Jira sends first.
-			p.Values = make([]project, 0, min(max(p.MaxResults, 0), ProjectPageSize))
+			p.Projects = make([]tm.Project, 0, min(max(p.MaxResults, 0), ProjectPageSize))
 			return s.array(func() bool {
-				var pr project
+				var pr tm.Project
 				if !s.object(func(key []byte) bool { return s.projectField(key, &pr) }) {
 					return false
 				}
-				p.Values = append(p.Values, pr)
+				p.Projects = append(p.Projects, pr)
 				return true
 			})
 		}
@@ -81,7 +98,9 @@ func scanProjectPage(b []byte, p *projectPage) bool {
 	return ok && s.i == len(s.b)
 }
 
-func (s *scanner) projectField(key []byte, p *project) bool {
+// projectField reads the fields of project (Jira's names) into the
+// domain's Project.
+func (s *scanner) projectField(key []byte, p *tm.Project) bool {
 	switch string(key) {
 	case "id":
 		return s.string(&p.ID)
@@ -90,11 +109,11 @@ func (s *scanner) projectField(key []byte, p *project) bool {
 	case "name":
 		return s.string(&p.Name)
 	case "projectTypeKey":
-		return s.string(&p.ProjectTypeKey)
+		return s.string(&p.TypeKey)
 	case "style":
 		return s.string(&p.Style)
 	case "isPrivate":
-		return s.bool(&p.IsPrivate)
+		return s.bool(&p.Private)
 	}
 	return s.unknownKey(key, "id", "key", "name", "projectTypeKey", "style", "isPrivate")
 }

@@ -81,12 +81,22 @@ func checkAgainstEncodingJSON(t *testing.T, b []byte) {
 	if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
 		t.Fatalf("error %v; encoding/json says %v\n%q", gerr, werr, b)
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("decoded %+v\nencoding/json %+v\n%q", got, want, b)
+	if !reflect.DeepEqual(pageOf(&got), pageOf(&want)) {
+		t.Fatalf("decoded %+v\nencoding/json %+v\n%q", pageOf(&got), pageOf(&want), b)
 	}
-	if scanProjectPage(b, &fast) && (werr != nil || !reflect.DeepEqual(fast, want)) {
-		t.Fatalf("fast reader took %q as %+v; encoding/json: %+v, %v", b, fast, want, werr)
+	if scanProjectPage(b, &fast) && (werr != nil || !reflect.DeepEqual(pageOf(&fast), pageOf(&want))) {
+		t.Fatalf("fast reader took %q as %+v; encoding/json: %+v, %v", b, pageOf(&fast), pageOf(&want), werr)
 	}
+}
+
+// pageOf is what SearchProjects makes of a decoded page; a missing
+// values key and an empty one must stay apart, as encoding/json has them.
+func pageOf(p *projectPage) ProjectPage {
+	out := ProjectPage{StartAt: p.StartAt, MaxResults: p.MaxResults, Total: p.Total, IsLast: p.IsLast}
+	if p.Values != nil || p.Projects != nil {
+		out.Projects = p.projects()
+	}
+	return out
 }
 
 // The sandbox's pages, large ones included, are read by the fast reader.
@@ -103,8 +113,8 @@ func TestSandboxProjectPagesReadFast(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		var p projectPage
-		if !scanProjectPage(b, &p) || len(p.Values) == 0 || p.Values[0].Key == "" || p.Total < 250 {
-			t.Fatalf("%s: fast reader refused or read nothing (%d values, total %d):\n%.300s", q, len(p.Values), p.Total, b)
+		if !scanProjectPage(b, &p) || len(p.Projects) == 0 || p.Projects[0].Key == "" || p.Total < 250 {
+			t.Fatalf("%s: fast reader refused or read nothing (%d values, total %d):\n%.300s", q, len(p.Projects), p.Total, b)
 		}
 		checkAgainstEncodingJSON(t, b)
 	}

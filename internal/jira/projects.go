@@ -64,12 +64,8 @@ func (c *Client) SearchProjects(ctx context.Context, q ProjectQuery) (ProjectPag
 	if err := c.do(ctx, call{method: http.MethodGet, path: "project/search", query: v}, &page); err != nil {
 		return ProjectPage{}, err
 	}
-	out := ProjectPage{StartAt: page.StartAt, MaxResults: page.MaxResults, Total: page.Total, IsLast: page.IsLast,
-		Projects: make([]tm.Project, len(page.Values))}
-	for i, p := range page.Values {
-		out.Projects[i] = p.project()
-	}
-	return out, nil
+	return ProjectPage{StartAt: page.StartAt, MaxResults: page.MaxResults, Total: page.Total, IsLast: page.IsLast,
+		Projects: page.projects()}, nil
 }
 
 // AllProjects returns every visible project in one unpaged call: Data
