@@ -63,6 +63,7 @@ type serveRig struct {
 	replicas []*replica
 	users    []*http.Client
 	dropDB   func()
+	backends func() []int // the PostgreSQL server processes serving the run's database
 }
 
 type replica struct {
@@ -120,7 +121,7 @@ func startRig(o rigOptions) (rig *serveRig, err error) {
 
 	dbURL := "sqlite:" + filepath.Join(o.Dir, "serve.db")
 	if o.Postgres {
-		if dbURL, rig.dropDB, err = freshPostgres(); err != nil {
+		if dbURL, rig.dropDB, rig.backends, err = freshPostgres(); err != nil {
 			return nil, err
 		}
 	}
@@ -252,27 +253,44 @@ func firstStderr(cmd *exec.Cmd, prefix string) (string, error) {
 	return "", fmt.Errorf("exited before listening:\n%s", strings.Join(seen, "\n"))
 }
 
-// freshPostgres creates a database of its own on TM_TEST_POSTGRES_URL.
-func freshPostgres() (string, func(), error) {
+// freshPostgres creates a database of its own on TM_TEST_POSTGRES_URL. It
+// returns its URL, how to drop it, and how to list the server processes
+// (backends) connected to it, whose CPU is the database's share of a run.
+func freshPostgres() (string, func(), func() []int, error) {
 	base := os.Getenv("TM_TEST_POSTGRES_URL")
 	if base == "" {
-		return "", nil, errors.New(`PostgreSQL runs need TM_TEST_POSTGRES_URL: eval "$(bash .ci/postgres.sh)"`)
+		return "", nil, nil, errors.New(`PostgreSQL runs need TM_TEST_POSTGRES_URL: eval "$(bash .ci/postgres.sh)"`)
 	}
 	admin, err := postgres.Open(base)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	name := "tmload_" + strings.ToLower(rand.Text()[:10])
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
 		admin.Close()
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	u, _ := url.Parse(base)
 	u.Path = "/" + name
+	backends := func() []int {
+		var pids []int
+		rows, err := admin.Query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, name)
+		if err != nil {
+			return nil
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var pid int
+			if rows.Scan(&pid) == nil {
+				pids = append(pids, pid)
+			}
+		}
+		return pids
+	}
 	return u.String(), func() {
 		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
 		admin.Close()
-	}, nil
+	}, backends, nil
 }
 
 // loopbackClient is user i's browser: its own cookie jar and its own
@@ -464,8 +482,12 @@ func cpuTime(pid int) time.Duration {
 }
 
 // cpuShares is the CPU each part used during a run: the replicas, the
-// sandbox and the load generator.
-type cpuShares struct{ serve, sandbox, load time.Duration }
+// sandbox, the load generator and, on PostgreSQL, the database's backends
+// (per process, since backends come and go with the pools' connections).
+type cpuShares struct {
+	serve, sandbox, load time.Duration
+	backends             map[int]time.Duration
+}
 
 func (rig *serveRig) cpu() cpuShares {
 	var c cpuShares
@@ -474,11 +496,26 @@ func (rig *serveRig) cpu() cpuShares {
 	}
 	c.sandbox = cpuTime(rig.sandbox.Process.Pid)
 	c.load = cpuTime(os.Getpid())
+	if rig.backends != nil {
+		c.backends = map[int]time.Duration{}
+		for _, pid := range rig.backends() {
+			c.backends[pid] = cpuTime(pid)
+		}
+	}
 	return c
 }
 
-func (c cpuShares) sub(d cpuShares) cpuShares {
-	return cpuShares{c.serve - d.serve, c.sandbox - d.sandbox, c.load - d.load}
+// cpuUsed is what each part used between before and after. A backend
+// started during the run counts from zero; one that ended during it is
+// not seen at all, so the database's share is a lower bound.
+type cpuUsed struct{ serve, sandbox, load, database time.Duration }
+
+func (c cpuShares) sub(before cpuShares) cpuUsed {
+	u := cpuUsed{serve: c.serve - before.serve, sandbox: c.sandbox - before.sandbox, load: c.load - before.load}
+	for pid, t := range c.backends {
+		u.database += t - before.backends[pid]
+	}
+	return u
 }
 
 // wrk loads path with wrk (when installed) at 50 connections, each request
@@ -548,9 +585,13 @@ func serveLoadCmd(args []string) error {
 		}
 		r := rig.load(*path, *dur)
 		used := rig.cpu().sub(before)
-		fmt.Printf("%s %s users=%d latency=%v replicas=%d: %d requests, %d errors, %.0f req/s, p50 %.1f ms, p99 %.1f ms, p99 overhead %.1f ms; CPU µs/request: serve %.0f, sandbox %.0f, load %.0f\n",
+		pg := ""
+		if rig.backends != nil {
+			pg = fmt.Sprintf(", postgres %.0f", perReq(used.database, r.requests))
+		}
+		fmt.Printf("%s %s users=%d latency=%v replicas=%d: %d requests, %d errors, %.0f req/s, p50 %.1f ms, p99 %.1f ms, p99 overhead %.1f ms; CPU µs/request: serve %.0f, sandbox %.0f, load %.0f%s\n",
 			*db, *path, *users, *latency, *replicas, r.requests, r.errors, r.rate(), msf(r.quantile(0.5)), msf(r.quantile(0.99)),
-			msf(r.quantile(0.99)-*latency), perReq(used.serve, r.requests), perReq(used.sandbox, r.requests), perReq(used.load, r.requests))
+			msf(r.quantile(0.99)-*latency), perReq(used.serve, r.requests), perReq(used.sandbox, r.requests), perReq(used.load, r.requests), pg)
 		if r.firstError != "" {
 			fmt.Println("  first error:", r.firstError)
 		}
