@@ -19,3 +19,13 @@ type SessionStore interface {
 	// DeleteExpiredSessions removes sessions past their expiry and says how many.
 	DeleteExpiredSessions(ctx context.Context) (int64, error)
 }
+
+// SessionGrant is what a signed-in request reads with its session, in the
+// same statement: the user the session was stored for, their grant and the
+// site they selected.
+type SessionGrant struct {
+	UserID string
+	Grant  *Grant // nil when Err is set
+	Site   *Site  // nil when none is selected or it is no longer among the user's sites
+	Err    error  // ENOTFOUND when the user has no grant; otherwise why it could not be read
+}

@@ -70,6 +70,9 @@ type grantSiteReader interface {
 // grantAndSite is the user's grant and selected site (nil when the
 // selection is not among the user's sites).
 func (s *Server) grantAndSite(ctx context.Context, userID string) (*tm.Grant, *tm.Site, error) {
+	if sg := takeGrant(ctx, userID); sg != nil {
+		return sg.Grant, sg.Site, sg.Err
+	}
 	if gs, ok := s.store.(grantSiteReader); ok {
 		return gs.GrantAndSite(ctx, userID)
 	}

@@ -238,7 +238,7 @@ func (s *Server) routes() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &tm.Error{Code: tm.EFORBIDDEN, Message: "cross-origin request refused"})
 	}))
-	return s.observe(securityHeaders(s.hsts, cop.Handler(s.sessions.LoadAndSave(s.idleSessions(mux)))))
+	return s.observe(securityHeaders(s.hsts, cop.Handler(withReadAhead(s.sessions.LoadAndSave(s.idleSessions(mux))))))
 }
 
 // MetricsHandler serves the Prometheus metrics, behind MetricsToken when

@@ -27,20 +27,35 @@ func (db *DB) scanGrant(row rowScanner) (*tm.Grant, error) { return db.scanGrant
 // scanGrantAnd reads a row of grantColumns followed by more columns into
 // more.
 func (db *DB) scanGrantAnd(row rowScanner, more ...any) (*tm.Grant, error) {
-	var g tm.Grant
-	var access, refresh, scopes string
-	err := row.Scan(append([]any{&g.UserID, &access, &refresh, &g.TokenType, &scopes, timeCol{&g.ExpiresAt},
-		timeCol{&g.FamilyStartedAt}, timeCol{&g.RefreshedAt}, &g.Version, timeCol{&g.LostAt}, &g.LostReason, &g.SelectedCloudID},
-		more...)...)
-	if err != nil {
+	var r grantRow
+	if err := row.Scan(append(r.dest(), more...)...); err != nil {
 		return nil, err
 	}
-	g.Scopes = splitScopes(scopes)
+	return db.openGrant(&r)
+}
+
+// grantRow is a row of grantColumns as scanned, its tokens still sealed.
+type grantRow struct {
+	g                       tm.Grant
+	access, refresh, scopes string
+}
+
+func (r *grantRow) dest() []any {
+	g := &r.g
+	return []any{&g.UserID, &r.access, &r.refresh, &g.TokenType, &r.scopes, timeCol{&g.ExpiresAt},
+		timeCol{&g.FamilyStartedAt}, timeCol{&g.RefreshedAt}, &g.Version, timeCol{&g.LostAt}, &g.LostReason, &g.SelectedCloudID}
+}
+
+// openGrant opens a scanned row's tokens.
+func (db *DB) openGrant(r *grantRow) (*tm.Grant, error) {
+	g := r.g
+	g.Scopes = splitScopes(r.scopes)
 	g.Lost = !g.LostAt.IsZero()
-	if g.AccessToken, err = db.open(g.UserID, colAccess, access); err != nil {
+	var err error
+	if g.AccessToken, err = db.open(g.UserID, colAccess, r.access); err != nil {
 		return nil, err
 	}
-	if g.RefreshToken, err = db.open(g.UserID, colRefresh, refresh); err != nil {
+	if g.RefreshToken, err = db.open(g.UserID, colRefresh, r.refresh); err != nil {
 		return nil, err
 	}
 	return &g, nil
@@ -93,16 +108,46 @@ func (db *DB) GetGrant(ctx context.Context, userID string) (*tm.Grant, error) {
 	return g, nil
 }
 
-// grantSiteQuery reads a grant and its selected site in one statement.
-var grantSiteQuery = func() string {
+// grantSiteColumns are grantColumns of the grants row g followed by the
+// columns of siteRow from the sites row st, for a statement that joins the
+// grant's selected site. Under a LEFT JOIN of grants (orEmpty), a missing
+// grant reads as one with an empty user id rather than as NULLs.
+func grantSiteColumns(orEmpty bool) string {
 	cols := strings.Split(grantColumns, ",")
 	for i, c := range cols {
-		cols[i] = "g." + strings.TrimSpace(c)
+		c = "g." + strings.TrimSpace(c)
+		if z, ok := grantZeros[strings.TrimPrefix(c, "g.")]; ok && orEmpty {
+			c = "COALESCE(" + c + ", " + z + ")"
+		}
+		cols[i] = c
 	}
-	return `SELECT ` + strings.Join(cols, ", ") + `, s.cloud_id, s.name, s.url, s.scopes, s.avatar_url
-		FROM grants g LEFT JOIN sites s ON s.user_id = g.user_id AND s.cloud_id = g.selected_cloud_id
-		WHERE g.user_id = $1`
-}()
+	return strings.Join(cols, ", ") + ", st.cloud_id, st.name, st.url, st.scopes, st.avatar_url"
+}
+
+// grantZeros are the values a missing grant's NOT NULL columns read as;
+// its time columns read as NULL, the zero time.
+var grantZeros = map[string]string{"user_id": "''", "access_token": "''", "refresh_token": "''", "token_type": "''",
+	"scopes": "''", "version": "0", "lost_reason": "''", "selected_cloud_id": "''"}
+
+// siteJoin joins the selected site of the grants row g as st.
+const siteJoin = ` LEFT JOIN sites st ON st.user_id = g.user_id AND st.cloud_id = g.selected_cloud_id`
+
+// grantSiteQuery reads a grant and its selected site in one statement.
+var grantSiteQuery = `SELECT ` + grantSiteColumns(false) + ` FROM grants g` + siteJoin + ` WHERE g.user_id = $1`
+
+// siteRow is the selected site's columns of a grant read with its site;
+// all NULL when none is selected or it is no longer among the user's sites.
+type siteRow struct{ id, name, url, scopes, avatar sql.NullString }
+
+func (r *siteRow) dest() []any { return []any{&r.id, &r.name, &r.url, &r.scopes, &r.avatar} }
+
+func (r *siteRow) site() *tm.Site {
+	if !r.id.Valid {
+		return nil
+	}
+	return &tm.Site{CloudID: r.id.String, Name: r.name.String, URL: r.url.String, Scopes: splitScopes(r.scopes.String),
+		AvatarURL: r.avatar.String}
+}
 
 // GrantAndSite returns the user's grant and its selected site, nil when
 // none is selected or the selected one is no longer among the user's
@@ -110,19 +155,15 @@ var grantSiteQuery = func() string {
 // makes needs both, and the second read was a seventh of the server's
 // time per request.
 func (db *DB) GrantAndSite(ctx context.Context, userID string) (*tm.Grant, *tm.Site, error) {
-	var id, name, siteURL, scopes, avatar sql.NullString
-	g, err := db.scanGrantAnd(db.queryRow(ctx, db.r, grantSiteQuery, userID), &id, &name, &siteURL, &scopes, &avatar)
+	var st siteRow
+	g, err := db.scanGrantAnd(db.queryRow(ctx, db.r, grantSiteQuery, userID), st.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, noGrant(userID)
 	}
 	if err != nil {
 		return nil, nil, db.dbErr("read the grant", userID, err)
 	}
-	if !id.Valid {
-		return g, nil, nil
-	}
-	return g, &tm.Site{CloudID: id.String, Name: name.String, URL: siteURL.String, Scopes: splitScopes(scopes.String),
-		AvatarURL: avatar.String}, nil
+	return g, st.site(), nil
 }
 
 // SaveGrant stores a grant after consent, starting a new token family.
