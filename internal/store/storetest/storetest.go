@@ -44,6 +44,7 @@ func Run(t *testing.T, newDB NewDatabase) {
 		{"Sites", testSites},
 		{"Tickets", testTickets},
 		{"Sessions", testSessions},
+		{"SessionGrant", testSessionGrant},
 		{"DeviceFlow", testDeviceFlow},
 		{"DeviceDenyExpire", testDeviceDenyExpire},
 		{"APITokens", testAPITokens},
