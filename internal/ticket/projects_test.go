@@ -141,11 +141,13 @@ func TestBulkRateLimited(t *testing.T) {
 
 // TestSearchRateLimited: reading every match, a 429 on one bulkfetch
 // halves the fetches in flight (16) and holds back the next ones for its
-// Retry-After.
+// Retry-After. The others stall past that Retry-After, so the fetch let
+// out after the hold finds them still in flight: only the halved window
+// keeps it back.
 func TestSearchRateLimited(t *testing.T) {
 	sb := newSandbox(t, emulator.Options{Latency: 50 * time.Millisecond})
 	fill(t, sb, 1700, "many") // 17 fetches of 100
-	for _, spec := range []string{"POST /rest/api/3/issue/bulkfetch=429:1sx1", "POST /rest/api/3/issue/bulkfetch=stall:300msx15"} {
+	for _, spec := range []string{"POST /rest/api/3/issue/bulkfetch=429:1sx1", "POST /rest/api/3/issue/bulkfetch=stall:1500msx15"} {
 		f, err := emulator.ParseFault(spec)
 		if err != nil {
 			t.Fatal(err)
