@@ -91,11 +91,7 @@ func (f *inFlight) check(t *testing.T, window int) {
 // does not keep hammering a rate limiter that already said no.
 func TestProjectsRateLimited(t *testing.T) {
 	sb := newSandbox(t, emulator.Options{Seed: emulator.SeedWithProjects(1000), Latency: 20 * time.Millisecond})
-	f, err := emulator.ParseFault("GET /rest/api/3/project/search=429:1sx1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb.s.E.AddFault(f)
+	sb.fault("GET /rest/api/3/project/search=429:1sx1")
 	watch := &inFlight{next: http.DefaultTransport, path: "/rest/api/3/project/search"}
 	// The client's own wait before its retry is skipped: the listing's
 	// hold on the other pages is what is measured.
@@ -114,13 +110,7 @@ func TestProjectsRateLimited(t *testing.T) {
 // first whichever of them it hits.
 func TestBulkRateLimited(t *testing.T) {
 	sb := newSandbox(t, emulator.Options{Latency: 50 * time.Millisecond})
-	for _, spec := range []string{"POST /rest/api/3/issue/bulk=429:1sx1", "POST /rest/api/3/issue/bulk=stall:300msx3"} {
-		f, err := emulator.ParseFault(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sb.s.E.AddFault(f)
-	}
+	sb.fault("POST /rest/api/3/issue/bulk=429:1sx1", "POST /rest/api/3/issue/bulk=stall:300msx3")
 	watch := &inFlight{next: http.DefaultTransport, path: "/rest/api/3/issue/bulk"}
 	sb = sb.with(watch, jira.WithSleep(func(context.Context, time.Duration) error { return nil }))
 	rows := make([]ticket.Row, 8*jira.BulkCreateMax)
@@ -147,13 +137,7 @@ func TestBulkRateLimited(t *testing.T) {
 func TestSearchRateLimited(t *testing.T) {
 	sb := newSandbox(t, emulator.Options{Latency: 50 * time.Millisecond})
 	fill(t, sb, 1700, "many") // 17 fetches of 100
-	for _, spec := range []string{"POST /rest/api/3/issue/bulkfetch=429:1sx1", "POST /rest/api/3/issue/bulkfetch=stall:1500msx15"} {
-		f, err := emulator.ParseFault(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sb.s.E.AddFault(f)
-	}
+	sb.fault("POST /rest/api/3/issue/bulkfetch=429:1sx1", "POST /rest/api/3/issue/bulkfetch=stall:1500msx15")
 	watch := &inFlight{next: http.DefaultTransport, path: "/rest/api/3/issue/bulkfetch"}
 	sb = sb.with(watch, jira.WithSleep(func(context.Context, time.Duration) error { return nil }))
 	if got := collect(t, sb, ticket.Query{Label: []string{"many"}, All: true}); len(got) != 1700 {

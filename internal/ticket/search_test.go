@@ -180,8 +180,7 @@ func TestJQL(t *testing.T) {
 func TestSearchRetried(t *testing.T) {
 	sb := newSandbox(t, emulator.Options{})
 	sb = sb.with(http.DefaultTransport, jira.WithSleep(func(context.Context, time.Duration) error { return nil }))
-	f, _ := emulator.ParseFault("POST /rest/api/3/search/jql=503x1")
-	sb.s.E.AddFault(f)
+	sb.fault("POST /rest/api/3/search/jql=503x1")
 	got := collect(t, sb, ticket.Query{Project: "SPACE2"})
 	if len(got) != 5 || sb.s.E.Requests()["POST /rest/api/3/search/jql"] != 2 {
 		t.Errorf("%d issues with %v; want the search retried once", len(got), sb.s.E.Requests())

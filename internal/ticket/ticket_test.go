@@ -35,6 +35,18 @@ func newSandbox(t *testing.T, o emulator.Options) *sandbox {
 	return sb.with(http.DefaultTransport)
 }
 
+// fault adds the sandbox faults specs describe (see emulator.ParseFault).
+func (sb *sandbox) fault(specs ...string) {
+	sb.t.Helper()
+	for _, spec := range specs {
+		f, err := emulator.ParseFault(spec)
+		if err != nil {
+			sb.t.Fatal(err)
+		}
+		sb.s.E.AddFault(f)
+	}
+}
+
 // with is the same sandbox reached through base.
 func (sb *sandbox) with(base http.RoundTripper, opts ...jira.Option) *sandbox {
 	hc := &http.Client{Transport: openapitest.Transport(sb.t, base)}
