@@ -15,6 +15,10 @@ import (
 // page together — and a 429 halves the window (window.go).
 const MaxProjectConcurrency = 50
 
+// MaxRequestsInFlight is the most requests an operation of this package
+// has in flight at once: what a client should keep connections open for.
+const MaxRequestsInFlight = max(MaxProjectConcurrency, BulkConcurrency, fetchConcurrency)
+
 // ProjectListing says which projects to list and how.
 type ProjectListing struct {
 	Query string // only projects whose key or name contains it

@@ -17,6 +17,7 @@ import (
 	"github.com/ticket-mate/tm/internal/cli/iostreams"
 	"github.com/ticket-mate/tm/internal/config"
 	"github.com/ticket-mate/tm/internal/oskeyring"
+	"github.com/ticket-mate/tm/internal/ticket"
 )
 
 // Factory is the world a command runs in.
@@ -69,7 +70,7 @@ func New() *Factory {
 	}
 	// The timeout bounds calls outside a command's deadline (tm login's
 	// token exchange); Jira calls get a copy bounded by the deadline alone.
-	client := &http.Client{Timeout: 60 * time.Second}
+	client := &http.Client{Timeout: 60 * time.Second, Transport: jiraTransport()}
 	return &Factory{
 		IO:         iostreams.System(),
 		LookupEnv:  os.LookupEnv,
@@ -81,6 +82,16 @@ func New() *Factory {
 		Keyring:    systemKeyring(os.Getenv),
 		Browser:    OpenBrowser,
 	}
+}
+
+// jiraTransport keeps as many idle connections per host as a command has
+// requests in flight at once. net/http's default keeps two: a listing of
+// 200 pages, 50 at a time, closed most connections as their pages arrived
+// and dialled new ones for the next (each a TLS handshake on a real site).
+func jiraTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = ticket.MaxRequestsInFlight
+	return t
 }
 
 // systemKeyring is the OS keyring, or nil where none can answer. On Linux
