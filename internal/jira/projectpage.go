@@ -24,6 +24,7 @@ type projectPage struct {
 	// Projects is what the fast reader decodes values to: the domain's
 	// type at once, so a page is held in memory once, not twice.
 	Projects []tm.Project `json:"-"`
+	into     []tm.Project // the array to decode into, when large enough
 }
 
 // projects is the page's projects whichever reader decoded it.
@@ -52,7 +53,7 @@ func decodeBody(b []byte, out any) error {
 }
 
 func (p *projectPage) decodeBody(b []byte) error {
-	var fast projectPage
+	fast := projectPage{into: p.into}
 	if scanProjectPage(b, &fast) {
 		*p = fast
 		return nil
@@ -82,7 +83,11 @@ func scanProjectPage(b []byte, p *projectPage) bool {
 				return false // twice: encoding/json decodes the second over the first
 			}
 			// A page holds maxResults projects, which Jira sends first.
-			p.Projects = make([]tm.Project, 0, min(max(p.MaxResults, 0), ProjectPageSize))
+			if n := min(max(p.MaxResults, 0), ProjectPageSize); cap(p.into) >= n && n > 0 {
+				p.Projects = p.into[:0]
+			} else {
+				p.Projects = make([]tm.Project, 0, n)
+			}
 			return s.array(func() bool {
 				var pr tm.Project
 				if !s.object(func(key []byte) bool { return s.projectField(key, &pr) }) {
@@ -109,9 +114,9 @@ func (s *scanner) projectField(key []byte, p *tm.Project) bool {
 	case "name":
 		return s.string(&p.Name)
 	case "projectTypeKey":
-		return s.string(&p.TypeKey)
+		return s.stringOf(&p.TypeKey, "software", "business", "service_desk", "product_discovery")
 	case "style":
-		return s.string(&p.Style)
+		return s.stringOf(&p.Style, "classic", "next-gen")
 	case "isPrivate":
 		return s.bool(&p.Private)
 	}
@@ -278,6 +283,23 @@ func (s *scanner) string(dst *string) bool {
 	raw, plain, ok := s.rawString()
 	if !ok || !plain {
 		return false
+	}
+	*dst = string(raw)
+	return true
+}
+
+// stringOf is string for a field that is almost always one of a few
+// values: those are shared rather than allocated for every project.
+func (s *scanner) stringOf(dst *string, common ...string) bool {
+	raw, plain, ok := s.rawString()
+	if !ok || !plain {
+		return false
+	}
+	for _, c := range common {
+		if string(raw) == c {
+			*dst = c
+			return true
+		}
 	}
 	*dst = string(raw)
 	return true

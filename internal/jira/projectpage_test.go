@@ -28,6 +28,7 @@ var projectPageCases = []struct {
 	{"atlassian example", atlassianExample, true},
 	{"empty page", `{"startAt":0,"maxResults":100,"total":0,"isLast":true,"values":[]}`, true},
 	{"whitespace everywhere", " {\n\t\"total\" : 1 ,\r\n \"values\" : [ { \"key\" : \"A\" , \"x\" : [ 1 , -2.5e+3 , null , true , \"\" ] } ] } \n", true},
+	{"type and style of every kind", `{"values":[{"key":"A","projectTypeKey":"service_desk","style":"classic"},{"key":"B","projectTypeKey":"custom","style":"next-gen2"},{"key":"C","projectTypeKey":"","style":"softwar"}]}`, true},
 	{"non-ASCII name", `{"values":[{"key":"ÅB","name":"Équipe 日本 😀"}]}`, true},
 	{"escape in a skipped value", `{"self":"a\"b\\\/\u00e9","values":[{"key":"K","self":"\ud83d\ude00"}]}`, true},
 	{"no values key", `{"total":3}`, true},

@@ -20,6 +20,9 @@ type ProjectQuery struct {
 	Action     string // "view" (default), "browse", "edit", "create"
 	StartAt    int
 	MaxResults int // 0: ProjectPageSize
+	// Into, when its capacity holds the page, is where the projects are
+	// decoded: a caller done with an earlier page hands its array back.
+	Into []tm.Project
 }
 
 // ProjectPage is one page of project/search.
@@ -60,7 +63,7 @@ func (c *Client) SearchProjects(ctx context.Context, q ProjectQuery) (ProjectPag
 	if q.Action != "" {
 		v.Set("action", q.Action)
 	}
-	var page projectPage
+	page := projectPage{into: q.Into}
 	if err := c.do(ctx, call{method: http.MethodGet, path: "project/search", query: v}, &page); err != nil {
 		return ProjectPage{}, err
 	}

@@ -33,7 +33,8 @@ type ProjectListing struct {
 }
 
 // Projects hands each page of the projects the caller can see to emit in
-// order, and returns how many there were. Cloud: the first page of
+// order, and returns how many there were. emit must not keep the slice
+// it is given: its array is reused for a later page. Cloud: the first page of
 // project/search tells the total. When the last listing left a total
 // behind, pages 2..n go out alongside the first; otherwise right after it.
 // At most Concurrency pages are in flight and never more than that many
@@ -107,11 +108,12 @@ func (s *Service) Projects(ctx context.Context, l ProjectListing, emit func([]tm
 		if r.err != nil {
 			return n, r.err
 		}
-		f.want(pages)
 		n += len(r.page.Projects)
 		if err := emit(r.page.Projects); err != nil {
 			return n, err
 		}
+		f.spare = append(f.spare, r.page.Projects)
+		f.want(pages)
 	}
 	// Pages fetched on a hint larger than the total are empty; drop them.
 	f.abandon()
@@ -130,6 +132,9 @@ type fetcher struct {
 	done  int // pages handed out by wait
 	slots map[int]chan pageResult
 	win   *window
+	// spare holds emitted pages' arrays for pages yet to launch, so a
+	// listing of any length holds about a window of pages' memory.
+	spare [][]tm.Project
 }
 
 type pageResult struct {
@@ -157,9 +162,13 @@ func (f *fetcher) want(pages int) {
 		f.next++
 		ch := make(chan pageResult, 1)
 		f.slots[i] = ch
+		var into []tm.Project
+		if k := len(f.spare); k > 0 {
+			into, f.spare = f.spare[k-1], f.spare[:k-1]
+		}
 		go func() {
 			f.win.held(f.ctx)
-			p, err := f.c.SearchProjects(f.ctx, jira.ProjectQuery{Query: f.query, StartAt: i * f.size, MaxResults: f.size})
+			p, err := f.c.SearchProjects(f.ctx, jira.ProjectQuery{Query: f.query, StartAt: i * f.size, MaxResults: f.size, Into: into})
 			ch <- pageResult{p, err}
 		}()
 	}

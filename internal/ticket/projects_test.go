@@ -145,3 +145,34 @@ func TestSearchRateLimited(t *testing.T) {
 	}
 	watch.check(t, 16)
 }
+
+// TestProjectsReuseEmittedPages: a listing holds about a window of pages,
+// however long it is. Each emitted page's array is decoded into again, and
+// the pages still arrive whole and in key order.
+func TestProjectsReuseEmittedPages(t *testing.T) {
+	sb := newSandbox(t, emulator.Options{Seed: emulator.SeedWithProjects(1000)})
+	const window = 2
+	arrays := map[*tm.Project]bool{}
+	var keys []string
+	n, err := sb.svc.Projects(context.Background(), ticket.ProjectListing{Concurrency: window}, func(ps []tm.Project) error {
+		if len(ps) > 0 {
+			arrays[&ps[:1][0]] = true
+		}
+		for _, p := range ps {
+			keys = append(keys, p.Key)
+		}
+		return nil
+	})
+	if err != nil || n < 1000 || len(keys) != n {
+		t.Fatalf("listed %d projects (%d keys), err %v", n, len(keys), err)
+	}
+	for i := 1; i < len(keys); i++ {
+		if keys[i] <= keys[i-1] {
+			t.Fatalf("key %d %q after %q: pages overwritten or out of order", i, keys[i], keys[i-1])
+		}
+	}
+	pages := (n + jira.ProjectPageSize - 1) / jira.ProjectPageSize
+	if len(arrays) > window+2 {
+		t.Errorf("%d pages were decoded into %d arrays; want at most %d (a window plus the page being emitted)", pages, len(arrays), window+2)
+	}
+}

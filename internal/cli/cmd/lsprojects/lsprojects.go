@@ -5,9 +5,9 @@
 package lsprojects
 
 import (
+	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -120,17 +120,18 @@ func Run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-// printer writes projects as they come, in the chosen format.
+// printer writes projects as they come, in the chosen format. Rows go
+// through one buffer, written out after each page: the same memory for
+// every page, however many there are.
 type printer struct {
-	w      io.Writer
+	w      *bufio.Writer
 	format string // "json", "table" or "plain"
 	table  *output.Table
 	count  int
-	err    error
 }
 
 func newPrinter(opts *Options) *printer {
-	p := &printer{w: opts.IO.Out, format: "plain"}
+	p := &printer{w: bufio.NewWriterSize(opts.IO.Out, 32<<10), format: "plain"}
 	switch {
 	case opts.JSON:
 		p.format = "json"
@@ -143,34 +144,40 @@ func newPrinter(opts *Options) *printer {
 }
 
 func (p *printer) page(ps []tm.Project) error {
-	var b strings.Builder
+	if p.table != nil {
+		for _, pr := range ps {
+			if err := p.table.Row(pr.Key, pr.Name, pr.TypeKey, styleLabel(pr.Style)); err != nil {
+				return err
+			}
+		}
+		p.count += len(ps)
+		return p.table.Flush()
+	}
+	w := p.w
 	for _, pr := range ps {
-		switch p.format {
-		case "json":
+		if p.format == "json" {
 			data, err := factory.MarshalJSON(pr, "", "")
 			if err != nil {
 				return err
 			}
 			if p.count == 0 {
-				b.WriteString("[\n  ")
+				w.WriteString("[\n  ")
 			} else {
-				b.WriteString(",\n  ")
+				w.WriteString(",\n  ")
 			}
-			b.Write(data)
-		case "table":
-			if err := p.table.Row(pr.Key, pr.Name, pr.TypeKey, styleLabel(pr.Style)); err != nil {
-				return err
+			w.Write(data)
+		} else {
+			for i, f := range [...]string{pr.Key, tabless(pr.Name), pr.TypeKey, pr.Style} {
+				if i > 0 {
+					w.WriteByte('\t')
+				}
+				w.WriteString(f)
 			}
-		default:
-			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\n", pr.Key, tabless(pr.Name), pr.TypeKey, pr.Style)
+			w.WriteByte('\n')
 		}
 		p.count++
 	}
-	if p.table != nil {
-		return p.table.Flush()
-	}
-	_, err := io.WriteString(p.w, b.String())
-	return err
+	return w.Flush()
 }
 
 func (p *printer) close() error {
@@ -180,12 +187,12 @@ func (p *printer) close() error {
 	if p.format != "json" {
 		return nil
 	}
-	s := "\n]\n"
 	if p.count == 0 {
-		s = "[]\n"
+		p.w.WriteString("[]\n")
+	} else {
+		p.w.WriteString("\n]\n")
 	}
-	_, err := io.WriteString(p.w, s)
-	return err
+	return p.w.Flush()
 }
 
 func styleLabel(s string) string {
