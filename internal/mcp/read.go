@@ -108,14 +108,13 @@ func (t *tools) listProjects(ctx context.Context, req *sdk.CallToolRequest, in l
 	if err != nil {
 		return nil, listProjectsOut{}, err
 	}
-	out := listProjectsOut{Projects: []Project{}}
-	if _, err := svc.Projects(ctx, ticket.ProjectListing{Query: in.Query}, func(ps []tm.Project) error {
-		for _, p := range ps {
-			out.Projects = append(out.Projects, Project{Key: p.Key, Name: p.Name, TeamManaged: p.TeamManaged()})
-		}
-		return nil
-	}); err != nil {
-		return nil, out, t.fail(err)
+	ps, err := svc.AllProjects(ctx, in.Query)
+	if err != nil {
+		return nil, listProjectsOut{Projects: []Project{}}, t.fail(err)
+	}
+	out := listProjectsOut{Projects: make([]Project, len(ps))}
+	for i, p := range ps {
+		out.Projects[i] = Project{Key: p.Key, Name: p.Name, TeamManaged: p.TeamManaged()}
 	}
 	return nil, out, nil
 }

@@ -124,13 +124,10 @@ func (s *Server) apiProjects(w http.ResponseWriter, r *http.Request, userID stri
 		s.fail(w, r, err)
 		return
 	}
-	ps, err := c.jira.AllProjects(r.Context(), "")
+	ps, err := s.tickets(userID, c).AllProjects(r.Context(), "")
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	if ps == nil {
-		ps = []tm.Project{}
 	}
 	// A struct, not a map: encoding/json sorts a map's keys on every call.
 	writeJSON(w, http.StatusOK, struct {

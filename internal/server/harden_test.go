@@ -303,13 +303,13 @@ func TestRedirectedGatewayGetsNoToken(t *testing.T) {
 			withToken.Add(1)
 		}
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `[{"id":"1","key":"EVIL","name":"Not your Jira"}]`)
+		io.WriteString(w, `{"startAt":0,"maxResults":100,"total":1,"isLast":true,"values":[{"id":"1","key":"EVIL","name":"Not your Jira"}]}`)
 	}))
 	t.Cleanup(evil.Close)
 	target, _ := url.Parse(sb.URL)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/rest/api/3/project") {
+		if strings.HasSuffix(r.URL.Path, "/rest/api/3/project/search") {
 			http.Redirect(w, r, evil.URL+r.URL.Path, http.StatusTemporaryRedirect)
 			return
 		}

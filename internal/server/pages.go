@@ -331,7 +331,7 @@ func (s *Server) showDashboardWith(w http.ResponseWriter, r *http.Request, statu
 	var wg sync.WaitGroup
 	var projErr, permErr, createErr error
 	var creatable jira.ProjectPage
-	wg.Go(func() { d.Projects, projErr = c.jira.AllProjects(ctx, "") })
+	wg.Go(func() { d.Projects, projErr = svc.AllProjects(ctx, "") })
 	wg.Go(func() {
 		creatable, createErr = c.jira.SearchProjects(ctx, jira.ProjectQuery{Action: "create", MaxResults: 100})
 	})

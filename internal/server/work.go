@@ -276,7 +276,7 @@ func (s *Server) showBulk(w http.ResponseWriter, r *http.Request, userID string,
 			v.Result = &res
 		}
 	}
-	ps, err := c.jira.AllProjects(r.Context(), "")
+	ps, err := s.tickets(userID, c).AllProjects(r.Context(), "")
 	if err != nil {
 		v.Error = sentence(classify(err).Message)
 	}

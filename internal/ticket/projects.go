@@ -120,6 +120,19 @@ func (s *Service) Projects(ctx context.Context, l ProjectListing, emit func([]tm
 	return n, nil
 }
 
+// AllProjects is every project the caller can see, in key order, for a
+// front end that shows the whole list at once. Errors are Projects'.
+func (s *Service) AllProjects(ctx context.Context, query string) ([]tm.Project, error) {
+	all := []tm.Project{}
+	if _, err := s.Projects(ctx, ProjectListing{Query: query}, func(ps []tm.Project) error {
+		all = append(all, ps...)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
 func pagesOf(total, size int) int { return (total + size - 1) / size }
 
 // fetcher keeps up to a window of pages in flight, in page order.

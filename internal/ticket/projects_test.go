@@ -176,3 +176,24 @@ func TestProjectsReuseEmittedPages(t *testing.T) {
 		t.Errorf("%d pages were decoded into %d arrays; want at most %d (a window plus the page being emitted)", pages, len(arrays), window+2)
 	}
 }
+
+// TestAllProjects: the whole list at once, across pages and in key order,
+// each project a copy of its own (pages' arrays are reused).
+func TestAllProjects(t *testing.T) {
+	sb := newSandbox(t, emulator.Options{Seed: emulator.SeedWithProjects(250)})
+	n, err := sb.svc.Projects(context.Background(), ticket.ProjectListing{}, func([]tm.Project) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := sb.svc.AllProjects(context.Background(), "")
+	if err != nil || len(all) != n || n <= jira.ProjectPageSize {
+		t.Fatalf("%d projects (a listing finds %d), err %v", len(all), n, err)
+	}
+	seen := map[string]bool{}
+	for i, p := range all {
+		if seen[p.Key] || i > 0 && p.Key <= all[i-1].Key {
+			t.Fatalf("project %d %q repeated or out of key order", i, p.Key)
+		}
+		seen[p.Key] = true
+	}
+}
