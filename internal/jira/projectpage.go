@@ -82,8 +82,13 @@ func scanProjectPage(b []byte, p *projectPage) bool {
 			if p.Projects != nil {
 				return false // twice: encoding/json decodes the second over the first
 			}
-			// A page holds maxResults projects, which Jira sends first.
-			if n := min(max(p.MaxResults, 0), ProjectPageSize); cap(p.into) >= n && n > 0 {
+			// A page holds maxResults projects, or what is left of the
+			// total: Jira sends both first.
+			n := min(max(p.MaxResults, 0), ProjectPageSize)
+			if p.Total > 0 {
+				n = min(n, max(p.Total-p.StartAt, 0))
+			}
+			if cap(p.into) >= n && n > 0 {
 				p.Projects = p.into[:0]
 			} else {
 				p.Projects = make([]tm.Project, 0, n)

@@ -153,3 +153,17 @@ func TestDecodedPagesOutliveTheirBuffers(t *testing.T) {
 		t.Fatal("a decoded page changed when its buffer was reused")
 	}
 }
+
+// TestShortPageSizedToTotal: a page of 3 projects holds room for 3, not
+// for the 100 a page may hold: tm serve lists a small site's projects on
+// every dashboard load.
+func TestShortPageSizedToTotal(t *testing.T) {
+	body := `{"maxResults":100,"startAt":0,"total":3,"isLast":true,"values":[{"key":"A"},{"key":"B"},{"key":"C"}]}`
+	var p projectPage
+	if !scanProjectPage([]byte(body), &p) {
+		t.Fatal("the fast reader refused a plain page")
+	}
+	if len(p.Projects) != 3 || cap(p.Projects) > 3 {
+		t.Errorf("%d projects in room for %d; want room for 3", len(p.Projects), cap(p.Projects))
+	}
+}
