@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -250,7 +251,9 @@ func (tr *Transport) token(ctx context.Context) (Access, error) {
 func (tr *Transport) versionOf(authorization string) int64 {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	if authorization == "Bearer "+tr.lastTok.Reveal() {
+	// Compared without building "Bearer "+token: an access token is
+	// about a kilobyte, and this runs on every Jira call.
+	if tok, ok := strings.CutPrefix(authorization, "Bearer "); ok && tok == tr.lastTok.Reveal() {
 		return tr.lastVer
 	}
 	return 0
