@@ -19,9 +19,13 @@ func FromMarkdown(src []byte) (*Doc, error) {
 		return nil, err
 	}
 	src = normalizeNewlines(src)
+	return docFromTree(src, parse(src)), nil
+}
+
+// docFromTree converts the syntax tree root parsed from src.
+func docFromTree(src []byte, root ast.Node) *Doc {
 	c := &converter{src: src}
-	root := parse(src)
-	return NewDoc(c.children(root)...), nil
+	return NewDoc(c.children(root)...)
 }
 
 type converter struct {

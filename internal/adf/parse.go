@@ -8,7 +8,6 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
 	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
@@ -17,7 +16,7 @@ import (
 // markdown is built on first use, not in init, so commands that never touch
 // Markdown do not pay for it. A goldmark instance is safe for concurrent use.
 var markdown = sync.OnceValue(func() goldmark.Markdown {
-	return goldmark.New(goldmark.WithExtensions(extension.GFM))
+	return goldmark.New(goldmark.WithExtensions(gfm{}))
 })
 
 // parse returns the GFM syntax tree of src (tables, strikethrough, autolinks,

@@ -19,8 +19,13 @@ func ToWiki(src []byte) (string, error) {
 		return "", err
 	}
 	src = normalizeNewlines(src)
+	return wikiFromTree(src, parse(src)), nil
+}
+
+// wikiFromTree renders the syntax tree root parsed from src.
+func wikiFromTree(src []byte, root ast.Node) string {
 	w := &wiki{src: src, active: map[string]bool{}}
-	return strings.Join(w.blocks(parse(src), false), "\n\n"), nil
+	return strings.Join(w.blocks(root, false), "\n\n")
 }
 
 type wiki struct {
