@@ -72,7 +72,10 @@ func TestStartupInitBudget(t *testing.T) {
 
 // TestStartupLeavesOut keeps out of the binary the libraries whose
 // initialisation every command paid for and that tm replaced: Prometheus's
-// client (with protobuf, procfs and expvar) for /metrics.
+// client (with protobuf, procfs and expvar) for /metrics, and goldmark's
+// extension package, whose autolink regexps compiled at start-up cost more
+// page faults than any other package (internal/adf has its own GFM
+// extensions; the node types of goldmark/extension/ast cost nothing).
 func TestStartupLeavesOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
@@ -90,6 +93,9 @@ func TestStartupLeavesOut(t *testing.T) {
 			if p == banned || strings.HasPrefix(p, banned) {
 				t.Errorf("tm links %s again, whose initialisation every command pays for", p)
 			}
+		}
+		if p == "github.com/yuin/goldmark/extension" {
+			t.Errorf("tm links %s again, whose regexps every command compiles at start-up: use internal/adf's GFM extensions", p)
 		}
 	}
 }
