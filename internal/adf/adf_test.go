@@ -3,8 +3,6 @@ package adf_test
 import (
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -159,12 +157,7 @@ func TestLocalIDsUnique(t *testing.T) {
 // seeds returns every golden Markdown file plus hand-picked edge cases: the
 // seed corpus of both fuzz targets, run by plain go test.
 func seeds(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.md")
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range adf.GoldenMarkdown(f) {
 		f.Add(b)
 	}
 	for _, s := range []string{

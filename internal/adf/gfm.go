@@ -22,8 +22,9 @@ import (
 	"github.com/yuin/goldmark/util"
 )
 
-// gfm adds the four extensions with goldmark's priorities, in goldmark's
-// order, so parsers sharing a trigger character run in the same sequence.
+// gfm adds the four extensions' parsers with goldmark's priorities, in
+// goldmark's order, so parsers sharing a trigger character run in the same
+// sequence.
 type gfm struct{}
 
 func (gfm) Extend(m goldmark.Markdown) {
@@ -32,11 +33,9 @@ func (gfm) Extend(m goldmark.Markdown) {
 		parser.WithParagraphTransformers(util.Prioritized(tableParagraphTransformer{}, 200)),
 		parser.WithASTTransformers(util.Prioritized(tableASTTransformer{}, 0)),
 	)
-	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(newTableRenderer(), 500)))
 	m.Parser().AddOptions(parser.WithInlineParsers(util.Prioritized(strikethroughParser{}, 500)))
-	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(newStrikethroughRenderer(), 500)))
 	m.Parser().AddOptions(parser.WithInlineParsers(util.Prioritized(taskCheckBoxParser{}, 0)))
-	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(newTaskCheckBoxRenderer(), 500)))
+	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(&gfmRenderer{Config: html.NewConfig()}, 500)))
 }
 
 // isRegexpSpace is the \s of the expressions GFM's rules were written in:
@@ -75,30 +74,6 @@ func (strikethroughDelimiter) CanOpenCloser(opener, closer *parser.Delimiter) bo
 }
 
 func (strikethroughDelimiter) OnMatch(int) gast.Node { return east.NewStrikethrough() }
-
-type strikethroughRenderer struct{ html.Config }
-
-func newStrikethroughRenderer() *strikethroughRenderer {
-	return &strikethroughRenderer{Config: html.NewConfig()}
-}
-
-func (r *strikethroughRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
-	reg.Register(east.KindStrikethrough, r.render)
-}
-
-func (r *strikethroughRenderer) render(w util.BufWriter, _ []byte, n gast.Node, entering bool) (gast.WalkStatus, error) {
-	switch {
-	case !entering:
-		_, _ = w.WriteString("</del>")
-	case n.Attributes() != nil:
-		_, _ = w.WriteString("<del")
-		html.RenderAttributes(w, n, html.GlobalAttributeFilter)
-		_ = w.WriteByte('>')
-	default:
-		_, _ = w.WriteString("<del>")
-	}
-	return gast.WalkContinue, nil
-}
 
 // taskCheckBoxParser reads the [ ] or [x] that opens a list item's first
 // paragraph.
@@ -142,17 +117,38 @@ func taskCheckBoxEnd(line []byte) (int, bool) {
 
 func (taskCheckBoxParser) CloseBlock(gast.Node, parser.Context) {}
 
-type taskCheckBoxRenderer struct{ html.Config }
+// gfmRenderer renders the extension nodes into the preview's HTML as
+// goldmark's renderers do.
+type gfmRenderer struct{ html.Config }
 
-func newTaskCheckBoxRenderer() *taskCheckBoxRenderer {
-	return &taskCheckBoxRenderer{Config: html.NewConfig()}
+func (r *gfmRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(east.KindTable, r.renderTable)
+	reg.Register(east.KindTableHeader, r.renderTableHeader)
+	reg.Register(east.KindTableRow, r.renderTableRow)
+	reg.Register(east.KindTableCell, r.renderTableCell)
+	reg.Register(east.KindStrikethrough, r.renderStrikethrough)
+	reg.Register(east.KindTaskCheckBox, r.renderTaskCheckBox)
 }
 
-func (r *taskCheckBoxRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
-	reg.Register(east.KindTaskCheckBox, r.render)
+// openTag writes <tag with the node's attributes that filter lets through.
+func openTag(w util.BufWriter, n gast.Node, tag string, filter func() util.BytesFilter) {
+	_, _ = w.WriteString("<" + tag)
+	if n.Attributes() != nil {
+		html.RenderAttributes(w, n, filter())
+	}
+	_ = w.WriteByte('>')
 }
 
-func (r *taskCheckBoxRenderer) render(w util.BufWriter, _ []byte, n gast.Node, entering bool) (gast.WalkStatus, error) {
+func (r *gfmRenderer) renderStrikethrough(w util.BufWriter, _ []byte, n gast.Node, entering bool) (gast.WalkStatus, error) {
+	if entering {
+		openTag(w, n, "del", func() util.BytesFilter { return html.GlobalAttributeFilter })
+	} else {
+		_, _ = w.WriteString("</del>")
+	}
+	return gast.WalkContinue, nil
+}
+
+func (r *gfmRenderer) renderTaskCheckBox(w util.BufWriter, _ []byte, n gast.Node, entering bool) (gast.WalkStatus, error) {
 	if !entering {
 		return gast.WalkContinue, nil
 	}

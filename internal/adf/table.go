@@ -7,7 +7,6 @@ import (
 	gast "github.com/yuin/goldmark/ast"
 	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
-	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
@@ -251,48 +250,36 @@ func (tableASTTransformer) Transform(node *gast.Document, reader text.Reader, pc
 	}
 }
 
-// tableAttributeFilters are the attributes each table element may carry,
-// as in goldmark: built on first render, not at start-up.
-var tableAttributeFilters = sync.OnceValue(func() (f struct{ table, section, cell util.BytesFilter }) {
-	f.table = html.GlobalAttributeFilter.ExtendString(`align,bgcolor,border,cellpadding,cellspacing,frame,rules,summary,width`)
-	f.section = html.GlobalAttributeFilter.ExtendString(`align,bgcolor,char,charoff,valign`)
-	f.cell = html.GlobalAttributeFilter.ExtendString(`abbr,align,axis,bgcolor,char,charoff,colspan,headers,height,rowspan,scope,valign,width`)
-	return f
-})
+// Attributes each table element may carry, as in goldmark: built on first
+// render, not at start-up.
+var (
+	tableAttributes = sync.OnceValue(func() util.BytesFilter {
+		return html.GlobalAttributeFilter.ExtendString(`align,bgcolor,border,cellpadding,cellspacing,frame,rules,summary,width`)
+	})
+	tableSectionAttributes = sync.OnceValue(func() util.BytesFilter {
+		return html.GlobalAttributeFilter.ExtendString(`align,bgcolor,char,charoff,valign`)
+	})
+	tableCellAttributes = sync.OnceValue(func() util.BytesFilter {
+		return html.GlobalAttributeFilter.ExtendString(`abbr,align,axis,bgcolor,char,charoff,colspan,headers,height,rowspan,scope,valign,width`)
+	})
+)
 
-// tableRenderer renders tables as goldmark does: in HTML5 a cell's
-// alignment is a text-align style, in XHTML an align attribute.
-type tableRenderer struct{ html.Config }
-
-func newTableRenderer() *tableRenderer { return &tableRenderer{Config: html.NewConfig()} }
-
-func (r *tableRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
-	reg.Register(east.KindTable, r.renderTable)
-	reg.Register(east.KindTableHeader, r.renderHeader)
-	reg.Register(east.KindTableRow, r.renderRow)
-	reg.Register(east.KindTableCell, r.renderCell)
-}
-
-func (r *tableRenderer) renderTable(w util.BufWriter, _ []byte, n gast.Node, entering bool) (gast.WalkStatus, error) {
-	if !entering {
+func (r *gfmRenderer) renderTable(w util.BufWriter, _ []byte, n gast.Node, entering bool) (gast.WalkStatus, error) {
+	if entering {
+		openTag(w, n, "table", tableAttributes)
+		_ = w.WriteByte('\n')
+	} else {
 		_, _ = w.WriteString("</table>\n")
-		return gast.WalkContinue, nil
 	}
-	_, _ = w.WriteString("<table")
-	if n.Attributes() != nil {
-		html.RenderAttributes(w, n, tableAttributeFilters().table)
-	}
-	_, _ = w.WriteString(">\n")
 	return gast.WalkContinue, nil
 }
 
-func (r *tableRenderer) renderHeader(w util.BufWriter, _ []byte, n gast.Node, entering bool) (gast.WalkStatus, error) {
+// renderTableHeader writes the header row's <tr> itself: goldmark's tree
+// has no row node under the header.
+func (r *gfmRenderer) renderTableHeader(w util.BufWriter, _ []byte, n gast.Node, entering bool) (gast.WalkStatus, error) {
 	if entering {
-		_, _ = w.WriteString("<thead")
-		if n.Attributes() != nil {
-			html.RenderAttributes(w, n, tableAttributeFilters().section)
-		}
-		_, _ = w.WriteString(">\n<tr>\n")
+		openTag(w, n, "thead", tableSectionAttributes)
+		_, _ = w.WriteString("\n<tr>\n")
 		return gast.WalkContinue, nil
 	}
 	_, _ = w.WriteString("</tr>\n</thead>\n")
@@ -302,13 +289,10 @@ func (r *tableRenderer) renderHeader(w util.BufWriter, _ []byte, n gast.Node, en
 	return gast.WalkContinue, nil
 }
 
-func (r *tableRenderer) renderRow(w util.BufWriter, _ []byte, n gast.Node, entering bool) (gast.WalkStatus, error) {
+func (r *gfmRenderer) renderTableRow(w util.BufWriter, _ []byte, n gast.Node, entering bool) (gast.WalkStatus, error) {
 	if entering {
-		_, _ = w.WriteString("<tr")
-		if n.Attributes() != nil {
-			html.RenderAttributes(w, n, tableAttributeFilters().section)
-		}
-		_, _ = w.WriteString(">\n")
+		openTag(w, n, "tr", tableSectionAttributes)
+		_ = w.WriteByte('\n')
 		return gast.WalkContinue, nil
 	}
 	_, _ = w.WriteString("</tr>\n")
@@ -318,7 +302,9 @@ func (r *tableRenderer) renderRow(w util.BufWriter, _ []byte, n gast.Node, enter
 	return gast.WalkContinue, nil
 }
 
-func (r *tableRenderer) renderCell(w util.BufWriter, _ []byte, node gast.Node, entering bool) (gast.WalkStatus, error) {
+// renderTableCell writes alignment as goldmark does: in HTML5 a text-align
+// style, in XHTML an align attribute.
+func (r *gfmRenderer) renderTableCell(w util.BufWriter, _ []byte, node gast.Node, entering bool) (gast.WalkStatus, error) {
 	n := node.(*east.TableCell)
 	tag := "td"
 	if n.Parent().Kind() == east.KindTableHeader {
@@ -350,7 +336,7 @@ func (r *tableRenderer) renderCell(w util.BufWriter, _ []byte, node gast.Node, e
 		}
 	}
 	if n.Attributes() != nil {
-		html.RenderAttributes(w, n, tableAttributeFilters().cell)
+		html.RenderAttributes(w, n, tableCellAttributes())
 	}
 	_ = w.WriteByte('>')
 	return gast.WalkContinue, nil

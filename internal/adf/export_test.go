@@ -1,0 +1,4 @@
+package adf
+
+// GoldenMarkdown lends the golden Markdown files to the black-box tests.
+var GoldenMarkdown = goldenMarkdown
