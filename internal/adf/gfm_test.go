@@ -16,6 +16,7 @@ import (
 	gast "github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 )
 
@@ -23,6 +24,15 @@ import (
 // extensions must agree with, node for node and byte for byte.
 var goldmarkGFM = sync.OnceValue(func() goldmark.Markdown {
 	return goldmark.New(goldmark.WithExtensions(extension.GFM))
+})
+
+// xhtml is ours and goldmark's extensions rendering XHTML, where tables
+// align with attributes and checkboxes close themselves.
+var xhtml = sync.OnceValue(func() [2]goldmark.Markdown {
+	return [2]goldmark.Markdown{
+		goldmark.New(goldmark.WithExtensions(gfm{}), goldmark.WithRendererOptions(html.WithXHTML())),
+		goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithXHTML())),
+	}
 })
 
 // example is one fenced Markdown example of testdata/gfm-*.txt, with the
@@ -41,21 +51,21 @@ func readExamples(t testing.TB, file string) []example {
 	var out []example
 	var cur *example
 	var part *strings.Builder
-	var md, html strings.Builder
+	var md, want strings.Builder
 	for _, line := range strings.SplitAfter(string(b), "\n") {
 		switch {
 		case cur == nil && strings.HasPrefix(line, fence+" example "):
 			cur = &example{name: strings.TrimSpace(strings.TrimPrefix(line, fence+" example "))}
 			md.Reset()
-			html.Reset()
+			want.Reset()
 			part = &md
 		case cur != nil && strings.TrimRight(line, "\n") == fence:
 			cur.markdown = strings.ReplaceAll(md.String(), "→", "\t")
-			cur.html = html.String()
+			cur.html = want.String()
 			out = append(out, *cur)
 			cur = nil
 		case cur != nil && line == ".\n":
-			part = &html
+			part = &want
 		case cur != nil:
 			part.WriteString(line)
 		}
@@ -67,7 +77,8 @@ func readExamples(t testing.TB, file string) []example {
 }
 
 // agree fails t unless our extensions and goldmark's give src the same
-// syntax tree, the same HTML preview, the same ADF and the same wiki markup.
+// syntax tree, the same HTML preview (and XHTML), the same ADF and the same
+// wiki markup.
 func agree(t *testing.T, src []byte) {
 	t.Helper()
 	ours, theirs := markdown(), goldmarkGFM()
@@ -76,11 +87,13 @@ func agree(t *testing.T, src []byte) {
 	if a, b := dumpTree(ourTree, src), dumpTree(theirTree, src); a != b {
 		t.Fatalf("syntax trees of %q differ\nours:\n%s\ngoldmark:\n%s", src, a, b)
 	}
-	var a, b bytes.Buffer
-	errA := ours.Convert(src, &a)
-	errB := theirs.Convert(src, &b)
-	if errA != nil || errB != nil || a.String() != b.String() {
-		t.Fatalf("HTML of %q differs\nours:     %q (%v)\ngoldmark: %q (%v)", src, a.String(), errA, b.String(), errB)
+	for _, md := range [][2]goldmark.Markdown{{ours, theirs}, xhtml()} {
+		var a, b bytes.Buffer
+		errA := md[0].Convert(src, &a)
+		errB := md[1].Convert(src, &b)
+		if errA != nil || errB != nil || a.String() != b.String() {
+			t.Fatalf("HTML of %q differs\nours:     %q (%v)\ngoldmark: %q (%v)", src, a.String(), errA, b.String(), errB)
+		}
 	}
 	if !utf8.Valid(src) {
 		return // the conversions refuse it before parsing
@@ -152,11 +165,11 @@ func dumpTree(root gast.Node, src []byte) string {
 
 // alignedAsSpec rewrites goldmark's HTML5 alignment, a style attribute,
 // into the align attribute the spec's examples show.
-func alignedAsSpec(html string) string {
+func alignedAsSpec(s string) string {
 	for _, a := range []string{"left", "center", "right"} {
-		html = strings.ReplaceAll(html, ` style="text-align:`+a+`"`, ` align="`+a+`"`)
+		s = strings.ReplaceAll(s, ` style="text-align:`+a+`"`, ` align="`+a+`"`)
 	}
-	return html
+	return s
 }
 
 // TestGFMSpecExamples: every example of the GFM spec's extension sections
