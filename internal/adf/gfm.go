@@ -32,9 +32,10 @@ func (gfm) Extend(m goldmark.Markdown) {
 		parser.WithInlineParsers(util.Prioritized(autoLinkParser{}, 999)),
 		parser.WithParagraphTransformers(util.Prioritized(tableParagraphTransformer{}, 200)),
 		parser.WithASTTransformers(util.Prioritized(tableASTTransformer{}, 0)),
+		parser.WithInlineParsers(util.Prioritized(strikethroughParser{}, 500)),
+		// Before the link parser, which also starts at [.
+		parser.WithInlineParsers(util.Prioritized(taskCheckBoxParser{}, 0)),
 	)
-	m.Parser().AddOptions(parser.WithInlineParsers(util.Prioritized(strikethroughParser{}, 500)))
-	m.Parser().AddOptions(parser.WithInlineParsers(util.Prioritized(taskCheckBoxParser{}, 0)))
 	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(&gfmRenderer{Config: html.NewConfig()}, 500)))
 }
 
