@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -245,6 +246,28 @@ var gfmEdgeCases = []string{
 func TestGFMEdgeCases(t *testing.T) {
 	for _, src := range gfmEdgeCases {
 		t.Run("", func(t *testing.T) { agree(t, []byte(src)) })
+	}
+}
+
+// gfmTokens are the pieces each rule turns on; TestGFMTokenSoup strings
+// them together at random.
+var gfmTokens = []string{
+	"www.", "http://", "https://", "ftp://", "a", "B", "7", ".", ".b", ".co", "-", "_", "@", ":", ":80", "/", "?", "#",
+	"$", "&", "&amp;", ";", "(", ")", "!", ",", "*", "~", "~~", "'", "\"", "<", ">", "`", "\\", "|", "| ", " | ",
+	"---", ":-", "-:", ":-:", "[", "]", "[ ] ", "[x]", "- ", "1. ", "> ", " ", "  ", "\t", "\n", "\n\n", "é",
+}
+
+// TestGFMTokenSoup: random strings of gfmTokens, the same ones every run,
+// parse and render the same through ours and goldmark's extensions.
+func TestGFMTokenSoup(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var sb strings.Builder
+	for range 3000 {
+		sb.Reset()
+		for range 1 + rng.IntN(16) {
+			sb.WriteString(gfmTokens[rng.IntN(len(gfmTokens))])
+		}
+		agree(t, []byte(sb.String()))
 	}
 }
 
