@@ -68,11 +68,14 @@ func writeGoMetrics(e *exposition) {
 	gauge("go_threads", "Number of OS threads created.", float64(threads))
 }
 
-// gogcPercent is the GOGC setting. The runtime offers no way to read it
-// other than runtime/metrics, whose import costs every command a
-// millisecond; tm never calls debug.SetGCPercent, so the environment is the
-// whole truth.
+// gogcPercent is the collector's target. The runtime offers no way to read
+// it other than runtime/metrics, whose import costs every command a
+// millisecond; tm sets it only in TuneCollector, so that and the
+// environment are the whole truth.
 func gogcPercent() float64 {
+	if p := collectorSet.Load(); p != 0 {
+		return float64(p)
+	}
 	v := os.Getenv("GOGC")
 	if v == "off" {
 		return -1

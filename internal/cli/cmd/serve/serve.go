@@ -126,6 +126,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	server.TuneCollector()
 
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
