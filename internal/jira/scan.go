@@ -1,0 +1,302 @@
+package jira
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+)
+
+// bodyDecoder is a response type that reads its own body.
+type bodyDecoder interface {
+	decodeBody([]byte) error
+}
+
+// decodeBody reads a response body into out.
+func decodeBody(b []byte, out any) error {
+	if d, ok := out.(bodyDecoder); ok {
+		return d.decodeBody(b)
+	}
+	return json.Unmarshal(b, out)
+}
+
+// scanner walks JSON text; every method returns false at the first byte
+// it does not accept, leaving the caller to give up.
+type scanner struct {
+	b []byte
+	i int
+}
+
+func (s *scanner) space() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) next(c byte) bool {
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// object reads {"key": value, ...}, calling field with each raw key (the
+// bytes between the quotes) to read the value.
+func (s *scanner) object(field func(key []byte) bool) bool {
+	if !s.next('{') {
+		return false
+	}
+	if s.next('}') {
+		return true
+	}
+	for {
+		s.space()
+		key, plain, ok := s.rawString()
+		if !ok || !plain || !s.next(':') {
+			return false
+		}
+		s.space()
+		if !field(key) {
+			return false
+		}
+		if s.next('}') {
+			return true
+		}
+		if !s.next(',') {
+			return false
+		}
+	}
+}
+
+func (s *scanner) array(elem func() bool) bool {
+	if !s.next('[') {
+		return false
+	}
+	if s.next(']') {
+		return true
+	}
+	for {
+		s.space()
+		if !elem() {
+			return false
+		}
+		if s.next(']') {
+			return true
+		}
+		if !s.next(',') {
+			return false
+		}
+	}
+}
+
+// unknownKey skips the value of a key we don't keep, unless encoding/json
+// would match the key to one of known by folding case (it does, and it
+// folds some non-ASCII letters too).
+func (s *scanner) unknownKey(key []byte, known ...string) bool {
+	for _, c := range key {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	for _, k := range known {
+		if bytes.EqualFold(key, []byte(k)) {
+			return false
+		}
+	}
+	return s.skip(0)
+}
+
+// rawString reads a string and returns its bytes between the quotes;
+// plain is false when they hold an escape or are not valid UTF-8 (what
+// encoding/json would rewrite).
+func (s *scanner) rawString() (raw []byte, plain, ok bool) {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return nil, false, false
+	}
+	start := s.i + 1
+	plain = true
+	ascii := true
+	for i := start; i < len(s.b); i++ {
+		switch c := s.b[i]; {
+		case c == '"':
+			s.i = i + 1
+			raw = s.b[start:i]
+			if !ascii && !utf8.Valid(raw) {
+				plain = false
+			}
+			return raw, plain, true
+		case c == '\\':
+			plain = false
+			if !s.escape(i + 1) {
+				return nil, false, false
+			}
+			i++
+			if s.b[i] == 'u' {
+				i += 4
+			}
+		case c < 0x20:
+			return nil, false, false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return nil, false, false
+}
+
+// escape checks the escape sequence whose letter is at i.
+func (s *scanner) escape(i int) bool {
+	if i >= len(s.b) {
+		return false
+	}
+	switch s.b[i] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return true
+	case 'u':
+		if i+4 >= len(s.b) {
+			return false
+		}
+		for _, c := range s.b[i+1 : i+5] {
+			if !isHex(c) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func (s *scanner) string(dst *string) bool {
+	raw, plain, ok := s.rawString()
+	if !ok || !plain {
+		return false
+	}
+	*dst = string(raw)
+	return true
+}
+
+// stringOf is string for a field that is almost always one of a few
+// values: those are shared rather than allocated for every project.
+func (s *scanner) stringOf(dst *string, common ...string) bool {
+	raw, plain, ok := s.rawString()
+	if !ok || !plain {
+		return false
+	}
+	for _, c := range common {
+		if string(raw) == c {
+			*dst = c
+			return true
+		}
+	}
+	*dst = string(raw)
+	return true
+}
+
+func (s *scanner) bool(dst *bool) bool {
+	switch {
+	case bytes.HasPrefix(s.b[s.i:], []byte("true")):
+		*dst, s.i = true, s.i+4
+	case bytes.HasPrefix(s.b[s.i:], []byte("false")):
+		*dst, s.i = false, s.i+5
+	default:
+		return false
+	}
+	return true
+}
+
+// int reads an integer written without fraction or exponent.
+func (s *scanner) int(dst *int) bool {
+	start := s.i
+	if !s.number() {
+		return false
+	}
+	n, err := strconv.Atoi(string(s.b[start:s.i]))
+	if err != nil {
+		return false // a fraction, an exponent, or out of range
+	}
+	*dst = n
+	return true
+}
+
+// number reads a JSON number as the grammar has it.
+func (s *scanner) number() bool {
+	i := s.i
+	if i < len(s.b) && s.b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s.b) && s.b[i] == '0':
+		i++
+	case i < len(s.b) && '1' <= s.b[i] && s.b[i] <= '9':
+		for i < len(s.b) && '0' <= s.b[i] && s.b[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(s.b) && s.b[i] == '.' {
+		i++
+		d := i
+		for i < len(s.b) && '0' <= s.b[i] && s.b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return false
+		}
+	}
+	if i < len(s.b) && (s.b[i] == 'e' || s.b[i] == 'E') {
+		i++
+		if i < len(s.b) && (s.b[i] == '+' || s.b[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(s.b) && '0' <= s.b[i] && s.b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return false
+		}
+	}
+	s.i = i
+	return true
+}
+
+// maxSkipDepth bounds nesting in skipped values, as encoding/json does.
+const maxSkipDepth = 10000
+
+// skip reads any one value.
+func (s *scanner) skip(depth int) bool {
+	if depth > maxSkipDepth || s.i >= len(s.b) {
+		return false
+	}
+	switch c := s.b[s.i]; {
+	case c == '{':
+		return s.object(func([]byte) bool { return s.skip(depth + 1) })
+	case c == '[':
+		return s.array(func() bool { return s.skip(depth + 1) })
+	case c == '"':
+		_, _, ok := s.rawString()
+		return ok
+	case c == 't', c == 'f':
+		var b bool
+		return s.bool(&b)
+	case c == 'n':
+		if bytes.HasPrefix(s.b[s.i:], []byte("null")) {
+			s.i += 4
+			return true
+		}
+		return false
+	default:
+		return s.number()
+	}
+}
