@@ -57,7 +57,12 @@ var projectPageCases = []struct {
 	{"top-level array", `[]`, false},
 	{"top-level null", `null`, false},
 	{"empty", ``, false},
+	{"nested as deep as encoding/json allows", `{"values":[{"key":"A","x":` + nested(9997) + `}]}`, true},
+	{"nested deeper than encoding/json allows", `{"values":[{"key":"A","x":` + nested(9998) + `}]}`, false},
 }
+
+// nested is n arrays, one inside the other.
+func nested(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
 
 func TestProjectPageReaderAgreesWithEncodingJSON(t *testing.T) {
 	for _, tc := range projectPageCases {

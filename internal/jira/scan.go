@@ -23,8 +23,9 @@ func decodeBody(b []byte, out any) error {
 // scanner walks JSON text; every method returns false at the first byte
 // it does not accept, leaving the caller to give up.
 type scanner struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	depth int // of the object or array being read, from the top of b
 }
 
 func (s *scanner) space() {
@@ -50,10 +51,11 @@ func (s *scanner) next(c byte) bool {
 // object reads {"key": value, ...}, calling field with each raw key (the
 // bytes between the quotes) to read the value.
 func (s *scanner) object(field func(key []byte) bool) bool {
-	if !s.next('{') {
+	if !s.next('{') || !s.enter() {
 		return false
 	}
 	if s.next('}') {
+		s.depth--
 		return true
 	}
 	for {
@@ -67,6 +69,7 @@ func (s *scanner) object(field func(key []byte) bool) bool {
 			return false
 		}
 		if s.next('}') {
+			s.depth--
 			return true
 		}
 		if !s.next(',') {
@@ -76,10 +79,11 @@ func (s *scanner) object(field func(key []byte) bool) bool {
 }
 
 func (s *scanner) array(elem func() bool) bool {
-	if !s.next('[') {
+	if !s.next('[') || !s.enter() {
 		return false
 	}
 	if s.next(']') {
+		s.depth--
 		return true
 	}
 	for {
@@ -88,6 +92,7 @@ func (s *scanner) array(elem func() bool) bool {
 			return false
 		}
 		if s.next(']') {
+			s.depth--
 			return true
 		}
 		if !s.next(',') {
@@ -110,7 +115,7 @@ func (s *scanner) unknownKey(key []byte, known ...string) bool {
 			return false
 		}
 	}
-	return s.skip(0)
+	return s.skip()
 }
 
 // rawString reads a string and returns its bytes between the quotes;
@@ -271,19 +276,26 @@ func (s *scanner) number() bool {
 	return true
 }
 
-// maxSkipDepth bounds nesting in skipped values, as encoding/json does.
-const maxSkipDepth = 10000
+// maxDepth is encoding/json's bound on nesting, counted from the top of
+// the document: a value nested deeper is an error wherever it is.
+const maxDepth = 10000
+
+// enter goes one level deeper into the document.
+func (s *scanner) enter() bool {
+	s.depth++
+	return s.depth <= maxDepth
+}
 
 // skip reads any one value.
-func (s *scanner) skip(depth int) bool {
-	if depth > maxSkipDepth || s.i >= len(s.b) {
+func (s *scanner) skip() bool {
+	if s.i >= len(s.b) {
 		return false
 	}
 	switch c := s.b[s.i]; {
 	case c == '{':
-		return s.object(func([]byte) bool { return s.skip(depth + 1) })
+		return s.object(func([]byte) bool { return s.skip() })
 	case c == '[':
-		return s.array(func() bool { return s.skip(depth + 1) })
+		return s.array(func() bool { return s.skip() })
 	case c == '"':
 		_, _, ok := s.rawString()
 		return ok
