@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Seed is the sandbox's starting world: people, sites with their projects,
@@ -217,6 +218,34 @@ func SeedWithProjects(n int) *Seed {
 		p := tmpl
 		p.ID, p.Key, p.Name = strconv.Itoa(100000+i), fmt.Sprintf("P%05d", i), fmt.Sprintf("Project %d", i)
 		site.Projects = append(site.Projects, p)
+	}
+	return s
+}
+
+// SeedWithIssues returns the built-in seed with n more issues in SPACE2,
+// keyed from SPACE2-101: types, statuses, priorities, assignees, labels
+// and summaries vary from one to the next, as on a working site — a large
+// project for benchmarks and paging tests.
+func SeedWithIssues(n int) *Seed {
+	s := DefaultSeed()
+	site := &s.Sites[0]
+	types := []string{"10001", "10002", "10003", "10001"}
+	statuses := []string{"10000", "3", "10002", "10001", "10000"}
+	people := []string{"", s.Users[0].AccountID, s.Users[1].AccountID, "", s.Users[2].AccountID}
+	labels := [][]string{nil, {"backend"}, {"ui", "accessibility"}, nil, {"customer", "billing", "urgent"}}
+	subjects := []string{"Login page", "Export to CSV", "Rate limit", "Nightly build", "Dashboard",
+		"Search results", "Invoice PDF", "Password reset", "Käyttäjäprofiili", "通知設定"}
+	faults := []string{"fails after a timeout", "shows the wrong total when the list is long",
+		"should remember the last choice", "is slow", `shows "undefined" instead of a name`}
+	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	for i := range n {
+		site.Issues = append(site.Issues, SeedIssue{
+			Key: fmt.Sprintf("SPACE2-%d", 101+i), Type: types[i%len(types)], Status: statuses[i%len(statuses)],
+			Priority: strconv.Itoa(1 + i%5), Assignee: people[i%len(people)], Reporter: s.Users[i%2].AccountID,
+			Summary: fmt.Sprintf("%s %s (case %d)", subjects[i%len(subjects)], faults[i%len(faults)], i),
+			Labels:  labels[i%len(labels)],
+			Created: start.Add(time.Duration(i) * 37 * time.Minute).Format(time.RFC3339),
+		})
 	}
 	return s
 }
