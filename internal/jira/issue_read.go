@@ -28,9 +28,7 @@ const BulkFetchMax = 100
 // see are left out, as Jira does.
 func (c *Client) BulkFetch(ctx context.Context, idsOrKeys, fields []string) ([]Issue, error) {
 	body := map[string]any{"issueIdsOrKeys": idsOrKeys, "fields": fields}
-	var res struct {
-		Issues []Issue `json:"issues"`
-	}
+	var res bulkPage
 	err := c.do(ctx, call{method: http.MethodPost, path: "issue/bulkfetch", body: body, read: true}, &res)
 	return res.Issues, err
 }

@@ -51,8 +51,11 @@ func (p *projectPage) decodeBody(b []byte) error {
 // string we keep, keys that only match a field ignoring case, numbers that
 // are not plain integers, values of the wrong type, nulls.
 func scanProjectPage(b []byte, p *projectPage) bool {
-	s := scanner{b: b}
-	ok := s.object(func(key []byte) bool {
+	return scanDocument(b, func(s *scanner) bool { return s.projectPage(p) })
+}
+
+func (s *scanner) projectPage(p *projectPage) bool {
+	return s.object(func(key []byte) bool {
 		switch string(key) {
 		case "startAt":
 			return s.int(&p.StartAt)
@@ -88,8 +91,6 @@ func scanProjectPage(b []byte, p *projectPage) bool {
 		}
 		return s.unknownKey(key, "startAt", "maxResults", "total", "isLast", "values")
 	})
-	s.space()
-	return ok && s.i == len(s.b)
 }
 
 // projectField reads the fields of project (Jira's names) into the

@@ -20,6 +20,16 @@ func decodeBody(b []byte, out any) error {
 	return json.Unmarshal(b, out)
 }
 
+// scanDocument reads the one value b holds with read; only white space
+// may surround it.
+func scanDocument(b []byte, read func(*scanner) bool) bool {
+	s := scanner{b: b}
+	s.space()
+	ok := read(&s)
+	s.space()
+	return ok && s.i == len(s.b)
+}
+
 // scanner walks JSON text; every method returns false at the first byte
 // it does not accept, leaving the caller to give up.
 type scanner struct {

@@ -54,11 +54,7 @@ func (c *Client) Search(ctx context.Context, q SearchQuery) (SearchPage, error) 
 			start, _ = strconv.Atoi(q.NextPageToken)
 		}
 		v.Set("startAt", strconv.Itoa(start))
-		var page struct {
-			StartAt int     `json:"startAt"`
-			Total   int     `json:"total"`
-			Issues  []Issue `json:"issues"`
-		}
+		var page offsetPage
 		if err := c.do(ctx, call{method: http.MethodGet, path: "search", query: v}, &page); err != nil {
 			return SearchPage{}, err
 		}
@@ -71,11 +67,7 @@ func (c *Client) Search(ctx context.Context, q SearchQuery) (SearchPage, error) 
 	if q.NextPageToken != "" {
 		v.Set("nextPageToken", q.NextPageToken)
 	}
-	var page struct {
-		Issues        []Issue `json:"issues"`
-		NextPageToken string  `json:"nextPageToken"`
-		IsLast        bool    `json:"isLast"`
-	}
+	var page searchPage
 	if err := c.do(ctx, call{method: http.MethodGet, path: "search/jql", query: v}, &page); err != nil {
 		return SearchPage{}, err
 	}

@@ -29,11 +29,7 @@ func (c *Client) SearchJQL(ctx context.Context, q SearchQuery) (SearchPage, erro
 			start, _ = strconv.Atoi(q.NextPageToken)
 		}
 		body["startAt"] = start
-		var page struct {
-			StartAt int     `json:"startAt"`
-			Total   int     `json:"total"`
-			Issues  []Issue `json:"issues"`
-		}
+		var page offsetPage
 		if err := c.do(ctx, call{method: http.MethodPost, path: "search", body: body, read: true}, &page); err != nil {
 			return SearchPage{}, err
 		}
@@ -46,11 +42,7 @@ func (c *Client) SearchJQL(ctx context.Context, q SearchQuery) (SearchPage, erro
 	if q.NextPageToken != "" {
 		body["nextPageToken"] = q.NextPageToken
 	}
-	var page struct {
-		Issues        []Issue `json:"issues"`
-		NextPageToken string  `json:"nextPageToken"`
-		IsLast        bool    `json:"isLast"`
-	}
+	var page searchPage
 	if err := c.do(ctx, call{method: http.MethodPost, path: "search/jql", body: body, read: true}, &page); err != nil {
 		return SearchPage{}, err
 	}
