@@ -229,6 +229,15 @@ func (s *scanner) bool(dst *bool) bool {
 	return true
 }
 
+// null reads a null.
+func (s *scanner) null() bool {
+	if bytes.HasPrefix(s.b[s.i:], []byte("null")) {
+		s.i += 4
+		return true
+	}
+	return false
+}
+
 // int reads an integer written without fraction or exponent.
 func (s *scanner) int(dst *int) bool {
 	start := s.i
@@ -313,11 +322,7 @@ func (s *scanner) skip() bool {
 		var b bool
 		return s.bool(&b)
 	case c == 'n':
-		if bytes.HasPrefix(s.b[s.i:], []byte("null")) {
-			s.i += 4
-			return true
-		}
-		return false
+		return s.null()
 	default:
 		return s.number()
 	}
