@@ -37,11 +37,7 @@ func (s *Service) Get(ctx context.Context, key string, comments int) (tm.Issue, 
 	}
 	is := s.issue(raw)
 	if comments > 0 {
-		var page struct {
-			Comments []jira.Comment `json:"comments"`
-			Total    int            `json:"total"`
-		}
-		_ = json.Unmarshal(raw.Fields["comment"], &page)
+		page, _ := jira.DecodeField[commentPage](raw.Fields["comment"])
 		is.CommentCount = max(page.Total, len(page.Comments))
 		for _, c := range page.Comments[max(len(page.Comments)-comments, 0):] {
 			is.Comments = append(is.Comments, s.comment(c))
@@ -72,35 +68,25 @@ func CheckKey(key string) (string, error) {
 func (s *Service) issue(raw jira.Issue) tm.Issue {
 	f := raw.Fields
 	is := tm.Issue{Key: raw.Key, ID: raw.ID, URL: s.jira.BrowseURL(raw.Key), Labels: []string{}}
-	str(f["summary"], &is.Summary)
+	is.Summary, _ = jira.DecodeField[string](f["summary"])
 	is.Status = named(f["status"])
 	is.Type = named(f["issuetype"])
 	is.Priority = named(f["priority"])
 	is.Assignee = person(f["assignee"])
 	is.Reporter = person(f["reporter"])
-	_ = json.Unmarshal(f["labels"], &is.Labels)
-	if is.Labels == nil {
-		is.Labels = []string{}
+	if labels, _ := jira.DecodeField[[]string](f["labels"]); labels != nil {
+		is.Labels = labels
 	}
 	is.Created = jiraTime(f["created"])
 	is.Updated = jiraTime(f["updated"])
 	if p := ref(f["parent"]); p.Key != "" {
 		is.Parent = &p
 	}
-	var subs []json.RawMessage
-	_ = json.Unmarshal(f["subtasks"], &subs)
+	subs, _ := jira.DecodeField[[]json.RawMessage](f["subtasks"])
 	for _, sub := range subs {
 		is.Subtasks = append(is.Subtasks, ref(sub))
 	}
-	var links []struct {
-		Type struct {
-			Inward  string `json:"inward"`
-			Outward string `json:"outward"`
-		} `json:"type"`
-		Inward  json.RawMessage `json:"inwardIssue"`
-		Outward json.RawMessage `json:"outwardIssue"`
-	}
-	_ = json.Unmarshal(f["issuelinks"], &links)
+	links, _ := jira.DecodeField[[]issueLink](f["issuelinks"])
 	for _, l := range links {
 		if len(l.Outward) > 0 {
 			is.Links = append(is.Links, tm.IssueLink{Relation: l.Type.Outward, Issue: ref(l.Outward)})
@@ -110,6 +96,32 @@ func (s *Service) issue(raw jira.Issue) tm.Issue {
 	}
 	is.Description = s.text(f["description"])
 	return is
+}
+
+// commentPage is the comment field: the newest comments and how many
+// there are.
+type commentPage struct {
+	Comments []jira.Comment `json:"comments"`
+	Total    int            `json:"total"`
+}
+
+// issueLink is one of the issuelinks field: the other issue on one side.
+type issueLink struct {
+	Type struct {
+		Inward  string `json:"inward"`
+		Outward string `json:"outward"`
+	} `json:"type"`
+	Inward  json.RawMessage `json:"inwardIssue"`
+	Outward json.RawMessage `json:"outwardIssue"`
+}
+
+// issueRef is an issue another one names (parent, subtask, link).
+type issueRef struct {
+	Key    string `json:"key"`
+	Fields struct {
+		Summary string          `json:"summary"`
+		Status  json.RawMessage `json:"status"`
+	} `json:"fields"`
 }
 
 func (s *Service) comment(c jira.Comment) tm.Comment {
@@ -123,8 +135,7 @@ func (s *Service) text(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" {
 		return ""
 	}
-	var w string
-	if json.Unmarshal(raw, &w) == nil {
+	if w, ok := jira.DecodeField[string](raw); ok {
 		return strings.TrimSpace(w)
 	}
 	render := adf.ToText
@@ -138,40 +149,27 @@ func (s *Service) text(raw json.RawMessage) string {
 	return strings.TrimSpace(t)
 }
 
-func str(raw json.RawMessage, out *string) { _ = json.Unmarshal(raw, out) }
-
 // named is the name of a status, type or priority object.
 func named(raw json.RawMessage) string {
-	var v struct {
-		Name string `json:"name"`
-	}
-	_ = json.Unmarshal(raw, &v)
+	v, _ := jira.DecodeField[jira.Named](raw)
 	return v.Name
 }
 
 func person(raw json.RawMessage) *tm.Person {
-	var u jira.User
-	if json.Unmarshal(raw, &u) != nil || u.DisplayName == "" && u.AccountID == "" && u.Name == "" {
+	u, ok := jira.DecodeField[jira.User](raw)
+	if !ok || u.DisplayName == "" && u.AccountID == "" && u.Name == "" {
 		return nil
 	}
 	return &tm.Person{Name: u.DisplayName, AccountID: u.AccountID, Username: u.Name, Email: u.EmailAddress}
 }
 
 func ref(raw json.RawMessage) tm.IssueRef {
-	var v struct {
-		Key    string `json:"key"`
-		Fields struct {
-			Summary string          `json:"summary"`
-			Status  json.RawMessage `json:"status"`
-		} `json:"fields"`
-	}
-	_ = json.Unmarshal(raw, &v)
+	v, _ := jira.DecodeField[issueRef](raw)
 	return tm.IssueRef{Key: v.Key, Summary: v.Fields.Summary, Status: named(v.Fields.Status)}
 }
 
 func jiraTime(raw json.RawMessage) time.Time {
-	var s string
-	_ = json.Unmarshal(raw, &s)
+	s, _ := jira.DecodeField[string](raw)
 	return parseTime(s)
 }
 
