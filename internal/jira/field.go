@@ -18,12 +18,17 @@ func DecodeField[T any](raw json.RawMessage) (v T, ok bool) {
 	if len(raw) == 0 {
 		return v, false // not sent: json.Unmarshal fails before decoding anything
 	}
-	if scanDocument(raw, func(s *scanner) bool { return s.field(&v) }) {
+	if scanField(raw, &v) {
 		return v, true
 	}
 	var w T
 	err := json.Unmarshal(raw, &w)
 	return w, err == nil
+}
+
+func scanField(raw []byte, dst any) bool {
+	s := scanner{b: raw}
+	return s.whole(func() bool { return s.field(dst) })
 }
 
 // field reads a value of a type DecodeField knows into dst. null leaves

@@ -73,7 +73,7 @@ func TestDecodeFieldAgreesWithEncodingJSON(t *testing.T) {
 // encoding/json.
 func readsFast[T any](raw string) bool {
 	var v T
-	return scanDocument([]byte(raw), func(s *scanner) bool { return s.field(&v) })
+	return scanField([]byte(raw), &v)
 }
 
 // checkFieldsAgainstEncodingJSON fails when DecodeField answers raw

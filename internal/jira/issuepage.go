@@ -61,7 +61,7 @@ func (p *bulkPage) decodeBody(b []byte) error {
 
 func (is *Issue) decodeBody(b []byte) error {
 	var f Issue
-	if !scanDocument(b, func(s *scanner) bool { return s.issue(&f) }) {
+	if !scanIssue(b, &f) {
 		return json.Unmarshal(b, is)
 	}
 	*is = f
@@ -86,7 +86,8 @@ type issuePage struct {
 // are not plain integers, values of the wrong type, nulls, and a key read
 // twice into the same issues or map (encoding/json merges the two).
 func (p *issuePage) scan(b []byte) bool {
-	return scanDocument(b, func(s *scanner) bool {
+	s := scanner{b: b}
+	return s.whole(func() bool {
 		return s.object(func(key []byte) bool {
 			switch string(key) {
 			case "issues":
@@ -103,6 +104,11 @@ func (p *issuePage) scan(b []byte) bool {
 			return s.unknownKey(key, "issues", "nextPageToken", "isLast", "startAt", "total")
 		})
 	})
+}
+
+func scanIssue(b []byte, is *Issue) bool {
+	s := scanner{b: b}
+	return s.whole(func() bool { return s.issue(is) })
 }
 
 func (s *scanner) issues(dst *[]Issue) bool {

@@ -90,7 +90,7 @@ func TestAtlassianIssueExamplesReadFast(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var p issuePage
 			var is Issue
-			pageOK, issueOK := p.scan(body), scanDocument(body, func(s *scanner) bool { return s.issue(&is) })
+			pageOK, issueOK := p.scan(body), scanIssue(body, &is)
 			if !pageOK || !issueOK || len(p.Issues) == 0 && len(is.Fields) == 0 {
 				t.Fatalf("fast reader refused or read nothing: page %v (%d issues), issue %v (%d fields)", pageOK, len(p.Issues), issueOK, len(is.Fields))
 			}
@@ -210,7 +210,7 @@ func TestSandboxIssuePagesReadFast(t *testing.T) {
 			var is Issue
 			switch {
 			case strings.HasPrefix(tc.name, "issue,"):
-				if !scanDocument(tc.body, func(s *scanner) bool { return s.issue(&is) }) || is.Key != "SPACE2-2" || len(is.Fields) < 14 {
+				if !scanIssue(tc.body, &is) || is.Key != "SPACE2-2" || len(is.Fields) < 14 {
 					t.Fatalf("fast reader refused or read too little (%d fields):\n%.300s", len(is.Fields), tc.body)
 				}
 			case !p.scan(tc.body) || len(p.Issues) < 100 || p.Issues[0].ID == "":

@@ -51,7 +51,8 @@ func (p *projectPage) decodeBody(b []byte) error {
 // string we keep, keys that only match a field ignoring case, numbers that
 // are not plain integers, values of the wrong type, nulls.
 func scanProjectPage(b []byte, p *projectPage) bool {
-	return scanDocument(b, func(s *scanner) bool { return s.projectPage(p) })
+	s := scanner{b: b}
+	return s.whole(func() bool { return s.projectPage(p) })
 }
 
 func (s *scanner) projectPage(p *projectPage) bool {

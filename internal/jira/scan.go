@@ -20,12 +20,12 @@ func decodeBody(b []byte, out any) error {
 	return json.Unmarshal(b, out)
 }
 
-// scanDocument reads the one value b holds with read; only white space
-// may surround it.
-func scanDocument(b []byte, read func(*scanner) bool) bool {
-	s := scanner{b: b}
+// whole reads the one value s.b holds with read; only white space may
+// surround it. (read closes over s, rather than taking it, so that the
+// scanner can stay on the stack.)
+func (s *scanner) whole(read func() bool) bool {
 	s.space()
-	ok := read(&s)
+	ok := read()
 	s.space()
 	return ok && s.i == len(s.b)
 }

@@ -175,6 +175,9 @@ func jiraTime(raw json.RawMessage) time.Time {
 
 // parseTime reads Jira's timestamps ("2024-05-01T10:00:00.000+0000").
 func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{} // a field not asked for: no layout reads it
+	}
 	for _, layout := range []string{"2006-01-02T15:04:05.000-0700", time.RFC3339Nano} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t
