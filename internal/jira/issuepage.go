@@ -33,29 +33,29 @@ type bulkPage struct {
 }
 
 func (p *searchPage) decodeBody(b []byte) error {
-	var f issuePage
-	if !f.scan(b) {
-		return json.Unmarshal(b, p)
-	}
-	*p = searchPage{Issues: f.Issues, NextPageToken: f.NextPageToken, IsLast: f.IsLast}
-	return nil
+	return decodePage(b, p, func(f issuePage) searchPage {
+		return searchPage{Issues: f.Issues, NextPageToken: f.NextPageToken, IsLast: f.IsLast}
+	})
 }
 
 func (p *offsetPage) decodeBody(b []byte) error {
-	var f issuePage
-	if !f.scan(b) {
-		return json.Unmarshal(b, p)
-	}
-	*p = offsetPage{StartAt: f.StartAt, Total: f.Total, Issues: f.Issues}
-	return nil
+	return decodePage(b, p, func(f issuePage) offsetPage {
+		return offsetPage{StartAt: f.StartAt, Total: f.Total, Issues: f.Issues}
+	})
 }
 
 func (p *bulkPage) decodeBody(b []byte) error {
+	return decodePage(b, p, func(f issuePage) bulkPage { return bulkPage{Issues: f.Issues} })
+}
+
+// decodePage reads b into p: what the fast reader read, kept as the
+// endpoint keeps it, or else encoding/json's reading of p.
+func decodePage[P any](b []byte, p *P, kept func(issuePage) P) error {
 	var f issuePage
 	if !f.scan(b) {
 		return json.Unmarshal(b, p)
 	}
-	*p = bulkPage{Issues: f.Issues}
+	*p = kept(f)
 	return nil
 }
 

@@ -61,47 +61,34 @@ func (s *scanner) next(c byte) bool {
 // object reads {"key": value, ...}, calling field with each raw key (the
 // bytes between the quotes) to read the value.
 func (s *scanner) object(field func(key []byte) bool) bool {
-	if !s.next('{') || !s.enter() {
-		return false
-	}
-	if s.next('}') {
-		s.depth--
-		return true
-	}
-	for {
-		s.space()
+	return s.list('{', '}', func() bool {
 		key, plain, ok := s.rawString()
 		if !ok || !plain || !s.next(':') {
 			return false
 		}
 		s.space()
-		if !field(key) {
-			return false
-		}
-		if s.next('}') {
-			s.depth--
-			return true
-		}
-		if !s.next(',') {
-			return false
-		}
-	}
+		return field(key)
+	})
 }
 
-func (s *scanner) array(elem func() bool) bool {
-	if !s.next('[') || !s.enter() {
+func (s *scanner) array(elem func() bool) bool { return s.list('[', ']', elem) }
+
+// list reads the members of an object or the elements of an array, one
+// level deeper into the document.
+func (s *scanner) list(open, close byte, item func() bool) bool {
+	if !s.next(open) || !s.enter() {
 		return false
 	}
-	if s.next(']') {
+	if s.next(close) {
 		s.depth--
 		return true
 	}
 	for {
 		s.space()
-		if !elem() {
+		if !item() {
 			return false
 		}
-		if s.next(']') {
+		if s.next(close) {
 			s.depth--
 			return true
 		}
@@ -269,12 +256,7 @@ func (s *scanner) number() bool {
 		return false
 	}
 	if i < len(s.b) && s.b[i] == '.' {
-		i++
-		d := i
-		for i < len(s.b) && '0' <= s.b[i] && s.b[i] <= '9' {
-			i++
-		}
-		if i == d {
+		if i = s.digits(i + 1); i < 0 {
 			return false
 		}
 	}
@@ -283,16 +265,24 @@ func (s *scanner) number() bool {
 		if i < len(s.b) && (s.b[i] == '+' || s.b[i] == '-') {
 			i++
 		}
-		d := i
-		for i < len(s.b) && '0' <= s.b[i] && s.b[i] <= '9' {
-			i++
-		}
-		if i == d {
+		if i = s.digits(i); i < 0 {
 			return false
 		}
 	}
 	s.i = i
 	return true
+}
+
+// digits returns where the digits from i end, or -1 when there are none.
+func (s *scanner) digits(i int) int {
+	d := i
+	for i < len(s.b) && '0' <= s.b[i] && s.b[i] <= '9' {
+		i++
+	}
+	if i == d {
+		return -1
+	}
+	return i
 }
 
 // maxDepth is encoding/json's bound on nesting, counted from the top of

@@ -108,6 +108,24 @@ func Doc(tb testing.TB) *openapi3.T {
 	return loaded
 }
 
+// Example is the document's JSON example of the 200 answer to method
+// path (as the document writes it, e.g. /rest/api/3/issue/{issueIdOrKey}).
+func Example(tb testing.TB, method, path string) []byte {
+	tb.Helper()
+	item := Doc(tb).Paths.Find(path)
+	if item == nil || item.GetOperation(method) == nil || item.GetOperation(method).Responses.Status(http.StatusOK) == nil {
+		tb.Fatalf("openapitest: no 200 answer to %s %s in the document", method, path)
+	}
+	var ex string
+	if c := item.GetOperation(method).Responses.Status(http.StatusOK).Value.Content["application/json"]; c != nil {
+		ex, _ = c.Example.(string)
+	}
+	if ex == "" {
+		tb.Fatalf("openapitest: no JSON example of the 200 answer to %s %s", method, path)
+	}
+	return []byte(ex)
+}
+
 // allowNullInUntyped marks every schema without a type as nullable. The
 // document uses {} for "any JSON value" (issue fields, custom field
 // values), and Jira sends null there for empty fields; kin-openapi reads
