@@ -3,6 +3,7 @@ package jira
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -277,4 +278,22 @@ func snapshot(issues []Issue) string {
 		fmt.Fprintf(&b, "%s %s %s %s\n", is.ID, is.Key, is.Fields, is.Properties) // maps in key order
 	}
 	return b.String()
+}
+
+// plainWord agrees with a byte-by-byte look, whatever byte sits wherever
+// in the word, next to whatever other byte.
+func TestPlainWord(t *testing.T) {
+	plain := func(c byte) bool { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' }
+	for pos := range 8 {
+		for c := range 256 {
+			for _, other := range []byte{'a', 0x00, 0x1f, 0x20, 0x21, '"', '\\', 0x7f, 0x80, 0xff} {
+				w := bytes.Repeat([]byte{other}, 8)
+				w[pos] = byte(c)
+				want := plain(byte(c)) && plain(other)
+				if got := plainWord(binary.LittleEndian.Uint64(w)); got != want {
+					t.Fatalf("%q: plain %v, want %v", w, got, want)
+				}
+			}
+		}
+	}
 }

@@ -2,6 +2,7 @@ package jira
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -126,6 +127,14 @@ func (s *scanner) rawString() (raw []byte, plain, ok bool) {
 	plain = true
 	ascii := true
 	for i := start; i < len(s.b); i++ {
+		// Most of a page is long plain strings (URLs): step over eight
+		// bytes at a time while none of them needs a look.
+		for i+8 <= len(s.b) && plainWord(binary.LittleEndian.Uint64(s.b[i:])) {
+			i += 8
+		}
+		if i == len(s.b) {
+			break
+		}
 		switch c := s.b[i]; {
 		case c == '"':
 			s.i = i + 1
@@ -150,6 +159,16 @@ func (s *scanner) rawString() (raw []byte, plain, ok bool) {
 		}
 	}
 	return nil, false, false
+}
+
+// plainWord reports whether none of the eight bytes in w is a quote, a
+// backslash, a control character or part of a non-ASCII character: a
+// byte is found by the borrow it causes when 0x01 (or 0x20) is taken
+// from each byte of w (or of w with the quote or backslash xored away).
+func plainWord(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(x uint64) uint64 { return (x - ones) & ^x & highs }
+	return (zero(w^(ones*'"')) | zero(w^(ones*'\\')) | (w-ones*0x20)&^w&highs | w&highs) == 0
 }
 
 // escape checks the escape sequence whose letter is at i.

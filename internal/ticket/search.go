@@ -1,6 +1,7 @@
 package ticket
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -301,7 +302,7 @@ func (s *Service) listed(r jira.Issue, asked []string) tm.Issue {
 			if is.Fields == nil {
 				is.Fields = map[string]json.RawMessage{}
 			}
-			is.Fields[f] = v
+			is.Fields[f] = bytes.Clone(v) // v shares its issue's copy of every field: keep only its own bytes
 		}
 	}
 	return is
