@@ -111,8 +111,11 @@ func scanIssue(b []byte, is *Issue) bool {
 	return s.whole(func() bool { return s.issue(is) })
 }
 
+// issues reads an array of issues; [] is an empty array, not nil, as
+// encoding/json makes it. A page does not say how many it holds, so the
+// array grows as it is read rather than holding room for a full page.
 func (s *scanner) issues(dst *[]Issue) bool {
-	out := make([]Issue, 0, BulkFetchMax)
+	out := []Issue{}
 	ok := s.array(func() bool {
 		out = append(out, Issue{})
 		return s.issue(&out[len(out)-1])
