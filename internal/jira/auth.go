@@ -24,12 +24,19 @@ type BasicAuth struct {
 
 // Apply sets the Basic header.
 func (a BasicAuth) Apply(_ context.Context, req *http.Request) error {
-	if a.Token.IsZero() {
-		return errors.New("no API token")
+	h, err := a.header()
+	if err != nil {
+		return err
 	}
-	cred := base64.StdEncoding.EncodeToString([]byte(a.Email + ":" + a.Token.Reveal()))
-	req.Header.Set("Authorization", "Basic "+cred)
+	req.Header.Set("Authorization", h.Reveal())
 	return nil
+}
+
+func (a BasicAuth) header() (tm.Secret, error) {
+	if a.Token.IsZero() {
+		return "", errors.New("no API token")
+	}
+	return tm.Secret("Basic " + base64.StdEncoding.EncodeToString([]byte(a.Email+":"+a.Token.Reveal()))), nil
 }
 
 // BearerAuth is a fixed bearer token: a Data Center personal access token.
@@ -39,10 +46,34 @@ type BearerAuth struct {
 
 // Apply sets the Bearer header.
 func (a BearerAuth) Apply(_ context.Context, req *http.Request) error {
-	if a.Token.IsZero() {
-		return errors.New("no personal access token")
+	h, err := a.header()
+	if err != nil {
+		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+a.Token.Reveal())
+	req.Header.Set("Authorization", h.Reveal())
+	return nil
+}
+
+func (a BearerAuth) header() (tm.Secret, error) {
+	if a.Token.IsZero() {
+		return "", errors.New("no personal access token")
+	}
+	return tm.Secret("Bearer " + a.Token.Reveal()), nil
+}
+
+// fixedAuth is an Auth whose header never changes: a client builds it
+// once rather than encoding the credentials for every request (a listing
+// sends hundreds).
+type fixedAuth interface {
+	header() (tm.Secret, error)
+}
+
+// fixedHeader is a header built once, kept as a Secret so that printing
+// the client shows no credential.
+type fixedHeader struct{ h tm.Secret }
+
+func (f fixedHeader) Apply(_ context.Context, req *http.Request) error {
+	req.Header.Set("Authorization", f.h.Reveal())
 	return nil
 }
 

@@ -113,6 +113,12 @@ func NewClient(httpClient *http.Client, baseURL string, auth Auth, opts ...Optio
 	if auth == nil {
 		auth = Anonymous{}
 	}
+	if f, ok := auth.(fixedAuth); ok {
+		// Built once; a missing token is left for Apply to report.
+		if h, err := f.header(); err == nil {
+			auth = fixedHeader{h}
+		}
+	}
 	c := &Client{
 		auth:       auth,
 		base:       strings.TrimRight(baseURL, "/"),
