@@ -73,21 +73,24 @@ func (c *call) handleProjectSearch() {
 	desc := strings.HasPrefix(orderBy, "-")
 	field := strings.TrimLeft(orderBy, "+-")
 	inKeyOrder := field == "key" && !desc
-	if len(keys) > 0 || len(ids) > 0 || query != "" || len(types) > 0 || !inKeyOrder {
+	filtered := len(keys) > 0 || len(ids) > 0 || query != "" || len(types) > 0
+	if filtered || !inKeyOrder {
 		list = slices.Clone(list) // filtered and sorted in place below; the memo stays as it is
 	}
-	list = slices.DeleteFunc(list, func(p *project) bool {
-		if len(keys) > 0 && !slices.ContainsFunc(keys, func(k string) bool { return strings.EqualFold(k, p.Key) }) {
-			return true
-		}
-		if len(ids) > 0 && !slices.Contains(ids, p.ID) {
-			return true
-		}
-		if query != "" && !strings.Contains(strings.ToLower(p.Key), query) && !strings.Contains(strings.ToLower(p.Name), query) {
-			return true
-		}
-		return len(types) > 0 && !types[p.TypeKey]
-	})
+	if filtered {
+		list = slices.DeleteFunc(list, func(p *project) bool {
+			if len(keys) > 0 && !slices.ContainsFunc(keys, func(k string) bool { return strings.EqualFold(k, p.Key) }) {
+				return true
+			}
+			if len(ids) > 0 && !slices.Contains(ids, p.ID) {
+				return true
+			}
+			if query != "" && !strings.Contains(strings.ToLower(p.Key), query) && !strings.Contains(strings.ToLower(p.Name), query) {
+				return true
+			}
+			return len(types) > 0 && !types[p.TypeKey]
+		})
+	}
 	// The site keeps its projects in key order already: sorting thousands
 	// of them again on every page is most of a page's cost.
 	if !inKeyOrder {
