@@ -23,14 +23,7 @@ type BasicAuth struct {
 }
 
 // Apply sets the Basic header.
-func (a BasicAuth) Apply(_ context.Context, req *http.Request) error {
-	h, err := a.header()
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", h.Reveal())
-	return nil
-}
+func (a BasicAuth) Apply(_ context.Context, req *http.Request) error { return setHeader(a, req) }
 
 func (a BasicAuth) header() (tm.Secret, error) {
 	if a.Token.IsZero() {
@@ -45,14 +38,7 @@ type BearerAuth struct {
 }
 
 // Apply sets the Bearer header.
-func (a BearerAuth) Apply(_ context.Context, req *http.Request) error {
-	h, err := a.header()
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", h.Reveal())
-	return nil
-}
+func (a BearerAuth) Apply(_ context.Context, req *http.Request) error { return setHeader(a, req) }
 
 func (a BearerAuth) header() (tm.Secret, error) {
 	if a.Token.IsZero() {
@@ -66,6 +52,15 @@ func (a BearerAuth) header() (tm.Secret, error) {
 // sends hundreds).
 type fixedAuth interface {
 	header() (tm.Secret, error)
+}
+
+func setHeader(a fixedAuth, req *http.Request) error {
+	h, err := a.header()
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", h.Reveal())
+	return nil
 }
 
 // fixedHeader is a header built once, kept as a Secret so that printing
