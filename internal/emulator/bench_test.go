@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/ticket-mate/tm/internal/emulator"
@@ -24,6 +25,35 @@ func BenchmarkProjectSearch(b *testing.B) {
 	for i := range b.N {
 		req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/rest/api/3/project/search?startAt=%d&maxResults=100", s.URL, i%(projectCount/100)*100), nil)
 		req.SetBasicAuth(u.Email, u.ClassicToken)
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+}
+
+// BenchmarkBulkFetch is the sandbox's own cost of reading 100 issues'
+// list fields with bulkfetch, the call a long search makes once per 100.
+func BenchmarkBulkFetch(b *testing.B) {
+	const n = 1000
+	s := emulatortest.Start(b, emulator.Options{Seed: emulator.SeedWithIssues(n)})
+	u := s.You()
+	keys := make([]string, 100)
+	hc := &http.Client{}
+	b.ResetTimer()
+	for i := range b.N {
+		for j := range keys {
+			keys[j] = fmt.Sprintf(`"SPACE2-%d"`, (i*100+j)%n+1)
+		}
+		body := `{"fields":["summary","status","issuetype","priority","assignee","updated"],"issueIdsOrKeys":[` + strings.Join(keys, ",") + `]}`
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/rest/api/3/issue/bulkfetch", strings.NewReader(body))
+		req.SetBasicAuth(u.Email, u.ClassicToken)
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := hc.Do(req)
 		if err != nil {
 			b.Fatal(err)
