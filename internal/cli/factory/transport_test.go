@@ -19,7 +19,7 @@ import (
 // connections of a listing's pages open for the next pages, rather than
 // dialling again (a TLS handshake each on a real site).
 func TestListingReusesConnections(t *testing.T) {
-	s := emulatortest.Start(t, emulator.Options{Seed: emulator.SeedWithProjects(1000), Latency: 20 * time.Millisecond})
+	s := emulatortest.Start(t, emulator.Options{Seed: emulator.SeedWithProjects(2000), Latency: 20 * time.Millisecond})
 	tr, ok := factory.New().HTTPClient().Transport.(*http.Transport)
 	if !ok {
 		t.Fatalf("the command client's transport is %T, want *http.Transport", factory.New().HTTPClient().Transport)
@@ -41,10 +41,12 @@ func TestListingReusesConnections(t *testing.T) {
 	const window = 4
 	n, err := ticket.New(j.Client, nil).Projects(context.Background(), ticket.ProjectListing{Concurrency: window},
 		func([]tm.Project) error { return nil })
-	if err != nil || n < 1000 {
+	if err != nil || n < 2000 {
 		t.Fatalf("listed %d projects, err %v", n, err)
 	}
-	if d := dials.Load(); d > window {
-		t.Errorf("%d connections dialled for %d pages at most %d at a time; want at most %d", d, (n+99)/100, window, window)
+	// One more dial may race with a connection being handed back as its
+	// body ends. net/http's default transport dials 6 to 8 here.
+	if d := dials.Load(); d > window+1 {
+		t.Errorf("%d connections dialled for %d pages at most %d at a time; want at most %d", d, (n+99)/100, window, window+1)
 	}
 }
