@@ -176,10 +176,13 @@ type call struct {
 	method string
 	path   string // under the REST root ("myself"), or absolute from the base host when it starts with "/"
 	query  url.Values
-	body   any
-	site   bool // send to the site host whatever the route (tenant_info)
-	noAuth bool
-	read   bool // a POST that only reads (search): safe to repeat like a GET
+	// rawQuery, when set, is the query already encoded: a listing's many
+	// pages differ in one number, and spare building a map for each.
+	rawQuery string
+	body     any
+	site     bool // send to the site host whatever the route (tenant_info)
+	noAuth   bool
+	read     bool // a POST that only reads (search): safe to repeat like a GET
 }
 
 // Trace is one hop of one attempt of a request, for --debug: a redirect
@@ -547,7 +550,10 @@ func (c *Client) url(base string, cl call) string {
 	} else {
 		u = base + "/rest/api/" + c.apiVersion + "/" + cl.path
 	}
-	if len(cl.query) > 0 {
+	switch {
+	case cl.rawQuery != "":
+		u += "?" + cl.rawQuery
+	case len(cl.query) > 0:
 		u += "?" + cl.query.Encode()
 	}
 	return u

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -170,5 +172,51 @@ func TestShortPageSizedToTotal(t *testing.T) {
 	}
 	if len(p.Projects) != 3 || cap(p.Projects) > 3 {
 		t.Errorf("%d projects in room for %d; want room for 3", len(p.Projects), cap(p.Projects))
+	}
+}
+
+// FuzzProjectQueryEncode holds the hand-built query string of a project
+// page to what url.Values.Encode writes for the same parameters.
+func FuzzProjectQueryEncode(f *testing.F) {
+	f.Add("", "", 0, 100)
+	f.Add("web app", "browse", 19900, 50)
+	f.Add("a&b=c?d#e+f%", "create", 100, 1)
+	f.Add("ÜNICODE ✓", "", -1, 0)
+	f.Fuzz(func(t *testing.T, query, action string, startAt, maxResults int) {
+		q := ProjectQuery{Query: query, Action: action, StartAt: startAt, MaxResults: maxResults}
+		v := url.Values{}
+		v.Set("startAt", strconv.Itoa(startAt))
+		v.Set("maxResults", strconv.Itoa(maxResults))
+		v.Set("orderBy", "key")
+		if query != "" {
+			v.Set("query", query)
+		}
+		if action != "" {
+			v.Set("action", action)
+		}
+		if got, want := q.encode(), v.Encode(); got != want {
+			t.Fatalf("encode() = %q, want %q", got, want)
+		}
+	})
+}
+
+// BenchmarkProjectPage decodes a full page of 100 projects in the shape
+// Jira Cloud sends (avatars, category, insight), reusing the page's array
+// as a listing does.
+func BenchmarkProjectPage(b *testing.B) {
+	var vals []string
+	for i := range 100 {
+		vals = append(vals, fmt.Sprintf(`{"avatarUrls":{"16x16":"https://example.atlassian.net/rest/api/3/universal_avatar/view/type/project/avatar/%[1]d?size=xsmall","48x48":"https://example.atlassian.net/rest/api/3/universal_avatar/view/type/project/avatar/%[1]d"},"expand":"description,lead,issueTypes,url,projectKeys,permissions,insight","id":"%[1]d","isPrivate":false,"key":"P%[1]d","name":"Project number %[1]d","projectTypeKey":"software","properties":{},"self":"https://example.atlassian.net/rest/api/3/project/%[1]d","simplified":false,"style":"classic"}`, 10000+i))
+	}
+	body := []byte(`{"isLast":false,"maxResults":100,"self":"https://example.atlassian.net/rest/api/3/project/search?maxResults=100&orderBy=key&startAt=0","startAt":0,"total":20000,"values":[` + strings.Join(vals, ",") + `]}`)
+	var into []tm.Project
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		p := projectPage{into: into}
+		if err := p.decodeBody(body); err != nil || len(p.Projects) != 100 {
+			b.Fatal(len(p.Projects), err)
+		}
+		into = p.Projects
 	}
 }

@@ -25,6 +25,27 @@ type ProjectQuery struct {
 	Into []tm.Project
 }
 
+// encode is the query string of q, as url.Values.Encode writes it (keys
+// in order), without building the map.
+func (q ProjectQuery) encode() string {
+	b := make([]byte, 0, 64+len(q.Query)+len(q.Action))
+	if q.Action != "" {
+		b = append(b, "action="...)
+		b = append(b, url.QueryEscape(q.Action)...)
+		b = append(b, '&')
+	}
+	b = append(b, "maxResults="...)
+	b = strconv.AppendInt(b, int64(q.MaxResults), 10)
+	b = append(b, "&orderBy=key"...)
+	if q.Query != "" {
+		b = append(b, "&query="...)
+		b = append(b, url.QueryEscape(q.Query)...)
+	}
+	b = append(b, "&startAt="...)
+	b = strconv.AppendInt(b, int64(q.StartAt), 10)
+	return string(b)
+}
+
 // ProjectPage is one page of project/search.
 type ProjectPage struct {
 	Projects   []tm.Project
@@ -53,18 +74,8 @@ func (c *Client) SearchProjects(ctx context.Context, q ProjectQuery) (ProjectPag
 	if q.MaxResults <= 0 {
 		q.MaxResults = ProjectPageSize
 	}
-	v := url.Values{}
-	v.Set("startAt", strconv.Itoa(q.StartAt))
-	v.Set("maxResults", strconv.Itoa(q.MaxResults))
-	v.Set("orderBy", "key")
-	if q.Query != "" {
-		v.Set("query", q.Query)
-	}
-	if q.Action != "" {
-		v.Set("action", q.Action)
-	}
 	page := projectPage{into: q.Into}
-	if err := c.do(ctx, call{method: http.MethodGet, path: "project/search", query: v}, &page); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, path: "project/search", rawQuery: q.encode()}, &page); err != nil {
 		return ProjectPage{}, err
 	}
 	return ProjectPage{StartAt: page.StartAt, MaxResults: page.MaxResults, Total: page.Total, IsLast: page.IsLast,
