@@ -297,3 +297,38 @@ func TestPlainWord(t *testing.T) {
 		}
 	}
 }
+
+// classify agrees with a byte-by-byte look, whatever byte sits wherever
+// in a string of any length around the word size, next to whatever byte.
+func TestClassify(t *testing.T) {
+	for n := 1; n <= 17; n++ {
+		for pos := range n {
+			for c := range 256 {
+				for _, other := range []byte{'a', 0x00, 0x1f, 0x20, '"', '\\', 0x7f, 0x80, 0xff} {
+					b := bytes.Repeat([]byte{other}, n)
+					b[pos] = byte(c)
+					checkClassify(t, b)
+				}
+			}
+		}
+	}
+	checkClassify(t, nil)
+}
+
+func FuzzClassify(f *testing.F) {
+	for _, s := range []string{"", "plain ascii text of some length", `a\"b`, "tab\there", "ünïcödé", "\x7f\x80\xff", "0123456\\"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(checkClassify)
+}
+
+func checkClassify(t *testing.T, b []byte) {
+	wantSpecial, wantASCII := false, true
+	for _, c := range b {
+		wantSpecial = wantSpecial || c < 0x20 || c == '\\'
+		wantASCII = wantASCII && c < 0x80
+	}
+	if special, ascii := classify(b); special != wantSpecial || ascii != wantASCII {
+		t.Fatalf("classify(%q) = %v, %v; want %v, %v", b, special, ascii, wantSpecial, wantASCII)
+	}
+}

@@ -124,6 +124,17 @@ func (s *scanner) rawString() (raw []byte, plain, ok bool) {
 		return nil, false, false
 	}
 	start := s.i + 1
+	// Most strings hold no escape: find the closing quote with
+	// bytes.IndexByte (vector instructions), then check the bytes before
+	// it in words. A string with an escape or a control character takes
+	// the loop below, which reads escapes and refuses control characters.
+	if q := bytes.IndexByte(s.b[start:], '"'); q >= 0 {
+		raw = s.b[start : start+q]
+		if special, ascii := classify(raw); !special {
+			s.i = start + q + 1
+			return raw, ascii || utf8.Valid(raw), true
+		}
+	}
 	plain = true
 	ascii := true
 	for i := start; i < len(s.b); i++ {
@@ -159,6 +170,26 @@ func (s *scanner) rawString() (raw []byte, plain, ok bool) {
 		}
 	}
 	return nil, false, false
+}
+
+// classify reports whether b holds a backslash or a control character,
+// and whether it is all ASCII, eight bytes at a time (see plainWord).
+func classify(b []byte) (special, ascii bool) {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	var low, high uint64
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		bs := w ^ (ones * '\\')
+		low |= (w-ones*0x20)&^w | (bs-ones)&^bs
+		high |= w
+	}
+	special, ascii = low&highs != 0, high&highs == 0
+	for _, c := range b[i:] {
+		special = special || c < 0x20 || c == '\\'
+		ascii = ascii && c < utf8.RuneSelf
+	}
+	return special, ascii
 }
 
 // plainWord reports whether none of the eight bytes in w is a quote, a
