@@ -130,7 +130,7 @@ func (d *diagnosis) setting(name string) {
 					"set ATLASSIAN_REDIRECT_URI="+fixed.String()+" here and in the app's settings at https://developer.atlassian.com/console/myapps/")
 			}
 		case KeyProjectKey:
-			if !projectKeyRE().MatchString(c.ProjectKey) {
+			if !ValidProjectKey(c.ProjectKey) {
 				d.warn("Jira project keys are upper-case letters and digits, such as SPACE2 (keys are case-sensitive)",
 					"use the prefix of the project's issue keys (SPACE2-123 → SPACE2), or run: tm ls-projects")
 			}
@@ -153,8 +153,6 @@ func (d *diagnosis) setting(name string) {
 		d.r.Checks = append(d.r.Checks, p)
 	}
 }
-
-var projectKeyRE = lazyRegexp(`^[A-Z][A-Z0-9_]+$`)
 
 func (d *diagnosis) baseURL() {
 	c := d.c

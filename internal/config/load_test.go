@@ -326,6 +326,14 @@ func TestValuesAreParsed(t *testing.T) {
 	if s, _ := c.Setting(config.KeyDatabaseURL); strings.Contains(s.Value, "hunter2") || s.Value != "postgres://tm:***@db.example/tm" {
 		t.Errorf("database URL shown as %q; the password must be hidden", s.Value)
 	}
+	// A key=value DSN hides its password too, however the key is spelled.
+	for _, dsn := range []string{"host=db user=tm password=hunter2 dbname=tm", "host=db PASSWORD = 'hunter2' sslmode=require"} {
+		w := newWorld(t)
+		w.env["DATABASE_URL"] = dsn
+		if s, _ := w.mustLoad().Setting(config.KeyDatabaseURL); strings.Contains(s.Value, "hunter2") || !strings.Contains(s.Value, "***") {
+			t.Errorf("DSN %q shown as %q; the password must be hidden", dsn, s.Value)
+		}
+	}
 	if c.DatabaseURL != "postgres://tm:hunter2@db.example/tm" {
 		t.Errorf("DatabaseURL = %q: the value itself must be intact", c.DatabaseURL)
 	}

@@ -188,13 +188,36 @@ func redactURL(s string) string {
 		}
 		return strings.Replace(s, p.User.String()+"@", "***@", 1)
 	}
+	if !strings.Contains(s, "=") {
+		// No key=value pair to hide, and no regexp to compile: every
+		// command shows its configuration's database URL, usually unset.
+		return s
+	}
 	return dsnPassword().ReplaceAllString(s, "${1}***")
 }
 
-var uuidRE = lazyRegexp(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-// IsUUID reports whether s has the shape of a cloud id.
-func IsUUID(s string) bool { return uuidRE().MatchString(s) }
+// IsUUID reports whether s has the shape of a cloud id: 8-4-4-4-12
+// hexadecimal digits. (Checked by hand: a regexp would be compiled on
+// every run that looks.)
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // ParseTimeout reads a command deadline: a Go duration ("90s", "2m") or a
 // whole number of seconds. It must be positive.
@@ -263,4 +286,14 @@ func invisible(v string) error {
 
 // ValidProjectKey reports whether key can be a Jira project key: an
 // upper-case letter, then upper-case letters, digits or underscores.
-func ValidProjectKey(key string) bool { return projectKeyRE().MatchString(key) }
+func ValidProjectKey(key string) bool {
+	if len(key) < 2 || key[0] < 'A' || key[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(key); i++ {
+		if c := key[i]; !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

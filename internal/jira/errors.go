@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -225,11 +226,13 @@ func isHTML(contentType string, body []byte) bool {
 	return len(t) > 0 && t[0] == '<'
 }
 
-var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+// titleRE is compiled when an HTML page is first met, not at start-up,
+// which every command pays.
+var titleRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`) })
 
 // htmlTitle is the page's <title>, unescaped, on one line, clipped.
 func htmlTitle(body []byte) string {
-	m := titleRE.FindSubmatch(body)
+	m := titleRE().FindSubmatch(body)
 	if m == nil {
 		return ""
 	}

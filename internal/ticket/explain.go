@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ticket-mate/tm"
@@ -269,8 +270,8 @@ func explainCreate(err error, project string, scr []jira.FieldMeta) error {
 		case strings.Contains(lower, "permission to create"):
 			code = tm.EFORBIDDEN
 			fmt.Fprintf(&hint, "You lack \"Create Issues\" in %s: ask a Jira admin of the project for it.\n", project)
-		case requiredRE.MatchString(m):
-			requiredHint(&hint, d, scr, requiredRE.FindStringSubmatch(m)[1])
+		case requiredRE().MatchString(m):
+			requiredHint(&hint, d, scr, requiredRE().FindStringSubmatch(m)[1])
 		}
 	}
 	for _, id := range je.FieldNames() {
@@ -300,7 +301,8 @@ func explainCreate(err error, project string, scr []jira.FieldMeta) error {
 }
 
 // requiredRE reads the field id out of Jira's "Field 'priority' is required".
-var requiredRE = regexp.MustCompile(`^Field '([^']+)' is required`)
+// It is compiled when first needed, not at start-up.
+var requiredRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^Field '([^']+)' is required`) })
 
 func requiredHint(hint *strings.Builder, d *Detail, scr []jira.FieldMeta, id string) {
 	label := id
