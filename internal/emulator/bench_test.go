@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"testing"
 
@@ -50,15 +51,64 @@ func BenchmarkBulkFetch(b *testing.B) {
 	}
 }
 
-// send makes req and reads the whole answer, failing on anything but 200.
-func send(b *testing.B, hc *http.Client, req *http.Request) {
+// BenchmarkSearchJQL is the sandbox's own cost of the search/jql pages a
+// listing asks for on a site of 1,000 issues: every match's id in one page
+// (what a search for everything asks first), and a page of 100 issues with
+// the list's fields.
+func BenchmarkSearchJQL(b *testing.B) {
+	const n = 1000
+	s := emulatortest.Start(b, emulator.Options{Seed: emulator.SeedWithIssues(n)})
+	u := s.You()
+	hc := &http.Client{}
+	for _, tc := range []struct{ name, query string }{
+		{"ids", "fields=id&maxResults=5000"},
+		{"fields", "fields=summary,status,issuetype,priority,assignee,updated&maxResults=100"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			url := s.URL + "/rest/api/3/search/jql?jql=" + neturl.QueryEscape("project = SPACE2 ORDER BY key") + "&" + tc.query
+			for range b.N {
+				req, _ := http.NewRequest(http.MethodGet, url, nil)
+				req.SetBasicAuth(u.Email, u.ClassicToken)
+				send(b, hc, req)
+			}
+		})
+	}
+}
+
+// BenchmarkBulkCreate is the sandbox's own cost of one bulk create of 50
+// issues, the most one call carries: a thousand rows are twenty of them.
+func BenchmarkBulkCreate(b *testing.B) {
+	s := emulatortest.Start(b, emulator.Options{})
+	u := s.You()
+	var body strings.Builder
+	body.WriteString(`{"issueUpdates":[`)
+	for i := range 50 {
+		if i > 0 {
+			body.WriteString(",")
+		}
+		fmt.Fprintf(&body, `{"fields":{"project":{"key":"SPACE2"},"issuetype":{"name":"Task"},"summary":"Benchmark ticket %d","labels":["bench-%d"]}}`, i+1, i)
+	}
+	body.WriteString("]}")
+	hc := &http.Client{}
+	b.ResetTimer()
+	for range b.N {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/rest/api/3/issue/bulk", strings.NewReader(body.String()))
+		req.SetBasicAuth(u.Email, u.ClassicToken)
+		req.Header.Set("Content-Type", "application/json")
+		send(b, hc, req, http.StatusCreated)
+	}
+}
+
+// send makes req and reads the whole answer, failing on any status but
+// want (200 when not given).
+func send(b *testing.B, hc *http.Client, req *http.Request, want ...int) {
 	resp, err := hc.Do(req)
 	if err != nil {
 		b.Fatal(err)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	if w := append(want, http.StatusOK)[0]; resp.StatusCode != w {
 		b.Fatalf("status %d", resp.StatusCode)
 	}
 }
