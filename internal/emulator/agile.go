@@ -353,9 +353,10 @@ func (c *call) agileIssues(keep func(*issue) bool) {
 	}
 	sel := parseFieldSelection(fields, false)
 	expand := splitSet(c.q("expand"))
+	render := c.issueRenderer(sel, expand)
 	issues := []any{}
 	for i := startAt; i < len(matches) && len(issues) < maxResults; i++ {
-		issues = append(issues, c.issueObj(matches[i], sel, expand))
+		issues = append(issues, render(matches[i]))
 	}
 	c.json(http.StatusOK, obj{"expand": "schema,names", "startAt": startAt, "maxResults": maxResults,
 		"total": len(matches), "issues": issues})

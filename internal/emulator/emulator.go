@@ -110,8 +110,8 @@ type Emulator struct {
 	baseURL    atomic.Pointer[string]
 	pageSecret []byte
 
-	mu     sync.RWMutex // guards every site's issues
-	saveMu sync.Mutex   // one state-file write at a time, in order
+	mu     issueLock  // guards every site's issues
+	saveMu sync.Mutex // one state-file write at a time, in order
 
 	mux      *http.ServeMux
 	counts   counter

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -202,7 +203,7 @@ func (c *call) handleGetIssue() {
 		return
 	}
 	sel := parseFieldSelection(c.listParam("fields"), true)
-	c.json(http.StatusOK, c.issueObj(is, sel, splitSet(c.q("expand"))))
+	c.json(http.StatusOK, c.issueRenderer(sel, splitSet(c.q("expand")))(is))
 	c.e.recordView(c, is)
 }
 
@@ -289,11 +290,12 @@ func (c *call) handleBulkFetch() {
 	}
 	c.e.mu.RLock()
 	defer c.e.mu.RUnlock()
+	render := c.issueRenderer(sel, expand)
 	issues := []any{}
 	for _, ref := range req.IssueIdsOrKeys {
 		is := c.site.issueByIDOrKey(ref)
 		if is != nil && c.site.can(c.who, permBrowse, c.site.projectOf(is), is) {
-			issues = append(issues, c.issueObj(is, sel, expand))
+			issues = append(issues, render(is))
 		}
 	}
 	c.json(http.StatusOK, obj{"issues": issues, "issueErrors": []any{}})
@@ -469,6 +471,21 @@ func parseFieldSelection(list []string, defaultAll bool) fieldSelection {
 		sel.all = true
 	}
 	return sel
+}
+
+// String is the selection in a canonical form, for keying renderings:
+// names are quoted, as a name may hold any character.
+func (sel fieldSelection) String() string {
+	return fmt.Sprint(sel.all, sel.navigable, quotedKeys(sel.include), quotedKeys(sel.exclude))
+}
+
+// quotedKeys is a set's members, sorted and quoted.
+func quotedKeys(set map[string]bool) string {
+	var b []byte
+	for _, k := range sortedKeys(set) {
+		b = strconv.AppendQuote(b, k)
+	}
+	return string(b)
 }
 
 func (sel fieldSelection) wants(f *fieldDef) bool {

@@ -42,6 +42,8 @@ type site struct {
 	// visibleMemo holds projectsFor's answers by visibleKey: they
 	// depend only on the fixed configuration above.
 	visibleMemo sync.Map
+	// renders keeps encoded projects and issues (see rendercache.go).
+	renders renders
 
 	// Mutable state.
 	issues      []*issue

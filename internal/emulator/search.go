@@ -426,15 +426,16 @@ func (c *call) searchJQL(req searchRequest) {
 			perIssue[k] = true
 		}
 	}
+	var render func(*issue) any
+	if idOnly {
+		render = c.idRenderer()
+	} else {
+		render = c.issueRenderer(sel, perIssue)
+	}
 	issues := []any{}
 	end := min(offset+maxResults, len(matches))
 	for i := offset; i < end; i++ {
-		is := matches[i]
-		if idOnly {
-			issues = append(issues, obj{"id": strconv.FormatInt(is.ID, 10)})
-			continue
-		}
-		issues = append(issues, c.issueObj(is, sel, perIssue))
+		issues = append(issues, render(matches[i]))
 	}
 	out := obj{"issues": issues, "isLast": end >= len(matches)}
 	if end < len(matches) {
@@ -535,9 +536,10 @@ func (c *call) handleSearchDC() {
 	for _, x := range req.Expand {
 		expand[x] = true
 	}
+	render := c.issueRenderer(sel, expand)
 	issues := []any{}
 	for i := max(req.StartAt, 0); i < len(matches) && len(issues) < maxResults; i++ {
-		issues = append(issues, c.issueObj(matches[i], sel, expand))
+		issues = append(issues, render(matches[i]))
 	}
 	c.json(http.StatusOK, obj{"expand": "schema,names", "startAt": req.StartAt, "maxResults": maxResults,
 		"total": len(matches), "issues": issues})

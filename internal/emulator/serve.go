@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -248,14 +247,11 @@ func (c *call) json(status int, v any) []byte {
 
 // writeJSON sends v as Jira does: no HTML escaping of <, > and &.
 func writeJSON(w http.ResponseWriter, status int, v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := encodeBody(v)
+	if err != nil {
 		http.Error(w, "emulator: "+err.Error(), http.StatusInternalServerError)
 		return nil
 	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	writeRaw(w, status, b)
 	return b
 }
