@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strconv"
 	"sync"
@@ -36,26 +37,28 @@ func encodeRaw(v any) (rawJSON, error) {
 
 // encodeBody is the body writeJSON sends for v: encoding/json's encoding,
 // except that rawJSON values that are v, members of an object v, or
-// elements of an array that is such a member, are copied in as they are rather than scanned
-// again. Members are written in encoding/json's order (sorted keys) and
-// everything else by encoding/json, so the bytes are those json.Marshal
-// gives.
+// elements of an array that is such a member, are copied in as they are
+// rather than scanned again. Members are written in encoding/json's order
+// (sorted keys) and everything else by encoding/json, so the bytes are
+// those json.Marshal gives.
 func encodeBody(v any) ([]byte, error) {
 	if r, ok := v.(rawJSON); ok {
 		return r, nil
 	}
-	o, ok := v.(obj)
-	size := 0
-	if ok {
-		size = rawSize(o)
+	if o, ok := v.(obj); ok {
+		if size := rawSize(o); size > 0 {
+			var buf bytes.Buffer
+			err := assemble(&buf, o, size)
+			return buf.Bytes(), err
+		}
 	}
-	if size == 0 {
-		b, err := encodeRaw(v)
-		return b, err
-	}
-	var buf bytes.Buffer
+	return encodeRaw(v)
+}
+
+// assemble writes o's body into buf; size is rawSize(o).
+func assemble(buf *bytes.Buffer, o obj, size int) error {
 	buf.Grow(size + 512) // the rest of a page is a few short members
-	enc := json.NewEncoder(&buf)
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	put := func(x any) error {
 		if r, ok := x.(rawJSON); ok {
@@ -74,13 +77,13 @@ func encodeBody(v any) ([]byte, error) {
 			buf.WriteByte(',')
 		}
 		if err := put(k); err != nil {
-			return nil, err
+			return err
 		}
 		buf.WriteByte(':')
 		list, ok := o[k].([]any)
 		if !ok || !slices.ContainsFunc(list, isRaw) {
 			if err := put(o[k]); err != nil {
-				return nil, err
+				return err
 			}
 			continue
 		}
@@ -90,13 +93,37 @@ func encodeBody(v any) ([]byte, error) {
 				buf.WriteByte(',')
 			}
 			if err := put(x); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		buf.WriteByte(']')
 	}
 	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return nil
+}
+
+// pageBuffers are the buffers pages are assembled in: a page of a hundred
+// projects is some 90 kB, which a fresh buffer would clear and grow for
+// every page of a listing.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// writeAssembled sends o as writeJSON does when o holds rawJSON, in a
+// buffer used again afterwards; it reports false, having sent nothing,
+// when o holds none.
+func writeAssembled(w http.ResponseWriter, status int, o obj) bool {
+	size := rawSize(o)
+	if size == 0 {
+		return false
+	}
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer pageBuffers.Put(buf)
+	buf.Reset()
+	if err := assemble(buf, o, size); err != nil {
+		http.Error(w, "emulator: "+err.Error(), http.StatusInternalServerError)
+		return true
+	}
+	writeRaw(w, status, buf.Bytes()) // a Writer keeps nothing of what it is given
+	return true
 }
 
 func isRaw(v any) bool {

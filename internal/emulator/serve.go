@@ -239,14 +239,19 @@ func urlQueryEscape(s string) string {
 	return strings.NewReplacer(":", "%3A", "/", "%2F", " ", "%20").Replace(s)
 }
 
-// json sends v with status and returns the body sent.
+// json sends v with status and returns the body sent (see writeJSON).
 func (c *call) json(status int, v any) []byte {
 	c.headers()
 	return writeJSON(c.w, status, v)
 }
 
-// writeJSON sends v as Jira does: no HTML escaping of <, > and &.
+// writeJSON sends v as Jira does: no HTML escaping of <, > and &. It
+// returns the body sent, or nil when that was assembled from kept
+// renderings (see rendercache.go) in a buffer that is used again.
 func writeJSON(w http.ResponseWriter, status int, v any) []byte {
+	if o, ok := v.(obj); ok && writeAssembled(w, status, o) {
+		return nil
+	}
 	b, err := encodeBody(v)
 	if err != nil {
 		http.Error(w, "emulator: "+err.Error(), http.StatusInternalServerError)
