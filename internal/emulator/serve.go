@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -27,6 +28,7 @@ type call struct {
 	hdrDone  bool
 	// rendered is the last JSON body sent, for handlers that cache it.
 	rendered []byte
+	query    url.Values // parsed on first use (params)
 	// keyMarkers: the query being run asks for watchedIssues() or
 	// issueHistory(), so issue keys carry those markers.
 	keyMarkers bool
@@ -235,9 +237,11 @@ func leftPad(s string, n int) string {
 	return strings.Repeat("0", n-len(s)) + s
 }
 
-func urlQueryEscape(s string) string {
-	return strings.NewReplacer(":", "%3A", "/", "%2F", " ", "%20").Replace(s)
-}
+func urlQueryEscape(s string) string { return queryEscaper.Replace(s) }
+
+// queryEscaper is built once: every Cloud answer to a signed-in caller
+// escapes an account id with it.
+var queryEscaper = strings.NewReplacer(":", "%3A", "/", "%2F", " ", "%20")
 
 // json sends v with status and returns the body sent (see writeJSON).
 func (c *call) json(status int, v any) []byte {
@@ -322,13 +326,22 @@ func (c *call) decode(v any) bool {
 	return true
 }
 
+// params is the query string, parsed once per request: a handler reads
+// it parameter by parameter. It is shared: copy it to change it.
+func (c *call) params() url.Values {
+	if c.query == nil {
+		c.query = c.r.URL.Query()
+	}
+	return c.query
+}
+
 // query helpers.
-func (c *call) q(name string) string { return c.r.URL.Query().Get(name) }
+func (c *call) q(name string) string { return c.params().Get(name) }
 
 // intParam reads an integer query parameter with a default; it answers 400
 // and returns false when the value is not a number.
 func (c *call) intParam(name string, def int) (int, bool) {
-	v := c.r.URL.Query().Get(name)
+	v := c.params().Get(name)
 	if v == "" {
 		return def, true
 	}
@@ -359,7 +372,7 @@ func (c *call) paging(defMax int) (startAt, maxResults int, ok bool) {
 // listParam splits comma lists and repeated parameters into one list.
 func (c *call) listParam(name string) []string {
 	var out []string
-	for _, v := range c.r.URL.Query()[name] {
+	for _, v := range c.params()[name] {
 		for _, p := range strings.Split(v, ",") {
 			if p = strings.TrimSpace(p); p != "" {
 				out = append(out, p)
