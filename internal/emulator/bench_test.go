@@ -65,7 +65,7 @@ func BenchmarkSearchJQL(b *testing.B) {
 		{"fields", "fields=summary,status,issuetype,priority,assignee,updated&maxResults=100"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			url := s.URL + "/rest/api/3/search/jql?jql=" + neturl.QueryEscape("project = SPACE2 ORDER BY key") + "&" + tc.query
+			url := s.URL + "/rest/api/3/search/jql?jql=" + neturl.QueryEscape("project = SPACE2 ORDER BY updated DESC") + "&" + tc.query
 			for range b.N {
 				req, _ := http.NewRequest(http.MethodGet, url, nil)
 				req.SetBasicAuth(u.Email, u.ClassicToken)
