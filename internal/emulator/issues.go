@@ -583,23 +583,34 @@ func (c *call) fieldValue(is *issue, f *fieldDef) any {
 		return is.Summary
 	case "description", "environment":
 		return c.richOut(richValue(is, f.ID))
+	// What never changes is rendered once per origin (see fixed).
 	case "issuetype":
-		return c.issueTypeObj(s.types[is.TypeID])
+		t := s.types[is.TypeID]
+		return c.fixed("issuetype", t, func() any { return c.issueTypeObj(t) })
 	case "project":
-		return c.projectRef(s.projectOf(is))
+		p := s.projectOf(is)
+		return c.fixed("ref", p, func() any { return c.projectRef(p) })
 	case "status":
-		return c.statusObj(s.statuses[is.StatusID])
+		st := s.statuses[is.StatusID]
+		return c.fixed("status", st, func() any { return c.statusObj(st) })
 	case "priority":
 		if p := s.prioByID[is.PriorityID]; p != nil {
-			return c.priorityObj(p)
+			return c.fixed("priority", p, func() any { return c.priorityObj(p) })
 		}
 		return nil
-	case "assignee":
-		return c.userRef(is.Assignee)
-	case "reporter":
-		return c.userRef(is.Reporter)
-	case "creator":
-		return c.userRef(is.Creator)
+	case "assignee", "reporter", "creator":
+		id := is.Assignee
+		switch f.ID {
+		case "reporter":
+			id = is.Reporter
+		case "creator":
+			id = is.Creator
+		}
+		if id == "" {
+			return nil
+		}
+		u := c.e.userByID[id]
+		return c.fixed("user", u, func() any { return c.userDetails(u) })
 	case "labels":
 		return append([]string{}, is.Labels...)
 	case "duedate":

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 const msgNoProject = "No project could be found with key '%s'."
@@ -99,15 +98,11 @@ func (c *call) handleProjectSearch() {
 	}
 	expand := splitSet(c.q("expand"))
 	// A project never changes: its summary is encoded once per origin.
-	var summaries *sync.Map
-	if len(expand) == 0 && !c.e.dc {
-		summaries = c.projectView()
-	}
 	values := make([]any, 0, min(maxResults, max(len(list)-startAt, 0)))
 	for i := startAt; i < len(list) && len(values) < maxResults; i++ {
 		p := list[i]
 		if len(expand) == 0 && !c.e.dc {
-			values = append(values, cached(summaries, p, func() any { return c.projectSummary(p) }))
+			values = append(values, c.fixed("summary", p, func() any { return c.projectSummary(p) }))
 		} else {
 			values = append(values, c.projectObj(p, expand, false))
 		}

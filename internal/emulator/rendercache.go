@@ -169,12 +169,12 @@ func (l *issueLock) Unlock() {
 // bound is reached; so do more than maxViews origins' projects.
 const maxViews = 256
 
-// renders holds a site's encoded projects and issues.
+// renders holds a site's encoded projects, issues and what they show.
 type renders struct {
-	mu       sync.Mutex
-	projects map[string]*sync.Map  // by origin (c.api()): *project → rawJSON
-	gen      uint64                // the issue generation of issues
-	issues   map[viewKey]*sync.Map // issue id → rawJSON
+	mu     sync.Mutex
+	fixed  map[string]*sync.Map  // by origin (c.api()): fixedKey → rawJSON
+	gen    uint64                // the issue generation of issues
+	issues map[viewKey]*sync.Map // issue id → rawJSON
 }
 
 // viewKey is everything an issue's rendering depends on besides the
@@ -189,22 +189,42 @@ type viewKey struct {
 	fields, expand string
 }
 
-// projectView is where this call's project summaries are kept; nil when
-// the bound is reached. A project never changes, so they stay.
-func (c *call) projectView() *sync.Map {
+// fixedView is where this call's renderings of what never changes once
+// its site is built are kept — project summaries, and the issue types,
+// statuses, priorities, projects and people issues show — for its origin;
+// nil past the bound.
+func (c *call) fixedView() *sync.Map {
+	if c.fixedDone {
+		return c.fixedParts
+	}
 	rs := &c.site.renders
 	api := c.api()
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	v := rs.projects[api]
-	if v == nil && len(rs.projects) < maxViews {
-		if rs.projects == nil {
-			rs.projects = map[string]*sync.Map{}
+	v := rs.fixed[api]
+	if v == nil && len(rs.fixed) < maxViews {
+		if rs.fixed == nil {
+			rs.fixed = map[string]*sync.Map{}
 		}
 		v = &sync.Map{}
-		rs.projects[api] = v
+		rs.fixed[api] = v
 	}
+	c.fixedParts, c.fixedDone = v, true
 	return v
+}
+
+// fixedKey names one fixed rendering: what (a *project, *status, …) and
+// in which shape.
+type fixedKey struct {
+	shape string
+	of    any
+}
+
+// fixed is the rendering of of in shape, kept for the call's origin. An
+// issue's rendering made of kept parts costs encoding/json a scan of
+// each part rather than a walk of its map.
+func (c *call) fixed(shape string, of any, render func() any) any {
+	return cached(c.fixedView(), fixedKey{shape, of}, render)
 }
 
 // issueRenderer renders issues as issueObj(is, sel, expand) does for

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // call is one request to a Jira operation, with everything the handlers
@@ -29,6 +30,9 @@ type call struct {
 	// rendered is the last JSON body sent, for handlers that cache it.
 	rendered []byte
 	query    url.Values // parsed on first use (params)
+	// fixedParts is the site's renderings for this origin (fixedView).
+	fixedParts *sync.Map
+	fixedDone  bool
 	// keyMarkers: the query being run asks for watchedIssues() or
 	// issueHistory(), so issue keys carry those markers.
 	keyMarkers bool
