@@ -259,21 +259,31 @@ func (c *call) runQuery(q string, requireBounded bool, reconcile map[int64]bool)
 		}
 		out = append(out, is)
 	}
+	// Each issue's sort values are read once, beside it: a sort compares
+	// each issue about log n times.
 	sorts := query.OrderBy()
-	keys := make(map[*issue]jql.SortKey, len(out))
-	if len(sorts) > 0 {
-		for _, is := range out {
-			keys[is] = jql.KeyOf(issueDoc{c, is}, sorts)
+	type keyed struct {
+		is  *issue
+		key jql.SortKey
+	}
+	ks := make([]keyed, len(out))
+	for i, is := range out {
+		ks[i].is = is
+		if len(sorts) > 0 {
+			ks[i].key = jql.KeyOf(issueDoc{c, is}, sorts)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b *issue) int {
+	slices.SortStableFunc(ks, func(a, b keyed) int {
 		if len(sorts) > 0 {
-			if r := jql.CompareKeys(keys[a], keys[b], sorts); r != 0 {
+			if r := jql.CompareKeys(a.key, b.key, sorts); r != 0 {
 				return r
 			}
 		}
-		return cmp.Compare(b.ID, a.ID) // Jira's default: newest first
+		return cmp.Compare(b.is.ID, a.is.ID) // Jira's default: newest first
 	})
+	for i := range ks {
+		out[i] = ks[i].is
+	}
 	return out, true
 }
 
