@@ -176,3 +176,44 @@ func TestProjectPagesFollowTheRequest(t *testing.T) {
 		}
 	}
 }
+
+// The parts of an issue that never change (its status, type, priority,
+// project and people) are kept too, and still link to the host and REST
+// version each request came in on.
+func TestIssuePartsFollowTheRequest(t *testing.T) {
+	s := start(t, emulator.Options{})
+	you := s.User(t, youEmail)
+	raw := rawClient(t, s.URL, basic(you.Email, you.ClassicToken))
+	host := strings.TrimPrefix(s.URL, "http://")
+	for _, tc := range []struct{ host, v string }{{host, "3"}, {"localhost:1", "3"}, {host, "2"}, {"localhost:1", "2"}, {host, "3"}} {
+		for _, path := range []string{"/issue/SPACE2-1?fields=status,assignee,reporter,issuetype,priority,project",
+			"/search/jql?jql=key%3DSPACE2-1&fields=status,assignee,reporter,issuetype,priority,project"} {
+			req, _ := http.NewRequest(http.MethodGet, s.URL+"/rest/api/"+tc.v+path, nil)
+			req.Host = tc.host
+			req.SetBasicAuth(you.Email, you.ClassicToken)
+			resp, err := raw.hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := response{status: resp.StatusCode, body: body}
+			want(t, r, http.StatusOK)
+			fields := r.obj(t)
+			if is, ok := fields["issues"].([]any); ok {
+				fields = is[0].(map[string]any)
+			}
+			fields = fields["fields"].(map[string]any)
+			prefix := "http://" + tc.host + "/rest/api/" + tc.v + "/"
+			for _, f := range []string{"status", "assignee", "reporter", "issuetype", "priority", "project"} {
+				v, _ := fields[f].(map[string]any)
+				if self, _ := v["self"].(string); !strings.HasPrefix(self, prefix) {
+					t.Errorf("%s %s on %s: %s self %q, want it under %s", tc.v, path, tc.host, f, self, prefix)
+				}
+			}
+		}
+	}
+}
