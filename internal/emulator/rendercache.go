@@ -166,8 +166,8 @@ func (l *issueLock) Unlock() {
 // maxViews bounds the issue renderings kept per site: one view per
 // origin, caller, field selection and expansion a client asks for. A
 // client that varies them without end gets renderings made afresh once the
-// bound is reached; so do more than maxViews origins' projects.
-const maxViews = 256
+// bound is reached, as do the fixed parts of more than maxViews origins.
+const maxViews = 64
 
 // renders holds a site's encoded projects, issues and what they show.
 type renders struct {
