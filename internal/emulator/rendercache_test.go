@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"cmp"
 	"io"
 	"net/http"
 	"strings"
@@ -145,25 +146,10 @@ func TestProjectPagesFollowTheRequest(t *testing.T) {
 		cases = append(cases, struct{ host, path, self string }{h, "/rest/api/3/project/search", "http://" + h + "/rest/api/3/project/"})
 	}
 	for _, tc := range append(cases, cases[:4]...) {
-		req, _ := http.NewRequest(http.MethodGet, s.URL+tc.path+"?maxResults=5", nil)
-		req.Host = tc.host
-		if req.Host == "" {
-			req.Host = host
-		}
-		req.SetBasicAuth(you.Email, you.ClassicToken)
-		resp, err := alex.hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var page struct {
 			Values []struct{ ID, Self string }
 		}
-		r := response{status: resp.StatusCode}
-		r.body, err = io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := getOn(t, alex, cmp.Or(tc.host, host), tc.path+"?maxResults=5", you)
 		want(t, r, http.StatusOK)
 		r.json(t, &page)
 		if len(page.Values) != 5 {
@@ -188,19 +174,7 @@ func TestIssuePartsFollowTheRequest(t *testing.T) {
 	for _, tc := range []struct{ host, v string }{{host, "3"}, {"localhost:1", "3"}, {host, "2"}, {"localhost:1", "2"}, {host, "3"}} {
 		for _, path := range []string{"/issue/SPACE2-1?fields=status,assignee,reporter,issuetype,priority,project",
 			"/search/jql?jql=key%3DSPACE2-1&fields=status,assignee,reporter,issuetype,priority,project"} {
-			req, _ := http.NewRequest(http.MethodGet, s.URL+"/rest/api/"+tc.v+path, nil)
-			req.Host = tc.host
-			req.SetBasicAuth(you.Email, you.ClassicToken)
-			resp, err := raw.hc.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := response{status: resp.StatusCode, body: body}
+			r := getOn(t, raw, tc.host, "/rest/api/"+tc.v+path, you)
 			want(t, r, http.StatusOK)
 			fields := r.obj(t)
 			if is, ok := fields["issues"].([]any); ok {
@@ -216,4 +190,23 @@ func TestIssuePartsFollowTheRequest(t *testing.T) {
 			}
 		}
 	}
+}
+
+// getOn sends GET path to c's server as u, naming host in the request
+// (as a client that reached the sandbox by another name would).
+func getOn(t *testing.T, c *client, host, path string, u emulator.UserInfo) response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
+	req.Host = host
+	req.SetBasicAuth(u.Email, u.ClassicToken)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, body: body}
 }
