@@ -83,8 +83,10 @@ type refreshEvent struct {
 	spent string
 }
 
-func startRig(o rigOptions) (rig *serveRig, err error) {
-	rig = &serveRig{refresh: &refreshLog{byUser: map[string][]refreshEvent{}}}
+func startRig(o rigOptions) (_ *serveRig, err error) {
+	// Not the named result: a failed start returns nil, and what was
+	// started must still be stopped.
+	rig := &serveRig{refresh: &refreshLog{byUser: map[string][]refreshEvent{}}}
 	defer func() {
 		if err != nil {
 			rig.stop()
