@@ -104,12 +104,13 @@ func splitOrderBy(q string) (where, order string) {
 // issues (ten calls) in one round trip. A 429 halves it (see window).
 const fetchConcurrency = 16
 
-// Search runs the query and calls each for every issue, in order, as the
-// pages arrive. Paging stops on any of Jira's end signals and on a cursor
+// Search runs the query and hands its issues to page, in order, a page at
+// a time as Jira's pages arrive (a front end writes each page at once).
+// Paging stops on any of Jira's end signals and on a cursor
 // that repeats. For every match on Cloud (All), it asks for ids only — up
 // to 5,000 a page — and reads the fields with bulkfetch, 100 issues a
 // call, several calls in flight.
-func (s *Service) Search(ctx context.Context, q Query, each func(tm.Issue) error) error {
+func (s *Service) Search(ctx context.Context, q Query, page func([]tm.Issue) error) error {
 	j, err := s.JQL(ctx, q)
 	if err != nil {
 		return err
@@ -126,20 +127,24 @@ func (s *Service) Search(ctx context.Context, q Query, each func(tm.Issue) error
 		limit = -1
 	}
 	if (q.All || limit > jira.BulkFetchMax) && !s.jira.DataCenter() && q.PageSize == 0 {
-		return explainSearch(s.searchByIDs(ctx, j, fields, limit, each))
+		return explainSearch(s.searchByIDs(ctx, j, fields, limit, page))
 	}
 	size := pageSize(limit, 100)
 	if q.PageSize > 0 {
 		size = min(size, q.PageSize)
 	}
 	return explainSearch(s.pages(ctx, jira.SearchQuery{JQL: j, Fields: fields, MaxResults: size}, limit, func(raw []jira.Issue) error {
-		for _, r := range raw {
-			if err := each(s.listed(r, q.Fields)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return page(s.listedAll(raw, q.Fields))
 	}))
+}
+
+// listedAll is listed for every issue of a page.
+func (s *Service) listedAll(raw []jira.Issue, asked []string) []tm.Issue {
+	out := make([]tm.Issue, len(raw))
+	for i, r := range raw {
+		out[i] = s.listed(r, asked)
+	}
+	return out
 }
 
 func pageSize(limit, max int) int {
@@ -176,7 +181,7 @@ func (s *Service) pages(ctx context.Context, q jira.SearchQuery, limit int, page
 
 // searchByIDs pages through the ids and reads the issues in chunks of
 // jira.BulkFetchMax, several at once, handing them on in order.
-func (s *Service) searchByIDs(ctx context.Context, j string, fields []string, limit int, each func(tm.Issue) error) error {
+func (s *Service) searchByIDs(ctx context.Context, j string, fields []string, limit int, page func([]tm.Issue) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	win := newWindow(fetchConcurrency)
@@ -236,11 +241,9 @@ func (s *Service) searchByIDs(ctx context.Context, j string, fields []string, li
 			cancel()
 			return c.err
 		}
-		for _, r := range c.issues {
-			if err := each(s.listed(r, fields)); err != nil {
-				cancel()
-				return err
-			}
+		if err := page(s.listedAll(c.issues, fields)); err != nil {
+			cancel()
+			return err
 		}
 	}
 	return <-errc
@@ -286,11 +289,7 @@ func (s *Service) Page(ctx context.Context, q Query, cursor string) ([]tm.Issue,
 	if err != nil {
 		return nil, "", explainSearch(err)
 	}
-	out := make([]tm.Issue, len(p.Issues))
-	for i, r := range p.Issues {
-		out[i] = s.listed(r, q.Fields)
-	}
-	return out, p.NextPageToken, nil
+	return s.listedAll(p.Issues, q.Fields), p.NextPageToken, nil
 }
 
 // listed is a search's issue: the fields tm knows decoded, the others

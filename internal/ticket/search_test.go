@@ -45,7 +45,7 @@ func fill(t testing.TB, sb *sandbox, n int, label string) []string {
 func collect(t *testing.T, sb *sandbox, q ticket.Query) []tm.Issue {
 	t.Helper()
 	var out []tm.Issue
-	if err := sb.svc.Search(context.Background(), q, func(is tm.Issue) error { out = append(out, is); return nil }); err != nil {
+	if err := sb.svc.Search(context.Background(), q, func(page []tm.Issue) error { out = append(out, page...); return nil }); err != nil {
 		t.Fatalf("search %+v: %v", q, err)
 	}
 	return out
@@ -142,9 +142,9 @@ func TestSearchRepeatedToken(t *testing.T) {
 // TestSearchErrors: Jira's own words for bad JQL; nothing to search for.
 func TestSearchErrors(t *testing.T) {
 	sb := newSandbox(t, emulator.Options{})
-	err := sb.svc.Search(context.Background(), ticket.Query{JQL: "project = SPACE2 AND colour = red"}, func(tm.Issue) error { return nil })
+	err := sb.svc.Search(context.Background(), ticket.Query{JQL: "project = SPACE2 AND colour = red"}, func([]tm.Issue) error { return nil })
 	wantErr(t, err, tm.EINVALID, "Jira could not run the query: ", "colour")
-	err = sb.svc.Search(context.Background(), ticket.Query{}, func(tm.Issue) error { return nil })
+	err = sb.svc.Search(context.Background(), ticket.Query{}, func([]tm.Issue) error { return nil })
 	wantErr(t, err, tm.EINVALID, "nothing to search for")
 }
 

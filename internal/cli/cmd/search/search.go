@@ -11,6 +11,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -124,12 +125,12 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	out := newPrinter(opts)
 	var keys []string
-	err = svc.Search(ctx, q, func(is tm.Issue) error {
+	err = svc.Search(ctx, q, func(page []tm.Issue) error {
 		done()
-		if len(keys) < 20 {
+		for _, is := range page[:min(len(page), 20-len(keys))] {
 			keys = append(keys, is.Key)
 		}
-		return out.row(is)
+		return out.page(page)
 	})
 	done()
 	if cerr := out.close(); err == nil {
@@ -147,14 +148,21 @@ func Run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-// printer writes rows as they come, in the chosen format.
+// printer writes rows as they come, in the chosen format: each page of
+// rows in one write, not one a row.
 type printer struct {
 	format string // "json", "csv", "table" or "plain"
 	w      io.Writer
+	buf    []byte // a page's rows, reused for the next page
 	table  *output.Table
 	csv    *csv.Writer
 	n      int
 }
+
+// sink lets the CSV writer append a page's rows to the printer's buffer.
+type sink struct{ p *printer }
+
+func (s sink) Write(b []byte) (int, error) { s.p.buf = append(s.p.buf, b...); return len(b), nil }
 
 func newPrinter(opts *Options) *printer {
 	p := &printer{w: opts.IO.Out, format: "plain"}
@@ -163,7 +171,7 @@ func newPrinter(opts *Options) *printer {
 		p.format = "json"
 	case opts.CSV:
 		p.format = "csv"
-		p.csv = csv.NewWriter(opts.IO.Out)
+		p.csv = csv.NewWriter(sink{p})
 		_ = p.csv.Write(columns)
 	case opts.IO.IsStdoutTTY() && !opts.Plain:
 		p.format = "table"
@@ -174,44 +182,95 @@ func newPrinter(opts *Options) *printer {
 
 var columns = []string{"key", "status", "type", "priority", "assignee", "updated", "summary"}
 
+// page writes a page of rows.
+func (p *printer) page(page []tm.Issue) error {
+	for _, is := range page {
+		if err := p.row(is); err != nil {
+			return err
+		}
+	}
+	return p.flush()
+}
+
+// flush writes what the rows so far left in the buffer.
+func (p *printer) flush() error {
+	if p.csv != nil {
+		p.csv.Flush() // into buf
+	}
+	if len(p.buf) == 0 {
+		return nil
+	}
+	_, err := p.w.Write(p.buf)
+	p.buf = p.buf[:0]
+	return err
+}
+
 func (p *printer) row(is tm.Issue) error {
 	p.n++
 	if p.format == "json" {
-		sep := ",\n"
+		sep := ",\n  "
 		if p.n == 1 {
-			sep = "[\n"
+			sep = "[\n  "
 		}
 		b, err := factory.MarshalJSON(is, "  ", "  ")
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(p.w, "%s  %s", sep, b)
-		return err
+		p.buf = append(append(p.buf, sep...), b...)
+		return nil
 	}
 	assignee := ""
 	if is.Assignee != nil {
 		assignee = is.Assignee.Name
 	}
+	var date [len(time.DateOnly)]byte
 	updated := ""
 	if !is.Updated.IsZero() {
-		updated = is.Updated.Format(time.DateOnly)
+		updated = string(is.Updated.AppendFormat(date[:0], time.DateOnly))
 	}
-	cells := []string{is.Key, is.Status, is.Type, is.Priority, assignee, updated, is.Summary}
 	switch p.format {
 	case "csv":
-		return p.csv.Write(cells)
+		return p.csv.Write([]string{is.Key, is.Status, is.Type, is.Priority, assignee, updated, is.Summary})
 	case "table":
-		err := p.table.Row(cells...)
+		err := p.table.Row(is.Key, is.Status, is.Type, is.Priority, assignee, updated, is.Summary)
 		if p.n%50 == 0 {
 			return p.table.Flush() // rows appear as pages arrive, sized by the first
 		}
 		return err
 	}
-	for i, c := range cells {
-		cells[i] = strings.Join(strings.Fields(c), " ")
+	for i, c := range [...]string{is.Key, is.Status, is.Type, is.Priority, assignee, updated, is.Summary} {
+		if i > 0 {
+			p.buf = append(p.buf, '\t')
+		}
+		p.buf = appendOneLine(p.buf, c)
 	}
-	_, err := fmt.Fprintln(p.w, strings.Join(cells, "\t"))
-	return err
+	p.buf = append(p.buf, '\n')
+	return nil
+}
+
+// appendOneLine appends c with its runs of white space (as strings.Fields
+// finds them) made one space and its ends trimmed, so that a cell never
+// breaks a tab-separated line. A cell that needs no change, the usual
+// one, is appended as it is.
+func appendOneLine(b []byte, c string) []byte {
+	for i := 0; i < len(c); i++ {
+		switch ch := c[i]; {
+		case ch >= utf8.RuneSelf, ch == ' ' && (i == 0 || i == len(c)-1 || c[i+1] == ' '), ch != ' ' && asciiSpace(ch):
+			for j, f := range strings.Fields(c) {
+				if j > 0 {
+					b = append(b, ' ')
+				}
+				b = append(b, f...)
+			}
+			return b
+		}
+	}
+	return append(b, c...)
+}
+
+// asciiSpace is unicode.IsSpace for a byte below utf8.RuneSelf.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 func (p *printer) close() error {
@@ -221,13 +280,9 @@ func (p *printer) close() error {
 		if p.n == 0 {
 			end = "[]\n"
 		}
-		_, err := io.WriteString(p.w, end)
-		return err
-	case "csv":
-		p.csv.Flush()
-		return p.csv.Error()
+		p.buf = append(p.buf, end...)
 	case "table":
 		return p.table.Flush()
 	}
-	return nil
+	return p.flush()
 }
