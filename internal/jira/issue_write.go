@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -109,12 +110,21 @@ type BulkFailed struct {
 // returns those it finds; the error it returns then has Uncertain set, and
 // LookupErr when the search itself failed.
 func (c *Client) BulkCreate(ctx context.Context, rs []CreateRequest) (BulkResult, error) {
-	ups := make([]createBody, len(rs))
+	// The body is written directly: encoding/json would walk a map for
+	// every issue by reflection.
 	markers := make([]string, len(rs))
+	payload := append(make([]byte, 0, 256*len(rs)), `{"issueUpdates":[`...)
 	for i, r := range rs {
 		markers[i] = newMarker()
-		ups[i] = r.body(markers[i])
+		if i > 0 {
+			payload = append(payload, ',')
+		}
+		var err error
+		if payload, err = r.appendBody(payload, markers[i]); err != nil {
+			return BulkResult{}, fmt.Errorf("jira: encoding %s %s: %w", http.MethodPost, "issue/bulk", err)
+		}
 	}
+	payload = append(payload, "]}"...)
 	var res struct {
 		Issues []BulkCreated `json:"issues"`
 		Errors []struct {
@@ -123,7 +133,7 @@ func (c *Client) BulkCreate(ctx context.Context, rs []CreateRequest) (BulkResult
 			ElementErrors       json.RawMessage `json:"elementErrors"`
 		} `json:"errors"`
 	}
-	err := c.do(ctx, call{method: http.MethodPost, path: "issue/bulk", body: map[string]any{"issueUpdates": ups}}, &res)
+	err := c.do(ctx, call{method: http.MethodPost, path: "issue/bulk", body: json.RawMessage(payload)}, &res)
 	var je *Error
 	switch {
 	case errors.As(err, &je) && je.StatusCode == http.StatusBadRequest && json.Unmarshal(je.raw, &res) == nil && len(res.Errors) > 0:

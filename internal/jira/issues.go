@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/ticket-mate/tm"
@@ -51,6 +52,37 @@ func (r CreateRequest) body(marker string) createBody {
 	}
 	fields["project"] = map[string]string{"key": r.ProjectKey}
 	return createBody{Fields: fields, Properties: []property{{Key: CreateMarkerProperty, Value: map[string]any{"id": marker}}}}
+}
+
+// appendBody appends body(marker) as json.Marshal writes it, without
+// building the body's maps.
+func (r CreateRequest) appendBody(b []byte, marker string) ([]byte, error) {
+	keys := make([]string, 0, len(r.Fields)+1)
+	for k := range r.Fields {
+		if k != "project" { // ProjectKey's wins, as in body
+			keys = append(keys, k)
+		}
+	}
+	keys = append(keys, "project")
+	slices.Sort(keys)
+	b = append(b, `{"fields":{`...)
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(appendString(b, k), ':')
+		var err error
+		if k == "project" {
+			b = append(appendString(append(b, `{"key":`...), r.ProjectKey), '}')
+		} else if b, err = AppendJSON(b, r.Fields[k]); err != nil {
+			return b, err
+		}
+	}
+	b = append(b, `},"properties":[{"key":`...)
+	b = appendString(b, CreateMarkerProperty)
+	b = append(b, `,"value":{"id":`...)
+	b = appendString(b, marker)
+	return append(b, "}}]}"...), nil
 }
 
 // PrepareCreate returns the request CreateIssue would send, for --dry-run.
