@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/ticket-mate/tm"
+	"github.com/ticket-mate/tm/internal/jira"
 )
 
 // Input is a parsed row of a bulk file and its identity across runs: a
@@ -92,6 +93,8 @@ func ParseRows(data []byte, jsonl bool) ([]Input, error) {
 		return nil, &tm.Error{Code: tm.EINVALID, Message: "the CSV header has no summary column: " + strings.Join(header, ", "),
 			Hint: "The first line names the columns: summary (required), project, description, type, priority, labels, assignee, parent, components, or a field's name."}
 	}
+	r.ReuseRecord = true // the fields are kept, never the slice
+	var raw []byte
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -116,7 +119,10 @@ func ParseRows(data []byte, jsonl bool) ([]Input, error) {
 		if empty {
 			continue
 		}
-		raw, _ := json.Marshal(rec)
+		// The row's identity hashes its JSON, as json.Marshal writes it.
+		if raw, err = jira.AppendJSON(raw[:0], rec); err != nil {
+			return nil, err
+		}
 		add(line, m, raw)
 	}
 	return rows, nil
