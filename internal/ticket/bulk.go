@@ -155,6 +155,7 @@ func (s *Service) resolveRows(ctx context.Context, rows []Row) ([]jira.CreateReq
 		return nil, &tm.Error{Code: tm.EINVALID, Message: "no tickets to create: the input has no rows"}
 	}
 	users := &userMemo{m: map[string]userAnswer{}}
+	picks := typePicks{}
 	cache := newMemo(s.cache)
 	reqs := make([]jira.CreateRequest, len(rows))
 	var bad []string
@@ -162,7 +163,7 @@ func (s *Service) resolveRows(ctx context.Context, rows []Row) ([]jira.CreateReq
 	for i, r := range rows {
 		d, err := normalize(r.Draft)
 		if err == nil {
-			rs := &resolver{c: s.jira, cache: cache, project: d.ProjectKey, users: users}
+			rs := &resolver{c: s.jira, cache: cache, project: d.ProjectKey, users: users, picks: picks}
 			var fields map[string]any
 			if fields, err = rs.build(ctx, d); err == nil {
 				reqs[i] = jira.CreateRequest{ProjectKey: d.ProjectKey, Fields: fields}

@@ -27,6 +27,7 @@ type resolver struct {
 	project string
 	offline bool      // a dry run: only the cache is used, nothing is sent
 	users   *userMemo // users found by email, shared by the rows of a bulk create
+	picks   typePicks // issue types chosen, shared by the rows of a bulk create; nil: none kept
 
 	where      string   // the screen the fields are on, for messages; "": the chosen type's create screen
 	fromCache  bool     // some id came from the cache
@@ -114,11 +115,13 @@ func (r *resolver) build(ctx context.Context, d tm.TicketDraft) (map[string]any,
 		typesErr, userErr error
 		assignee          map[string]string
 	)
-	wg.Go(func() { typesErr = r.loadTypes(ctx) })
 	if d.Assignee != "" {
-		wg.Go(func() { assignee, userErr = r.assignee(ctx, d.Assignee) })
+		wg.Go(func() { typesErr = r.loadTypes(ctx) })
+		assignee, userErr = r.assignee(ctx, d.Assignee)
+		wg.Wait()
+	} else {
+		typesErr = r.loadTypes(ctx)
 	}
-	wg.Wait()
 	if typesErr != nil {
 		return nil, typesErr
 	}
@@ -143,7 +146,7 @@ func (r *resolver) build(ctx context.Context, d tm.TicketDraft) (map[string]any,
 		}
 		return fields, nil
 	}
-	it, err := pickType(r.types, r.project, d.IssueType, d.Parent != "")
+	it, err := r.pickType(d.IssueType, d.Parent != "")
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +212,36 @@ func selectableTypes(types []jira.IssueTypeMeta, withParent bool) []jira.IssueTy
 		}
 	}
 	return out
+}
+
+// typePicks remembers pickType's answers: the rows of a bulk create
+// mostly name the same type in the same project.
+type typePicks map[typeChoice]typePick
+
+type typeChoice struct {
+	project, name string
+	withParent    bool
+}
+
+type typePick struct {
+	it  jira.IssueTypeMeta
+	err error
+}
+
+// pickType is pickType among r's types, remembered in r.picks. A
+// project's types do not change during one bulk create (the metadata is
+// read once for all its rows).
+func (r *resolver) pickType(name string, withParent bool) (jira.IssueTypeMeta, error) {
+	if r.picks == nil {
+		return pickType(r.types, r.project, name, withParent)
+	}
+	k := typeChoice{r.project, name, withParent}
+	if p, ok := r.picks[k]; ok {
+		return p.it, p.err
+	}
+	it, err := pickType(r.types, r.project, name, withParent)
+	r.picks[k] = typePick{it, err}
+	return it, err
 }
 
 // pickType resolves name (any case, or an id) among the project's types;

@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -98,4 +99,29 @@ func FuzzPickType(f *testing.F) {
 			t.Fatalf("%q: picked %+v", name, got)
 		}
 	})
+}
+
+// TestPickTypeRemembered: the rows of a bulk create share their choices of
+// type, kept apart by project, name and parent: each row gets what
+// pickType gives it, whichever rows came first.
+func TestPickTypeRemembered(t *testing.T) {
+	picks := typePicks{}
+	projects := map[string][]jira.IssueTypeMeta{"TEAM": teamTypes, "OPS": teamTypes[1:]}
+	for range 2 { // the second time, every answer comes from picks
+		for _, project := range []string{"TEAM", "OPS"} {
+			r := &resolver{project: project, types: projects[project], picks: picks}
+			for _, name := range []string{"", "Task", "bug", "10011", "Subtask", "Spaceship"} {
+				for _, withParent := range []bool{false, true} {
+					want, werr := pickType(projects[project], project, name, withParent)
+					got, err := r.pickType(name, withParent)
+					if got != want || fmt.Sprint(err) != fmt.Sprint(werr) {
+						t.Errorf("%s %q parent %v: %+v, %v; want %+v, %v", project, name, withParent, got, err, want, werr)
+					}
+				}
+			}
+		}
+	}
+	if len(picks) != 2*6*2 {
+		t.Errorf("%d choices kept, want %d", len(picks), 2*6*2)
+	}
 }
