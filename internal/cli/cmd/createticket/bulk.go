@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -214,15 +213,16 @@ func printBulk(opts *Options, rows []ticket.Input, results map[string]result) er
 		}
 		return factory.WriteJSON(opts.IO.Out, list)
 	}
-	var b strings.Builder
+	b := make([]byte, 0, 64*len(rows))
 	for _, r := range rows {
 		res := results[r.ID]
+		b = append(strconv.AppendInt(b, int64(r.Row.Line), 10), '\t')
 		if res.Key != "" {
-			fmt.Fprintf(&b, "%d\t%s\t%s\n", r.Row.Line, res.Key, res.URL)
+			b = append(append(append(append(b, res.Key...), '\t'), res.URL...), '\n')
 		} else {
-			fmt.Fprintf(&b, "%d\t\terror: %s\n", r.Row.Line, res.Error)
+			b = append(append(append(b, "\terror: "...), res.Error...), '\n')
 		}
 	}
-	_, err := io.WriteString(opts.IO.Out, b.String())
+	_, err := opts.IO.Out.Write(b)
 	return err
 }
