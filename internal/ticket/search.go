@@ -256,6 +256,19 @@ func (s *Service) fetchInOrder(ctx context.Context, ids, fields []string) ([]jir
 	if err != nil {
 		return nil, err
 	}
+	return orderAs(got, ids), nil
+}
+
+// orderAs returns got in the order of ids (or keys), leaving out those
+// not there.
+func orderAs(got []jira.Issue, ids []string) []jira.Issue {
+	if inOrder(got, ids) {
+		return got // the usual answer: no map needed to order it
+	}
+	return orderByMap(got, ids)
+}
+
+func orderByMap(got []jira.Issue, ids []string) []jira.Issue {
 	byID := make(map[string]jira.Issue, 2*len(got))
 	for _, is := range got {
 		byID[is.ID], byID[is.Key] = is, is // asked for by either
@@ -266,7 +279,21 @@ func (s *Service) fetchInOrder(ctx context.Context, ids, fields []string) ([]jir
 			out = append(out, is)
 		}
 	}
-	return out, nil
+	return out
+}
+
+// inOrder reports whether got holds the issues of ids (or keys), each
+// once, in their order.
+func inOrder(got []jira.Issue, ids []string) bool {
+	if len(got) != len(ids) {
+		return false
+	}
+	for i, is := range got {
+		if is.ID != ids[i] && is.Key != ids[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Page reads one page of the query's issues: the first with cursor "",

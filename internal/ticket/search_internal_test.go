@@ -1,8 +1,12 @@
 package ticket
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ticket-mate/tm/internal/jira"
 )
 
 // FuzzSplitOrderBy: the where clause and the ORDER BY put back together
@@ -41,4 +45,50 @@ func FuzzCheckKey(f *testing.F) {
 			t.Fatalf("%q → %q → %q, %v", s, k, k2, err)
 		}
 	})
+}
+
+// FuzzOrderAs: ordering bulkfetch's answer by the ids asked for gives what
+// the map by id and key gives, whether the answer came in order, shuffled,
+// short of hidden issues, or asked for by keys.
+func FuzzOrderAs(f *testing.F) {
+	for _, s := range [][]byte{{}, {0, 1, 2, 3}, {3, 2, 1, 0}, {0, 2}, {0x80, 1, 0x82}, {5, 5, 1}, {0x81, 0x81}} {
+		f.Add(s, uint8(4))
+		f.Add(s, uint8(5)) // answered in reverse
+	}
+	f.Fuzz(func(t *testing.T, asked []byte, n uint8) {
+		// n issues exist; asked names them by id (or by key, high bit set),
+		// and bulkfetch answers with those of them that exist, in the
+		// order asked or reversed.
+		issue := func(i byte) jira.Issue {
+			return jira.Issue{ID: strconv.Itoa(10000 + int(i)), Key: "SPACE2-" + strconv.Itoa(int(i))}
+		}
+		var ids []string
+		var got []jira.Issue
+		for _, a := range asked {
+			i := a & 0x7f
+			if a&0x80 != 0 {
+				ids = append(ids, issue(i).Key)
+			} else {
+				ids = append(ids, issue(i).ID)
+			}
+			if i < n && !slices.ContainsFunc(got, func(is jira.Issue) bool { return is.ID == issue(i).ID }) {
+				got = append(got, issue(i))
+			}
+		}
+		if n%2 == 1 {
+			slices.Reverse(got)
+		}
+		want := orderByMap(slices.Clone(got), ids)
+		if out := orderAs(got, ids); !slices.Equal(keysOf(out), keysOf(want)) {
+			t.Errorf("asked %v, answered %v: %v, want %v", ids, keysOf(got), keysOf(out), keysOf(want))
+		}
+	})
+}
+
+func keysOf(is []jira.Issue) []string {
+	out := make([]string, len(is))
+	for i, x := range is {
+		out[i] = x.Key
+	}
+	return out
 }
