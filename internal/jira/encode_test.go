@@ -3,6 +3,7 @@ package jira
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"testing"
 )
 
@@ -63,4 +64,44 @@ func TestAppendJSONError(t *testing.T) {
 	if werr == nil || err == nil || err.Error() != werr.Error() {
 		t.Errorf("appendBody: %v; json.Marshal: %v", err, werr)
 	}
+}
+
+// BenchmarkBulkBody writes the body of a bulk create of BulkCreateMax
+// rows like those of a CSV file (summary, type, labels) the way
+// encoding/json did and the way BulkCreate does.
+func BenchmarkBulkBody(b *testing.B) {
+	rs := make([]CreateRequest, BulkCreateMax)
+	for i := range rs {
+		rs[i] = CreateRequest{ProjectKey: "SPACE2", Fields: map[string]any{"summary": "Benchmark ticket " + strconv.Itoa(i+1),
+			"issuetype": map[string]string{"id": "10001"}, "labels": []string{"bench"}}}
+	}
+	const marker = "0123456789abcdef0123456789abcdef"
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ups := make([]createBody, len(rs))
+			for i, r := range rs {
+				ups[i] = r.body(marker)
+			}
+			if _, err := json.Marshal(map[string]any{"issueUpdates": ups}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("append", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p := append(make([]byte, 0, 256*len(rs)), `{"issueUpdates":[`...)
+			for i, r := range rs {
+				if i > 0 {
+					p = append(p, ',')
+				}
+				var err error
+				if p, err = r.appendBody(p, marker); err != nil {
+					b.Fatal(err)
+				}
+			}
+			_ = append(p, "]}"...)
+		}
+	})
 }
