@@ -65,15 +65,19 @@ func CheckKey(key string) (string, error) {
 }
 
 // issue decodes what Jira sent into the domain's Issue.
-func (s *Service) issue(raw jira.Issue) tm.Issue {
+func (s *Service) issue(raw jira.Issue) tm.Issue { return s.issueSeen(raw, nil) }
+
+// issueSeen is issue, reading the values a listing repeats — statuses,
+// types, priorities, people — through seen (nil: none kept).
+func (s *Service) issueSeen(raw jira.Issue, seen *seenValues) tm.Issue {
 	f := raw.Fields
 	is := tm.Issue{Key: raw.Key, ID: raw.ID, URL: s.jira.BrowseURL(raw.Key), Labels: []string{}}
 	is.Summary, _ = jira.DecodeField[string](f["summary"])
-	is.Status = named(f["status"])
-	is.Type = named(f["issuetype"])
-	is.Priority = named(f["priority"])
-	is.Assignee = person(f["assignee"])
-	is.Reporter = person(f["reporter"])
+	is.Status = seen.named(f["status"])
+	is.Type = seen.named(f["issuetype"])
+	is.Priority = seen.named(f["priority"])
+	is.Assignee = seen.person(f["assignee"])
+	is.Reporter = seen.person(f["reporter"])
 	if labels, _ := jira.DecodeField[[]string](f["labels"]); labels != nil {
 		is.Labels = labels
 	}
@@ -150,6 +154,52 @@ func (s *Service) text(raw json.RawMessage) string {
 }
 
 // named is the name of a status, type or priority object.
+// seenValues remembers what the values of a listing's issues read as: a
+// page of a hundred issues names a few statuses, types, priorities and
+// people hundreds of times, each as the same bytes. It keeps at most
+// maxSeen of each.
+type seenValues struct {
+	names map[string]string
+	users map[string]jira.User
+}
+
+const maxSeen = 64
+
+func newSeenValues() *seenValues {
+	return &seenValues{names: map[string]string{}, users: map[string]jira.User{}}
+}
+
+func (v *seenValues) named(raw json.RawMessage) string {
+	if v == nil {
+		return named(raw)
+	}
+	if n, ok := v.names[string(raw)]; ok {
+		return n
+	}
+	n := named(raw)
+	if len(v.names) < maxSeen {
+		v.names[string(raw)] = n
+	}
+	return n
+}
+
+func (v *seenValues) person(raw json.RawMessage) *tm.Person {
+	if v == nil {
+		return person(raw)
+	}
+	u, ok := v.users[string(raw)]
+	if !ok {
+		u, ok = jira.DecodeField[jira.User](raw)
+		if !ok {
+			return nil
+		}
+		if len(v.users) < maxSeen {
+			v.users[string(raw)] = u
+		}
+	}
+	return personOf(u)
+}
+
 func named(raw json.RawMessage) string {
 	v, _ := jira.DecodeField[jira.Named](raw)
 	return v.Name
@@ -157,7 +207,16 @@ func named(raw json.RawMessage) string {
 
 func person(raw json.RawMessage) *tm.Person {
 	u, ok := jira.DecodeField[jira.User](raw)
-	if !ok || u.DisplayName == "" && u.AccountID == "" && u.Name == "" {
+	if !ok {
+		return nil
+	}
+	return personOf(u)
+}
+
+// personOf is a user as the domain names people; nil for nobody. Each
+// call makes a Person of its own.
+func personOf(u jira.User) *tm.Person {
+	if u.DisplayName == "" && u.AccountID == "" && u.Name == "" {
 		return nil
 	}
 	return &tm.Person{Name: u.DisplayName, AccountID: u.AccountID, Username: u.Name, Email: u.EmailAddress}

@@ -3,8 +3,10 @@ package ticket
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -209,4 +211,46 @@ func (s *Service) issueByEncodingJSON(raw jira.Issue) tm.Issue {
 		}
 	}
 	return is
+}
+
+// TestIssueSeen: issues read through a listing's remembered values are
+// the issues read alone, whatever repeats, whatever fails to decode, and
+// past the number of values remembered; no two share a Person.
+func TestIssueSeen(t *testing.T) {
+	s := New(jira.NewClient(nil, "https://x.example", nil), nil)
+	users := []string{
+		`{"accountId":"5b10a","displayName":"Alex Morgan","emailAddress":"alex@example.com","avatarUrls":{"48x48":"https://x.example/a.png"}}`,
+		`{"name":"sam","displayName":"Sam"}`, `{"displayName":""}`, `null`, `{"displayName":"Es\u0063aped"}`, `{"displayName":1}`, `[`,
+	}
+	statuses := []string{`{"name":"To Do","statusCategory":{"name":"New"}}`, `{"name":"Done"}`, `null`, `{"name":null}`, `{"Name":"Case"}`, `"x"`, `{`}
+	seen := newSeenValues()
+	var people []*tm.Person
+	for i := range 3 * maxSeen {
+		status := statuses[i%len(statuses)]
+		if i >= maxSeen {
+			status = fmt.Sprintf(`{"name":"Status %d"}`, i) // more than are remembered
+		}
+		fields := map[string]json.RawMessage{"summary": json.RawMessage(`"s"`), "status": json.RawMessage(status),
+			"issuetype": json.RawMessage(statuses[(i+1)%len(statuses)]), "assignee": json.RawMessage(users[i%len(users)]),
+			"reporter": json.RawMessage(users[(i+3)%len(users)])}
+		if i%5 == 0 {
+			delete(fields, "priority")
+		} else {
+			fields["priority"] = json.RawMessage(statuses[i%3])
+		}
+		raw := jira.Issue{ID: strconv.Itoa(10000 + i), Key: "SPACE2-" + strconv.Itoa(i), Fields: fields}
+		got, want := s.issueSeen(raw, seen), s.issue(raw)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("issue %d:\n%+v\nwant\n%+v", i, got, want)
+		}
+		for _, p := range []*tm.Person{got.Assignee, got.Reporter} {
+			if p != nil && slices.Contains(people, p) {
+				t.Fatalf("issue %d shares a Person with an earlier one", i)
+			}
+			people = append(people, p)
+		}
+	}
+	if len(seen.names) != maxSeen {
+		t.Errorf("%d names remembered, want the most, %d", len(seen.names), maxSeen)
+	}
 }

@@ -141,8 +141,9 @@ func (s *Service) Search(ctx context.Context, q Query, page func([]tm.Issue) err
 // listedAll is listed for every issue of a page.
 func (s *Service) listedAll(raw []jira.Issue, asked []string) []tm.Issue {
 	out := make([]tm.Issue, len(raw))
+	seen := newSeenValues()
 	for i, r := range raw {
-		out[i] = s.listed(r, asked)
+		out[i] = s.listed(r, asked, seen)
 	}
 	return out
 }
@@ -321,8 +322,8 @@ func (s *Service) Page(ctx context.Context, q Query, cursor string) ([]tm.Issue,
 
 // listed is a search's issue: the fields tm knows decoded, the others
 // asked for kept as Jira sent them.
-func (s *Service) listed(r jira.Issue, asked []string) tm.Issue {
-	is := s.issue(r)
+func (s *Service) listed(r jira.Issue, asked []string, seen *seenValues) tm.Issue {
+	is := s.issueSeen(r, seen)
 	for _, f := range asked {
 		if v, ok := r.Fields[f]; ok && !slices.Contains(viewFields, f) && !slices.Contains(ListFields, f) {
 			if is.Fields == nil {
@@ -382,8 +383,9 @@ func (s *Service) Issues(ctx context.Context, keys []string) ([]tm.Issue, error)
 		return nil, Explain(err, About{})
 	}
 	out := make([]tm.Issue, len(raw))
+	seen := newSeenValues()
 	for i, is := range raw {
-		out[i] = s.issue(is)
+		out[i] = s.issueSeen(is, seen)
 	}
 	return out, nil
 }
