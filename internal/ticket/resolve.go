@@ -531,8 +531,11 @@ func richText(c *jira.Client, what, md string) (any, error) {
 	} else {
 		var doc *adf.Doc
 		if doc, err = adf.FromMarkdown([]byte(md)); err == nil {
+			// The document's JSON is what Jira measures, and what is
+			// sent: the bytes, not the document, so that it is encoded
+			// once (a bulk create encodes thousands).
 			b, _ := json.Marshal(doc)
-			v, stored = doc, utf8.RuneCount(b)
+			v, stored = json.RawMessage(b), utf8.RuneCount(b)
 		}
 	}
 	if err != nil {
