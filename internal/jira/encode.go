@@ -16,17 +16,7 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 	case string:
 		return appendString(b, v), nil
 	case []string:
-		if v == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, s := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, s)
-		}
-		return append(b, ']'), nil
+		return appendArray(b, v, func(b []byte, s string) ([]byte, error) { return appendString(b, s), nil })
 	case map[string]string:
 		if v == nil {
 			return append(b, "null"...), nil
@@ -46,23 +36,29 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 		}
 		return appendObject(b, v, sortedKeys(v))
 	case []map[string]string:
-		if v == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, m := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if b, err = AppendJSON(b, m); err != nil {
-				return b, err
-			}
-		}
-		return append(b, ']'), nil
+		return appendArray(b, v, func(b []byte, m map[string]string) ([]byte, error) { return AppendJSON(b, m) })
 	}
 	m, err := json.Marshal(v)
 	return append(b, m...), err
+}
+
+// appendArray appends list as a JSON array (null when nil), each element
+// appended by elem.
+func appendArray[T any](b []byte, list []T, elem func([]byte, T) ([]byte, error)) ([]byte, error) {
+	if list == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i, x := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = elem(b, x); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
 }
 
 // appendObject appends m's members in the order of keys.
