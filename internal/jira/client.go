@@ -171,6 +171,11 @@ func (c *Client) route() (string, bool) {
 	return c.base, c.gateway
 }
 
+// encoded is a request body this package has already written as
+// json.Marshal would: do sends it as it is. (json.Marshal of a
+// json.RawMessage would check and compact it all again.)
+type encoded []byte
+
 // call describes one logical request; do may send it several times.
 type call struct {
 	method string
@@ -231,9 +236,13 @@ type Notice struct {
 // would outlast ctx's deadline is not started.
 func (c *Client) do(ctx context.Context, cl call, out any) error {
 	var payload []byte
-	if cl.body != nil {
+	switch b := cl.body.(type) {
+	case nil:
+	case encoded:
+		payload = b
+	default:
 		var err error
-		if payload, err = json.Marshal(cl.body); err != nil {
+		if payload, err = json.Marshal(b); err != nil {
 			return fmt.Errorf("jira: encoding %s %s: %w", cl.method, cl.path, err)
 		}
 	}

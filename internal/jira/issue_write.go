@@ -133,7 +133,7 @@ func (c *Client) BulkCreate(ctx context.Context, rs []CreateRequest) (BulkResult
 			ElementErrors       json.RawMessage `json:"elementErrors"`
 		} `json:"errors"`
 	}
-	err := c.do(ctx, call{method: http.MethodPost, path: "issue/bulk", body: json.RawMessage(payload)}, &res)
+	err := c.do(ctx, call{method: http.MethodPost, path: "issue/bulk", body: encoded(payload)}, &res)
 	var je *Error
 	switch {
 	case errors.As(err, &je) && je.StatusCode == http.StatusBadRequest && json.Unmarshal(je.raw, &res) == nil && len(res.Errors) > 0:
