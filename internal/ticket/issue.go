@@ -153,7 +153,6 @@ func (s *Service) text(raw json.RawMessage) string {
 	return strings.TrimSpace(t)
 }
 
-// named is the name of a status, type or priority object.
 // seenValues remembers what the values of a listing's issues read as: a
 // page of a hundred issues names a few statuses, types, priorities and
 // people hundreds of times, each as the same bytes. It keeps at most
@@ -200,6 +199,7 @@ func (v *seenValues) person(raw json.RawMessage) *tm.Person {
 	return personOf(u)
 }
 
+// named is the name of a status, type or priority object.
 func named(raw json.RawMessage) string {
 	v, _ := jira.DecodeField[jira.Named](raw)
 	return v.Name
