@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ticket-mate/tm"
 	"github.com/ticket-mate/tm/internal/jira"
@@ -149,27 +150,50 @@ func explainBulk(err error, row Row) error {
 }
 
 // resolveRows checks and resolves every row before anything is created.
-// Metadata and user lookups are shared between rows.
+// Metadata and user lookups are shared between rows, and all of them go
+// out at once, first: the rows are checked while they travel.
 func (s *Service) resolveRows(ctx context.Context, rows []Row) ([]jira.CreateRequest, error) {
 	if len(rows) == 0 {
 		return nil, &tm.Error{Code: tm.EINVALID, Message: "no tickets to create: the input has no rows"}
 	}
-	users := &userMemo{m: map[string]userAnswer{}}
-	picks := typePicks{}
+	users := &userMemo{}
 	cache := newMemo(s.cache)
+	stop := s.lookAhead(ctx, rows, cache, users)
+	defer stop()
+
 	reqs := make([]jira.CreateRequest, len(rows))
-	var bad []string
-	nbad := 0
+	errs := make([]error, len(rows))
 	for i, r := range rows {
 		d, err := normalize(r.Draft)
 		if err == nil {
-			rs := &resolver{c: s.jira, cache: cache, project: d.ProjectKey, users: users, picks: picks}
-			var fields map[string]any
-			if fields, err = rs.build(ctx, d); err == nil {
-				reqs[i] = jira.CreateRequest{ProjectKey: d.ProjectKey, Fields: fields}
-				rows[i].Draft = d
-				continue
-			}
+			rows[i].Draft = d
+			reqs[i] = jira.CreateRequest{ProjectKey: d.ProjectKey}
+			reqs[i].Fields, err = baseFields(s.jira, d)
+		}
+		errs[i] = err
+	}
+	// One resolver a project: complete starts each row afresh, and the
+	// types it picks are shared.
+	picks := typePicks{}
+	resolvers := map[string]*resolver{}
+	for i, r := range rows {
+		if errs[i] != nil {
+			continue
+		}
+		p := r.Draft.ProjectKey
+		rs := resolvers[p]
+		if rs == nil {
+			rs = &resolver{c: s.jira, cache: cache, project: p, users: users, picks: picks}
+			resolvers[p] = rs
+		}
+		errs[i] = rs.complete(ctx, r.Draft, reqs[i].Fields)
+	}
+
+	var bad []string
+	nbad := 0
+	for i, err := range errs {
+		if err == nil {
+			continue
 		}
 		var te *tm.Error
 		if !errors.As(err, &te) {
@@ -180,7 +204,7 @@ func (s *Service) resolveRows(ctx context.Context, rows []Row) ([]jira.CreateReq
 		}
 		nbad++
 		if len(bad) < maxListed {
-			bad = append(bad, fmt.Sprintf("line %d: %s", r.Line, strings.ReplaceAll(te.Message, "\n", " ")))
+			bad = append(bad, fmt.Sprintf("line %d: %s", rows[i].Line, strings.ReplaceAll(te.Message, "\n", " ")))
 		}
 	}
 	if nbad > 0 {
@@ -195,29 +219,61 @@ func (s *Service) resolveRows(ctx context.Context, rows []Row) ([]jira.CreateReq
 	return reqs, nil
 }
 
+// lookAheadMax bounds the lookups lookAhead has in flight.
+const lookAheadMax = 8
+
+// lookAhead starts every lookup the rows will need — each project's issue
+// types, each person named by email, the caller's own account for "me" —
+// into the memos the rows then read, at most lookAheadMax at once. stop
+// gives up on those still going and waits for them.
+func (s *Service) lookAhead(ctx context.Context, rows []Row, cache *memo, users *userMemo) (stop func()) {
+	var jobs []func(context.Context)
+	seen := map[string]bool{}
+	once := func(k string, job func(context.Context)) {
+		if !seen[k] {
+			seen[k] = true
+			jobs = append(jobs, job)
+		}
+	}
+	for _, r := range rows {
+		if p := strings.ToUpper(strings.TrimSpace(r.Draft.ProjectKey)); p != "" {
+			once("p "+p, func(ctx context.Context) { cache.IssueTypes(ctx, p, (&resolver{c: s.jira, project: p}).fetchTypes) })
+		}
+		switch a := strings.TrimSpace(r.Draft.Assignee); {
+		case strings.EqualFold(a, "me"):
+			once("me", func(ctx context.Context) { cache.Myself(ctx, s.jira.Myself) })
+		case strings.Contains(a, "@"):
+			once("u "+strings.ToLower(a), func(ctx context.Context) { users.find(ctx, s.jira, a) })
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range min(len(jobs), lookAheadMax) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(jobs) && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
+				jobs[i](ctx)
+			}
+		})
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
 // userMemo remembers the users found by email during one bulk create, so
 // that a file that names the same person on every row asks once.
 type userMemo struct {
-	mu sync.Mutex
-	m  map[string]userAnswer
-}
-
-type userAnswer struct {
-	acc tm.Account
-	err error
+	f flights[string, tm.Account]
 }
 
 func (u *userMemo) find(ctx context.Context, c *jira.Client, email string) (tm.Account, error) {
-	k := strings.ToLower(email)
-	u.mu.Lock()
-	a, ok := u.m[k]
-	u.mu.Unlock()
-	if ok {
-		return a.acc, a.err
-	}
-	acc, err := findUser(ctx, c, email)
-	u.mu.Lock()
-	u.m[k] = userAnswer{acc, err}
-	u.mu.Unlock()
+	acc, _, err := u.f.do(ctx, strings.ToLower(email), func(error) bool { return true }, func() (tm.Account, bool, error) {
+		acc, err := findUser(ctx, c, email)
+		return acc, false, err
+	})
 	return acc, err
 }

@@ -52,67 +52,110 @@ var errOffline = errors.New("ticket: not fetched in a dry run")
 // memo keeps what an inner cache answered — a refusal too — for the
 // length of one operation over many rows, so that each row does not ask
 // again (a file of a thousand rows naming a missing project asks once).
+// A question already on its way is not asked twice: who asks meanwhile
+// waits for its answer.
 type memo struct {
 	inner   MetaCache
-	mu      sync.Mutex
-	types   map[string]typesAnswer
-	screens map[[2]string][]jira.FieldMeta
+	types   flights[string, []jira.IssueTypeMeta]
+	screens flights[[2]string, []jira.FieldMeta]
+	me      flights[struct{}, tm.Account]
 }
 
-type typesAnswer struct {
-	types []jira.IssueTypeMeta
-	err   error
-}
+func newMemo(inner MetaCache) *memo { return &memo{inner: inner} }
 
-func newMemo(inner MetaCache) *memo {
-	return &memo{inner: inner, types: map[string]typesAnswer{}, screens: map[[2]string][]jira.FieldMeta{}}
-}
+// kept says which answers the memo keeps: a dry run's miss is not an
+// answer, and a failed screen read is tried again by the next row.
+func keptUnlessOffline(err error) bool { return !errors.Is(err, errOffline) }
+func keptIfFound(err error) bool       { return err == nil }
 
 func (m *memo) IssueTypes(ctx context.Context, project string, fetch func(context.Context) ([]jira.IssueTypeMeta, error)) ([]jira.IssueTypeMeta, bool, error) {
-	m.mu.Lock()
-	a, ok := m.types[project]
-	m.mu.Unlock()
-	if ok {
-		return a.types, true, a.err
-	}
-	ts, cached, err := m.inner.IssueTypes(ctx, project, fetch)
-	if !errors.Is(err, errOffline) {
-		m.mu.Lock()
-		m.types[project] = typesAnswer{ts, err}
-		m.mu.Unlock()
-	}
-	return ts, cached, err
+	return m.types.do(ctx, project, keptUnlessOffline, func() ([]jira.IssueTypeMeta, bool, error) {
+		return m.inner.IssueTypes(ctx, project, fetch)
+	})
 }
 
 func (m *memo) Screen(ctx context.Context, project, typeID string, fetch func(context.Context) ([]jira.FieldMeta, error)) ([]jira.FieldMeta, bool, error) {
-	k := [2]string{project, typeID}
-	m.mu.Lock()
-	fs, ok := m.screens[k]
-	m.mu.Unlock()
-	if ok {
-		return fs, true, nil
-	}
-	fs, cached, err := m.inner.Screen(ctx, project, typeID, fetch)
-	if err == nil {
-		m.mu.Lock()
-		m.screens[k] = fs
-		m.mu.Unlock()
-	}
-	return fs, cached, err
+	return m.screens.do(ctx, [2]string{project, typeID}, keptIfFound, func() ([]jira.FieldMeta, bool, error) {
+		return m.inner.Screen(ctx, project, typeID, fetch)
+	})
 }
 
 func (m *memo) Myself(ctx context.Context, fetch func(context.Context) (tm.Account, error)) (tm.Account, bool, error) {
-	return m.inner.Myself(ctx, fetch)
+	return m.me.do(ctx, struct{}{}, keptIfFound, func() (tm.Account, bool, error) {
+		return m.inner.Myself(ctx, fetch)
+	})
 }
 
 func (m *memo) Forget(project string) {
-	m.mu.Lock()
-	delete(m.types, project)
-	for k := range m.screens {
-		if k[0] == project {
-			delete(m.screens, k)
+	m.types.forget(func(k string) bool { return k == project })
+	m.screens.forget(func(k [2]string) bool { return k[0] == project })
+	m.inner.Forget(project)
+}
+
+// flights asks each question once: the first caller for a key fetches,
+// callers for the same key wait for that answer, and later callers get it
+// from memory (as cached) while keep says it may be kept.
+type flights[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]*flight[V]
+}
+
+type flight[V any] struct {
+	done   chan struct{}
+	v      V
+	cached bool
+	err    error
+}
+
+func (f *flights[K, V]) do(ctx context.Context, k K, keep func(error) bool, fetch func() (V, bool, error)) (V, bool, error) {
+	for {
+		f.mu.Lock()
+		fl, ok := f.m[k]
+		if !ok {
+			break // with f.mu held
+		}
+		f.mu.Unlock()
+		select {
+		case <-fl.done:
+		case <-ctx.Done():
+			var zero V
+			return zero, false, ctx.Err()
+		}
+		// A fetch given up by its own caller answers nobody else: ask again.
+		if !abandoned(fl.err) {
+			return fl.v, true, fl.err
 		}
 	}
-	m.mu.Unlock()
-	m.inner.Forget(project)
+	if f.m == nil {
+		f.m = map[K]*flight[V]{}
+	}
+	fl := &flight[V]{done: make(chan struct{})}
+	f.m[k] = fl
+	f.mu.Unlock()
+	fl.v, fl.cached, fl.err = fetch()
+	if !keep(fl.err) || abandoned(fl.err) {
+		f.mu.Lock()
+		if f.m[k] == fl {
+			delete(f.m, k)
+		}
+		f.mu.Unlock()
+	}
+	close(fl.done)
+	return fl.v, fl.cached, fl.err
+}
+
+func abandoned(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// forget drops the answers whose keys match; a fetch under way still
+// answers those waiting for it.
+func (f *flights[K, V]) forget(match func(K) bool) {
+	f.mu.Lock()
+	for k := range f.m {
+		if match(k) {
+			delete(f.m, k)
+		}
+	}
+	f.mu.Unlock()
 }

@@ -87,10 +87,21 @@ func settle[T any](r *resolver, v []T, cached bool, err error) ([]T, error) {
 // type's create screen when a priority or a custom field needs it. With a
 // warm cache nothing is fetched and the create is the only request.
 func (r *resolver) build(ctx context.Context, d tm.TicketDraft) (map[string]any, error) {
-	r.screen = nil
+	fields, err := baseFields(r.c, d)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.complete(ctx, d, fields); err != nil {
+		return nil, err
+	}
+	return fields, nil
+}
+
+// baseFields returns the fields of the draft that need nothing from Jira.
+func baseFields(c *jira.Client, d tm.TicketDraft) (map[string]any, error) {
 	fields := map[string]any{"summary": d.Summary}
 	if strings.TrimSpace(d.Description) != "" {
-		desc, err := richText(r.c, "description", d.Description)
+		desc, err := richText(c, "description", d.Description)
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +120,13 @@ func (r *resolver) build(ctx context.Context, d tm.TicketDraft) (map[string]any,
 	if d.Parent != "" {
 		fields["parent"] = map[string]string{"key": d.Parent}
 	}
+	return fields, nil
+}
 
+// complete adds to fields what goes through the project's metadata and
+// its users: the issue type, the assignee, the priority, custom fields.
+func (r *resolver) complete(ctx context.Context, d tm.TicketDraft, fields map[string]any) error {
+	r.screen = nil
 	var (
 		wg                sync.WaitGroup
 		typesErr, userErr error
@@ -123,10 +140,10 @@ func (r *resolver) build(ctx context.Context, d tm.TicketDraft) (map[string]any,
 		typesErr = r.loadTypes(ctx)
 	}
 	if typesErr != nil {
-		return nil, typesErr
+		return typesErr
 	}
 	if userErr != nil {
-		return nil, userErr
+		return userErr
 	}
 	if assignee != nil {
 		fields["assignee"] = assignee
@@ -144,20 +161,20 @@ func (r *resolver) build(ctx context.Context, d tm.TicketDraft) (map[string]any,
 			fields[fv.Name] = fv.Value
 			r.unresolved = append(r.unresolved, "field "+strconv.Quote(fv.Name))
 		}
-		return fields, nil
+		return nil
 	}
-	it, err := r.pickType(d.IssueType, d.Parent != "")
+	it, ref, err := r.pickType(d.IssueType, d.Parent != "")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.it = it
-	fields["issuetype"] = map[string]string{"id": it.ID}
+	fields["issuetype"] = ref
 
 	if d.Priority == "" && len(d.Fields) == 0 {
-		return fields, nil
+		return nil
 	}
 	if err := r.loadScreen(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	if r.screen == nil { // dry run: the types were cached, the screen not
 		if d.Priority != "" {
@@ -168,34 +185,34 @@ func (r *resolver) build(ctx context.Context, d tm.TicketDraft) (map[string]any,
 			fields[fv.Name] = fv.Value
 			r.unresolved = append(r.unresolved, "field "+strconv.Quote(fv.Name))
 		}
-		return fields, nil
+		return nil
 	}
 	if d.Priority != "" {
 		f, ok := fieldByID(r.screen, "priority")
 		if !ok {
-			return nil, detailed(&tm.Error{Code: tm.EINVALID,
+			return detailed(&tm.Error{Code: tm.EINVALID,
 				Message: fmt.Sprintf("%s issues in %s have no priority on their create screen", it.Name, r.project),
 				Hint:    "Leave the priority out, or ask a Jira admin of " + r.project + " to add Priority to the create screen."},
 				&Detail{Field: "priority", Project: r.project})
 		}
 		v, err := pickAllowed(f, "priority", d.Priority, it.Name, r.project)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		fields["priority"] = map[string]string{"id": v.ID}
 	}
 	for _, fv := range d.Fields {
 		f, err := r.customField(fv.Name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		v, err := r.fieldValue(f, fv)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		fields[f.FieldID] = v
 	}
-	return fields, nil
+	return nil
 }
 
 // selectableTypes are the types a ticket may take: sub-task types only
@@ -215,7 +232,7 @@ func selectableTypes(types []jira.IssueTypeMeta, withParent bool) []jira.IssueTy
 }
 
 // typePicks remembers pickType's answers: the rows of a bulk create
-// mostly name the same type in the same project.
+// mostly name the same type in the same project, and share its reference.
 type typePicks map[typeChoice]typePick
 
 type typeChoice struct {
@@ -225,23 +242,27 @@ type typeChoice struct {
 
 type typePick struct {
 	it  jira.IssueTypeMeta
+	ref map[string]string // {"id": it.ID}, read only
 	err error
 }
 
-// pickType is pickType among r's types, remembered in r.picks. A
-// project's types do not change during one bulk create (the metadata is
-// read once for all its rows).
-func (r *resolver) pickType(name string, withParent bool) (jira.IssueTypeMeta, error) {
-	if r.picks == nil {
-		return pickType(r.types, r.project, name, withParent)
-	}
+// pickType is pickType among r's types, with the reference a request
+// carries, remembered in r.picks. A project's types do not change during
+// one bulk create (the metadata is read once for all its rows).
+func (r *resolver) pickType(name string, withParent bool) (jira.IssueTypeMeta, map[string]string, error) {
 	k := typeChoice{r.project, name, withParent}
 	if p, ok := r.picks[k]; ok {
-		return p.it, p.err
+		return p.it, p.ref, p.err
 	}
 	it, err := pickType(r.types, r.project, name, withParent)
-	r.picks[k] = typePick{it, err}
-	return it, err
+	p := typePick{it: it, err: err}
+	if err == nil {
+		p.ref = map[string]string{"id": it.ID}
+	}
+	if r.picks != nil {
+		r.picks[k] = p
+	}
+	return p.it, p.ref, p.err
 }
 
 // pickType resolves name (any case, or an id) among the project's types;

@@ -113,9 +113,12 @@ func TestPickTypeRemembered(t *testing.T) {
 			for _, name := range []string{"", "Task", "bug", "10011", "Subtask", "Spaceship"} {
 				for _, withParent := range []bool{false, true} {
 					want, werr := pickType(projects[project], project, name, withParent)
-					got, err := r.pickType(name, withParent)
+					got, ref, err := r.pickType(name, withParent)
 					if got != want || fmt.Sprint(err) != fmt.Sprint(werr) {
 						t.Errorf("%s %q parent %v: %+v, %v; want %+v, %v", project, name, withParent, got, err, want, werr)
+					}
+					if (err == nil) != (ref != nil) || ref != nil && (len(ref) != 1 || ref["id"] != want.ID) {
+						t.Errorf("%s %q parent %v: reference %v for %+v", project, name, withParent, ref, want)
 					}
 				}
 			}
