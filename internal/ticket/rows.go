@@ -31,7 +31,8 @@ const MaxBulkFile = 64 << 20
 // ParseRows reads CSV with a header, or JSON Lines, into drafts. Columns
 // other than the known ones set custom fields by name.
 func ParseRows(data []byte, jsonl bool) ([]Input, error) {
-	var rows []Input
+	// A row a line, mostly: room for them all at once, as rows are large.
+	rows := make([]Input, 0, bytes.Count(data, []byte{'\n'})+1)
 	seen := map[string]int{}
 	add := func(line int, rec map[string]string, raw []byte) {
 		h := sha256.Sum256(raw)
@@ -95,6 +96,7 @@ func ParseRows(data []byte, jsonl bool) ([]Input, error) {
 	}
 	r.ReuseRecord = true // the fields are kept, never the slice
 	var raw []byte
+	m := map[string]string{}
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -104,7 +106,7 @@ func ParseRows(data []byte, jsonl bool) ([]Input, error) {
 			return nil, &tm.Error{Code: tm.EINVALID, Message: "the CSV file cannot be read: " + err.Error() + "; nothing was sent"}
 		}
 		line, _ := r.FieldPos(0)
-		m := map[string]string{}
+		clear(m) // draftOf keeps the values, never the map
 		empty := true
 		for i, v := range rec {
 			if i < len(header) && header[i] != "" {

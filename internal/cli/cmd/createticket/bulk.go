@@ -45,8 +45,8 @@ func runBulk(ctx context.Context, opts *Options, j *factory.Jira) error {
 		resultsPath = filepath.Join(opts.WorkDir, resultsPath)
 	}
 	done := readResults(resultsPath)
-	var todo []ticket.Row
-	results := map[string]result{}
+	todo := make([]ticket.Row, 0, len(rows))
+	results := make(map[string]result, len(rows))
 	for _, r := range rows {
 		if prev, ok := done[r.ID]; ok && prev.Key != "" {
 			results[r.ID] = prev
@@ -62,9 +62,11 @@ func runBulk(ctx context.Context, opts *Options, j *factory.Jira) error {
 		fmt.Fprintf(opts.IO.ErrOut, "All %d rows were created before (see %s); nothing to do.\n", len(rows), resultsPath)
 		return nil
 	}
-	byLine := map[int]string{}
+	byLine := make(map[int]string, len(todo))
 	for _, r := range rows {
-		byLine[r.Row.Line] = r.ID
+		if _, ok := results[r.ID]; !ok {
+			byLine[r.Row.Line] = r.ID
+		}
 	}
 	tty := opts.IO.IsStderrTTY()
 	start := time.Now()
@@ -174,15 +176,19 @@ func readResults(path string) map[string]result {
 // writeResults writes one line per input row, in input order, replacing
 // the file atomically.
 func writeResults(path string, rows []ticket.Input, results map[string]result) error {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
+	// Room for a line of id, key and link a row, so the file is written
+	// without the buffer growing again and again.
+	b := bytes.NewBuffer(make([]byte, 0, 128*(len(rows)+1)))
+	w := csv.NewWriter(b)
 	_ = w.Write(resultsHeader)
+	rec := make([]string, 5)
 	for _, r := range rows {
 		res, ok := results[r.ID]
 		if !ok {
 			res = result{Error: "not sent"}
 		}
-		_ = w.Write([]string{strconv.Itoa(r.Row.Line), r.ID, res.Key, res.URL, res.Error})
+		rec[0], rec[1], rec[2], rec[3], rec[4] = strconv.Itoa(r.Row.Line), r.ID, res.Key, res.URL, res.Error
+		_ = w.Write(rec)
 	}
 	w.Flush()
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
