@@ -75,6 +75,9 @@ func RunContext(ctx context.Context, f *factory.Factory, args []string) int {
 	// the sandbox saving its state): then RunContext waits for it.
 	cmd, _, ferr := root.Find(args)
 	selfStopping := ferr == nil && cmd.Annotations[annotationLongRunning] != ""
+	if !selfStopping && f.Collector != nil {
+		f.Collector()
+	}
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 	finish := func(err error) int {

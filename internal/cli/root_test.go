@@ -251,3 +251,26 @@ func TestEnvCheckFindsInvisibleAndMisfitTokens(t *testing.T) {
 		})
 	}
 }
+
+// TestCollectorForShortCommands: the collector is tuned for a command
+// with a deadline, and left alone for one that runs until stopped (a
+// server sets its own).
+func TestCollectorForShortCommands(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"env-check"}, 1},
+		{[]string{"ls-projects"}, 1},
+		{[]string{"serve", "--help"}, 0},
+		{[]string{"sandbox", "--help"}, 0},
+	} {
+		w, _ := sandboxWorld(t)
+		calls := 0
+		w.F.Collector = func() { calls++ }
+		cli.Run(w.F, tc.args)
+		if calls != tc.want {
+			t.Errorf("tm %s: collector tuned %d times, want %d", strings.Join(tc.args, " "), calls, tc.want)
+		}
+	}
+}
