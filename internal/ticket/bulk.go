@@ -34,6 +34,34 @@ type BulkOptions struct {
 	Concurrency int
 	// Progress hears how many rows have an answer, of how many.
 	Progress func(done, total int)
+	// Lookups, when not nil, is what StartLookups began before the rows
+	// were read.
+	Lookups *Lookups
+}
+
+// Lookups is what a bulk create asks Jira for and its rows share: each
+// project's issue types, each person named by email.
+type Lookups struct {
+	cache *memo
+	users *userMemo
+}
+
+func (s *Service) newLookups() *Lookups {
+	return &Lookups{cache: newMemo(s.cache), users: &userMemo{}}
+}
+
+// StartLookups starts reading the issue types of projects before the
+// rows are read, so that the round trip overlaps the reading: a front end
+// passes the project that rows naming none go to, when it knows no row
+// names another. Give the result to CreateMany in BulkOptions.Lookups.
+func (s *Service) StartLookups(ctx context.Context, projects ...string) *Lookups {
+	l := s.newLookups()
+	for _, p := range projects {
+		if p = strings.ToUpper(strings.TrimSpace(p)); p != "" {
+			go l.cache.IssueTypes(ctx, p, (&resolver{c: s.jira, project: p}).fetchTypes)
+		}
+	}
+	return l
 }
 
 // BulkConcurrency is how many bulk requests are in flight by default: a
@@ -49,7 +77,11 @@ const maxListed = 20
 // any is bad, nothing is sent and the error lists each bad row by line.
 // result hears about every row once, in no particular order.
 func (s *Service) CreateMany(ctx context.Context, rows []Row, o BulkOptions, result func(RowResult)) error {
-	reqs, err := s.resolveRows(ctx, rows)
+	l := o.Lookups
+	if l == nil {
+		l = s.newLookups()
+	}
+	reqs, err := s.resolveRows(ctx, rows, l)
 	if err != nil {
 		return err
 	}
@@ -152,12 +184,11 @@ func explainBulk(err error, row Row) error {
 // resolveRows checks and resolves every row before anything is created.
 // Metadata and user lookups are shared between rows, and all of them go
 // out at once, first: the rows are checked while they travel.
-func (s *Service) resolveRows(ctx context.Context, rows []Row) ([]jira.CreateRequest, error) {
+func (s *Service) resolveRows(ctx context.Context, rows []Row, l *Lookups) ([]jira.CreateRequest, error) {
 	if len(rows) == 0 {
 		return nil, &tm.Error{Code: tm.EINVALID, Message: "no tickets to create: the input has no rows"}
 	}
-	users := &userMemo{}
-	cache := newMemo(s.cache)
+	cache, users := l.cache, l.users
 	stop := s.lookAhead(ctx, rows, cache, users)
 	defer stop()
 

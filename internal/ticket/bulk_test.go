@@ -111,3 +111,28 @@ func TestBulkLooksAhead(t *testing.T) {
 		t.Errorf("tickets by assignee %v, want %v", assignees, want)
 	}
 }
+
+// TestBulkLookupsStartedEarly: issue types asked for before the rows were
+// read are the ones the rows use: asked once.
+func TestBulkLookupsStartedEarly(t *testing.T) {
+	g := &gate{base: http.DefaultTransport, want: 1, open: make(chan struct{}), paths: map[string]int{}}
+	sb := newSandbox(t, emulator.Options{}).with(g)
+	ctx := context.Background()
+	l := sb.svc.StartLookups(ctx, " space2 ")
+	var rows []ticket.Row
+	for i := range 10 {
+		rows = append(rows, ticket.Row{Line: i + 2, Draft: tm.TicketDraft{ProjectKey: "SPACE2", Summary: "Early"}})
+	}
+	created := 0
+	err := sb.svc.CreateMany(ctx, rows, ticket.BulkOptions{Lookups: l}, func(r ticket.RowResult) {
+		if r.Err == nil {
+			created++
+		}
+	})
+	if err != nil || created != len(rows) {
+		t.Fatalf("created %d of %d: %v", created, len(rows), err)
+	}
+	if len(g.paths) != 1 || g.paths["/rest/api/3/issue/createmeta/SPACE2/issuetypes?maxResults=200&startAt=0"] != 1 {
+		t.Errorf("lookups %v, want the issue types of SPACE2 once", g.paths)
+	}
+}

@@ -130,6 +130,22 @@ func ParseRows(data []byte, jsonl bool) ([]Input, error) {
 	return rows, nil
 }
 
+// NamesProjects reports whether a bulk file may send rows to projects of
+// their own: JSON Lines may, a CSV file only with a project column. The
+// rows of one that does not all go to the default project.
+func NamesProjects(data []byte, jsonl bool) bool {
+	if jsonl {
+		return true
+	}
+	header, err := csv.NewReader(bytes.NewReader(data)).Read()
+	if err != nil {
+		return true // ParseRows explains the file's problem
+	}
+	return slices.ContainsFunc(header, func(h string) bool {
+		return strings.EqualFold(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")), "project")
+	})
+}
+
 var known = map[string]bool{"summary": true, "project": true, "description": true, "type": true, "priority": true,
 	"labels": true, "assignee": true, "parent": true, "components": true}
 

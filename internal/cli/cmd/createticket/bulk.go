@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,16 +34,22 @@ func runBulk(ctx context.Context, opts *Options, j *factory.Jira) error {
 	if err != nil {
 		return err
 	}
-	rows, err := ticket.ParseRows(data, strings.HasSuffix(strings.ToLower(path), ".jsonl") || strings.HasSuffix(strings.ToLower(path), ".ndjson"))
-	if err != nil {
-		return err
-	}
-	def := j.ProjectKey(opts.IO.ErrOut)
+	jsonl := strings.HasSuffix(strings.ToLower(path), ".jsonl") || strings.HasSuffix(strings.ToLower(path), ".ndjson")
 	resultsPath := opts.Results
 	if resultsPath == "" {
 		resultsPath = path + ".results.csv"
 	} else if !filepath.IsAbs(resultsPath) && opts.WorkDir != "" {
 		resultsPath = filepath.Join(opts.WorkDir, resultsPath)
+	}
+	def := j.ProjectKey(opts.IO.ErrOut)
+	tickets := factory.Tickets(opts.Cache, j)
+	var lookups *ticket.Lookups
+	if lookAhead(resultsPath, data, jsonl) {
+		lookups = tickets.StartLookups(ctx, def)
+	}
+	rows, err := ticket.ParseRows(data, jsonl)
+	if err != nil {
+		return err
 	}
 	done := readResults(resultsPath)
 	todo := make([]ticket.Row, 0, len(rows))
@@ -71,7 +78,7 @@ func runBulk(ctx context.Context, opts *Options, j *factory.Jira) error {
 	tty := opts.IO.IsStderrTTY()
 	start := time.Now()
 	var created, failed int
-	err = factory.Tickets(opts.Cache, j).CreateMany(ctx, todo, ticket.BulkOptions{Progress: func(n, total int) {
+	err = tickets.CreateMany(ctx, todo, ticket.BulkOptions{Lookups: lookups, Progress: func(n, total int) {
 		if tty {
 			fmt.Fprintf(opts.IO.ErrOut, "\r%s %d/%d", bar(n, total, 30), n, total)
 		}
@@ -124,6 +131,14 @@ func bar(n, total, width int) string {
 		full = n * width / total
 	}
 	return "[" + strings.Repeat("#", full) + strings.Repeat(".", width-full) + "]"
+}
+
+// lookAhead says whether the default project's issue types may be asked
+// for while the file is read: on a first run (a run again may have nothing
+// left to create) of a file whose rows all go to that project.
+func lookAhead(resultsPath string, data []byte, jsonl bool) bool {
+	_, err := os.Stat(resultsPath)
+	return errors.Is(err, fs.ErrNotExist) && !ticket.NamesProjects(data, jsonl)
 }
 
 func readFile(path string) ([]byte, error) {

@@ -90,6 +90,14 @@ func TestBulkCreate(t *testing.T) {
 	if reqs["POST /rest/api/3/issue/bulk"] != 5 || reqs["fault 429"] != 2 {
 		t.Errorf("requests %v; want 3 bulk creates and the 2 refused by the 429s", reqs)
 	}
+	// The types, asked for while the file was read, and again by the rows
+	// (which wait for that answer): one request.
+	for _, lookup := range []string{"GET /rest/api/3/issue/createmeta/{projectIdOrKey}/issuetypes",
+		"GET /rest/api/3/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}", "GET /rest/api/3/myself"} {
+		if reqs[lookup] != 1 {
+			t.Errorf("%d × %s, want 1: %v", reqs[lookup], lookup, reqs)
+		}
+	}
 	if !strings.Contains(w.Err.String(), "rate-limiting") || !strings.Contains(w.Err.String(), "Created 120, failed 0, skipped 0") {
 		t.Errorf("stderr:\n%s", w.Err)
 	}

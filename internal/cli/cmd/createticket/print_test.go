@@ -2,6 +2,8 @@ package createticket
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,5 +34,32 @@ func TestPrintBulk(t *testing.T) {
 	}
 	if out.String() != want.String() {
 		t.Errorf("printed\n%q\nwant\n%q", out.String(), want.String())
+	}
+}
+
+// TestLookAhead: the default project's metadata is asked for before the
+// file is read only when every row goes there and the run is a first one.
+func TestLookAhead(t *testing.T) {
+	dir := t.TempDir()
+	first := filepath.Join(dir, "new.csv.results.csv")
+	again := filepath.Join(dir, "old.csv.results.csv")
+	if err := os.WriteFile(again, []byte("line,row,key,url,error\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		results, data string
+		jsonl, want   bool
+	}{
+		{first, "summary,labels\nA,x\n", false, true},
+		{first, "\ufeffSummary , Type\nA,Bug\n", false, true},
+		{again, "summary\nA\n", false, false},
+		{first, "summary, Project \nA,OPS\n", false, false},
+		{first, "\ufeffPROJECT,summary\nOPS,A\n", false, false},
+		{first, `{"summary":"A"}`, true, false},
+		{first, "", false, false},
+	} {
+		if got := lookAhead(tc.results, []byte(tc.data), tc.jsonl); got != tc.want {
+			t.Errorf("results %s, file %q (jsonl %v): %v, want %v", filepath.Base(tc.results), tc.data, tc.jsonl, got, tc.want)
+		}
 	}
 }
