@@ -12,15 +12,7 @@ import (
 func TestShortCollector(t *testing.T) {
 	before := debug.SetGCPercent(100)
 	t.Cleanup(func() { debug.SetGCPercent(before) })
-	env, had := os.LookupEnv("GOGC")
-	t.Cleanup(func() {
-		if had {
-			os.Setenv("GOGC", env)
-		} else {
-			os.Unsetenv("GOGC")
-		}
-	})
-
+	t.Setenv("GOGC", "") // restored afterwards
 	os.Unsetenv("GOGC")
 	New().Collector()
 	if p := debug.SetGCPercent(100); p != ShortCollectorPercent {
