@@ -109,7 +109,8 @@ const fetchConcurrency = 16
 // Paging stops on any of Jira's end signals and on a cursor
 // that repeats. For every match on Cloud (All), it asks for ids only — up
 // to 5,000 a page — and reads the fields with bulkfetch, 100 issues a
-// call, several calls in flight.
+// call, several calls in flight; the first 100 come with their fields
+// alongside the ids.
 func (s *Service) Search(ctx context.Context, q Query, page func([]tm.Issue) error) error {
 	j, err := s.JQL(ctx, q)
 	if err != nil {
@@ -187,6 +188,16 @@ func (s *Service) searchByIDs(ctx context.Context, j string, fields []string, li
 	defer cancel()
 	win := newWindow(fetchConcurrency)
 	ctx = win.watch(ctx)
+	// The first issues with their fields are asked for alongside the ids.
+	// They are the ids' first chunk unless the matches changed between
+	// the two answers: then the first page shows after one round trip,
+	// and a search of up to a hundred matches needs no other.
+	head := make(chan headPage, 1)
+	go func() {
+		p, err := s.jira.SearchJQL(ctx, jira.SearchQuery{JQL: j, Fields: fields, MaxResults: pageSize(limit, jira.BulkFetchMax)})
+		head <- headPage{p.Issues, err}
+	}()
+	first := true
 	type chunk struct {
 		done   chan struct{}
 		issues []jira.Issue
@@ -222,6 +233,8 @@ func (s *Service) searchByIDs(ctx context.Context, j string, fields []string, li
 				inFlight++
 				gmu.Unlock()
 				win.held(ctx)
+				isFirst := first
+				first = false
 				go func() {
 					defer func() {
 						gmu.Lock()
@@ -230,7 +243,11 @@ func (s *Service) searchByIDs(ctx context.Context, j string, fields []string, li
 						gate.Broadcast()
 						close(c.done)
 					}()
-					c.issues, c.err = s.fetchInOrder(ctx, ids, fields)
+					if isFirst {
+						c.issues, c.err = s.headOr(ctx, head, ids, fields)
+					} else {
+						c.issues, c.err = s.fetchInOrder(ctx, ids, fields)
+					}
 				}()
 			}
 			return nil
@@ -248,6 +265,39 @@ func (s *Service) searchByIDs(ctx context.Context, j string, fields []string, li
 		}
 	}
 	return <-errc
+}
+
+// headPage is the first page of a search with its fields.
+type headPage struct {
+	issues []jira.Issue
+	err    error
+}
+
+// headOr is the first chunk of a search by ids: the head page when it
+// holds exactly those issues in that order, else the chunk read with
+// bulkfetch.
+func (s *Service) headOr(ctx context.Context, head <-chan headPage, ids, fields []string) ([]jira.Issue, error) {
+	select {
+	case h := <-head:
+		if h.err == nil && sameIDs(h.issues, ids) {
+			return h.issues, nil
+		}
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.fetchInOrder(ctx, ids, fields)
+}
+
+func sameIDs(issues []jira.Issue, ids []string) bool {
+	if len(issues) != len(ids) {
+		return false
+	}
+	for i, is := range issues {
+		if is.ID != ids[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // fetchInOrder reads ids (or keys) with bulkfetch and returns them in their order

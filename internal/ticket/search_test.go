@@ -75,8 +75,8 @@ func TestSearchPages(t *testing.T) {
 	sb.s.E.ResetRequests()
 	byIDs := collect(t, sb, ticket.Query{Label: []string{"paged"}, All: true})
 	reqs := sb.s.E.Requests()
-	if len(byIDs) != 230 || reqs["POST /rest/api/3/search/jql"] != 1 || reqs["POST /rest/api/3/issue/bulkfetch"] != 3 {
-		t.Errorf("--all: %d issues with %v; want one id page and 3 bulkfetches", len(byIDs), reqs)
+	if len(byIDs) != 230 || reqs["POST /rest/api/3/search/jql"] != 2 || reqs["POST /rest/api/3/issue/bulkfetch"] != 2 {
+		t.Errorf("--all: %d issues with %v; want one id page, the first 100 with their fields, and 2 bulkfetches", len(byIDs), reqs)
 	}
 	for i := range byIDs {
 		if byIDs[i].Key != got[i].Key || byIDs[i].Summary == "" || byIDs[i].Status == "" {
@@ -91,6 +91,68 @@ func TestSearchPages(t *testing.T) {
 	if err != nil || n != 230 {
 		t.Errorf("count: %d %v", n, err)
 	}
+}
+
+// TestSearchHead: the first hundred issues come with their fields
+// alongside the ids: a search of up to a hundred needs nothing else, and
+// a first page that does not match the ids' first chunk (the matches
+// changed between the answers) is read again with bulkfetch, so that the
+// ids' order stands.
+func TestSearchHead(t *testing.T) {
+	sb := newSandbox(t, emulator.Options{})
+	fill(t, sb, 40, "few")
+	sb.s.E.ResetRequests()
+	few := collect(t, sb, ticket.Query{Label: []string{"few"}, All: true})
+	reqs := sb.s.E.Requests()
+	if len(few) != 40 || distinct(few) != 40 || few[0].Summary == "" || reqs["POST /rest/api/3/search/jql"] != 2 || reqs["POST /rest/api/3/issue/bulkfetch"] != 0 {
+		t.Errorf("40 matches: %d issues (%d distinct) with %v; want them all from the two searches", len(few), distinct(few), reqs)
+	}
+
+	fill(t, sb, 150, "many")
+	want := collect(t, sb, ticket.Query{Label: []string{"many"}, All: true, PageSize: 50})
+	shuffled := sb.with(headReverser{http.DefaultTransport})
+	sb.s.E.ResetRequests()
+	got := collect(t, shuffled, ticket.Query{Label: []string{"many"}, All: true})
+	if n := sb.s.E.Requests()["POST /rest/api/3/issue/bulkfetch"]; n != 2 {
+		t.Errorf("%d bulkfetches, want both chunks read so (the first page did not match)", n)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d issues, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].Key != want[i].Key || got[i].Summary == "" {
+			t.Fatalf("row %d: %s, want %s in the ids' order", i, got[i].Key, want[i].Key)
+		}
+	}
+}
+
+// headReverser reverses the issues of every search that asks for more
+// than their ids.
+type headReverser struct{ base http.RoundTripper }
+
+func (h headReverser) RoundTrip(req *http.Request) (*http.Response, error) {
+	var asked struct{ Fields []string }
+	if req.Body != nil && strings.HasSuffix(req.URL.Path, "/search/jql") {
+		b, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		_ = json.Unmarshal(b, &asked)
+	}
+	resp, err := h.base.RoundTrip(req)
+	if err != nil || len(asked.Fields) < 2 {
+		return resp, err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var m map[string]any
+	_ = json.Unmarshal(body, &m)
+	if is, ok := m["issues"].([]any); ok {
+		slices.Reverse(is)
+	}
+	body, _ = json.Marshal(m)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
 }
 
 // repeater makes the search's third answer advertise the cursor of the
