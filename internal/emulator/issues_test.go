@@ -3,7 +3,9 @@ package emulator_test
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ticket-mate/tm/internal/emulator"
@@ -423,4 +425,82 @@ func TestBulkFetch(t *testing.T) {
 	}
 	wantError(t, rawClient(t, s.URL, basic(s.You().Email, s.You().ClassicToken)).do("POST", "/rest/api/3/issue/bulkfetch", m{"issueIdsOrKeys": []string{}}),
 		400, "Specify between 1 and 100 issue ids or keys")
+}
+
+// TestBulkCreateConcurrent: bulk creates checked side by side still store
+// every issue once, under keys of their own in each request's order, and
+// an element naming a parent is checked as it is stored, after the
+// elements before it.
+func TestBulkCreateConcurrent(t *testing.T) {
+	s := start(t, emulator.Options{})
+	c := classic(t, s, youEmail)
+	type result struct {
+		Issues []struct{ ID, Key string }
+		Errors []struct{ FailedElementNumber int }
+	}
+	const requests, each = 8, 25
+	keys := make([][]string, requests)
+	var wg sync.WaitGroup
+	for r := range requests {
+		wg.Go(func() {
+			els := make([]m, each)
+			for i := range els {
+				els[i] = spaceTask(m{"summary": fmt.Sprintf("request %d element %d", r, i)})
+			}
+			resp := c.do("POST", "/rest/api/3/issue/bulk", m{"issueUpdates": els})
+			var res result
+			resp.json(t, &res)
+			if resp.status != 201 || len(res.Issues) != each || len(res.Errors) != 0 {
+				t.Errorf("request %d: %d %s", r, resp.status, resp.body)
+				return
+			}
+			for _, is := range res.Issues {
+				keys[r] = append(keys[r], is.Key)
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for r, ks := range keys {
+		for i, k := range ks {
+			if seen[k] {
+				t.Errorf("%s stored twice", k)
+			}
+			seen[k] = true
+			var is struct{ Fields struct{ Summary string } }
+			c.get("/rest/api/3/issue/"+k+"?fields=summary").json(t, &is)
+			if want := fmt.Sprintf("request %d element %d", r, i); is.Fields.Summary != want {
+				t.Errorf("%s: %q, want %q", k, is.Fields.Summary, want)
+			}
+			if i > 0 && issueNum(t, k) <= issueNum(t, ks[i-1]) {
+				t.Errorf("request %d: %s after %s", r, k, ks[i-1])
+			}
+		}
+	}
+
+	// A parent made by the request's first element (its key guessed, as a
+	// client would), and one that does not exist.
+	var last struct{ Key string }
+	c.do("POST", "/rest/api/3/issue", spaceTask(m{"summary": "last before"})).json(t, &last)
+	next := fmt.Sprintf("SPACE2-%d", issueNum(t, last.Key)+1)
+	resp := c.do("POST", "/rest/api/3/issue/bulk", m{"issueUpdates": []m{
+		spaceTask(m{"issuetype": m{"name": "Epic"}, "summary": "parent"}),
+		spaceTask(m{"summary": "child", "parent": m{"key": next}}),
+		spaceTask(m{"summary": "orphan", "parent": m{"key": "SPACE2-99999"}}),
+	}})
+	var res result
+	resp.json(t, &res)
+	if len(res.Issues) != 2 || res.Issues[0].Key != next || len(res.Errors) != 1 || res.Errors[0].FailedElementNumber != 2 {
+		t.Errorf("parents: %s", resp.body)
+	}
+}
+
+func issueNum(t *testing.T, key string) int {
+	t.Helper()
+	_, n, ok := strings.Cut(key, "-")
+	v, err := strconv.Atoi(n)
+	if !ok || err != nil {
+		t.Fatalf("key %q", key)
+	}
+	return v
 }
