@@ -239,7 +239,9 @@ func (x *faultAfterFirst) RoundTrip(r *http.Request) (*http.Response, error) {
 // sends every page alongside the first; a stale total (more or fewer
 // projects since) still lists exactly what Jira has, in order.
 func TestRememberedTotal(t *testing.T) {
-	s := emulatortest.Start(t, emulator.Options{Seed: manyProjects(1000), Latency: 5 * time.Millisecond})
+	// A latency that outlasts launching every page, even on a busy
+	// machine under -race: the gauge counts requests at once.
+	s := emulatortest.Start(t, emulator.Options{Seed: manyProjects(1000), Latency: 50 * time.Millisecond})
 	saved := map[string]int{}
 	o := lsprojects.Options{
 		LastTotal: func(site, q string) int { return saved[site+"|"+q] },
