@@ -57,7 +57,7 @@ func (s *Service) newLookups() *Lookups {
 func (s *Service) StartLookups(ctx context.Context, projects ...string) *Lookups {
 	l := s.newLookups()
 	for _, p := range projects {
-		if p = strings.ToUpper(strings.TrimSpace(p)); p != "" {
+		if p = projectKey(p); p != "" {
 			go l.cache.IssueTypes(ctx, p, (&resolver{c: s.jira, project: p}).fetchTypes)
 		}
 	}
@@ -267,7 +267,7 @@ func (s *Service) lookAhead(ctx context.Context, rows []Row, cache *memo, users 
 		}
 	}
 	for _, r := range rows {
-		if p := strings.ToUpper(strings.TrimSpace(r.Draft.ProjectKey)); p != "" {
+		if p := projectKey(r.Draft.ProjectKey); p != "" {
 			once("p "+p, func(ctx context.Context) { cache.IssueTypes(ctx, p, (&resolver{c: s.jira, project: p}).fetchTypes) })
 		}
 		switch a := strings.TrimSpace(r.Draft.Assignee); {

@@ -10,10 +10,14 @@ import (
 	"github.com/ticket-mate/tm/internal/jira"
 )
 
+// projectKey is a project key as a draft gives it, in the form Jira and
+// the memos of a bulk create know it by.
+func projectKey(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+
 // normalize checks a draft as every front end must before anything is sent
 // and puts it in the form Jira takes (keys in upper case, labels trimmed).
 func normalize(d tm.TicketDraft) (tm.TicketDraft, error) {
-	d.ProjectKey = strings.ToUpper(strings.TrimSpace(d.ProjectKey))
+	d.ProjectKey = projectKey(d.ProjectKey)
 	if d.ProjectKey == "" {
 		return d, detailed(&tm.Error{Code: tm.EINVALID, Message: "a project is required: a project key such as SPACE2"}, &Detail{Field: "project"})
 	}
@@ -153,7 +157,7 @@ type CreateChoices struct {
 // Both come from the cache when fresh, so the create that follows needs no
 // metadata request.
 func (s *Service) Choices(ctx context.Context, project, typeName string, withParent bool) (CreateChoices, error) {
-	project = strings.ToUpper(strings.TrimSpace(project))
+	project = projectKey(project)
 	r := &resolver{c: s.jira, cache: s.cache, project: project}
 	choices := func() (CreateChoices, error) {
 		r.screen = nil
