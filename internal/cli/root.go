@@ -192,17 +192,21 @@ Start with "tm env-check", then "tm check-permissions". No Jira at hand?
 	root.SetHelpCommandGroupID(groupSetup)
 	root.SetCompletionCommandGroupID(groupSetup)
 
-	for _, c := range commands(f) {
-		root.AddCommand(c.cmd)
-		c.cmd.GroupID = c.group
-		if c.longRunning {
-			if c.cmd.Annotations == nil {
-				c.cmd.Annotations = map[string]string{}
-			}
-			c.cmd.Annotations[annotationLongRunning] = "true"
+	for _, c := range commands {
+		if !needed(raw, c.name) {
+			continue
 		}
-		if args := c.cmd.Args; args != nil {
-			c.cmd.Args = func(cmd *cobra.Command, a []string) error {
+		cmd := c.build(f)
+		root.AddCommand(cmd)
+		cmd.GroupID = c.group
+		if c.longRunning {
+			if cmd.Annotations == nil {
+				cmd.Annotations = map[string]string{}
+			}
+			cmd.Annotations[annotationLongRunning] = "true"
+		}
+		if args := cmd.Args; args != nil {
+			cmd.Args = func(cmd *cobra.Command, a []string) error {
 				if err := args(cmd, a); err != nil {
 					if hint := strayValue(cmd, raw, a); hint != "" {
 						err = errors.New(hint)
@@ -236,37 +240,80 @@ func plainFlagUsage(c *cobra.Command) {
 // command deadline and handles Ctrl-C and SIGTERM itself.
 const annotationLongRunning = "tm.long-running"
 
-type groupedCmd struct {
+// command is a subcommand with its help group, built only when a run
+// needs it.
+type command struct {
 	group       string
-	cmd         *cobra.Command
+	name        string // the command's Name(), for choosing it before it is built
+	build       func(*factory.Factory) *cobra.Command
 	longRunning bool
 }
 
-// commands lists every subcommand with its help group.
-func commands(f *factory.Factory) []groupedCmd {
-	return []groupedCmd{
-		{groupSetup, initconfig.NewCmd(f, nil), false},
-		{groupSetup, envcheck.NewCmd(f, nil), false},
-		{groupSetup, newVersionCmd(), false},
-		{groupSetup, envdebug.NewCmd(f, nil), false},
-		{groupSetup, checkperms.NewCmd(f, nil), false},
-		{groupSetup, login.NewCmd(f, nil), true},
-		{groupSetup, login.NewLogoutCmd(f, nil), false},
-		{groupSetup, auth.NewCmd(f, nil), false},
-		{groupTickets, lsprojects.NewCmd(f, nil), false},
-		{groupTickets, createticket.NewCmd(f, nil), false},
-		{groupTickets, view.NewCmd(f, nil), false},
-		{groupTickets, search.NewCmd(f, nil), false},
-		{groupTickets, comment.NewCmd(f, nil), false},
-		{groupTickets, transition.NewCmd(f, nil), false},
-		{groupTickets, assign.NewCmd(f, nil), false},
-		{groupTickets, edit.NewCmd(f, nil), false},
-		{groupTickets, open.NewCmd(f, nil), false},
-		{groupTickets, api.NewCmd(f, nil), false},
-		{groupServer, serve.NewCmd(f, nil), true},
-		{groupServer, mcp.NewCmd(f, nil), true},
-		{groupServer, sandbox.NewCmd(f, nil), true},
+// plain builds a command as it runs for real: without a test's run hook.
+func plain[R any](newCmd func(*factory.Factory, R) *cobra.Command) func(*factory.Factory) *cobra.Command {
+	return func(f *factory.Factory) *cobra.Command {
+		var real R
+		return newCmd(f, real)
 	}
+}
+
+// commands lists every subcommand with its help group.
+var commands = []command{
+	{groupSetup, "init", plain(initconfig.NewCmd), false},
+	{groupSetup, "env-check", plain(envcheck.NewCmd), false},
+	{groupSetup, "version", func(*factory.Factory) *cobra.Command { return newVersionCmd() }, false},
+	{groupSetup, "env-debug", plain(envdebug.NewCmd), false},
+	{groupSetup, "check-permissions", plain(checkperms.NewCmd), false},
+	{groupSetup, "login", plain(login.NewCmd), true},
+	{groupSetup, "logout", plain(login.NewLogoutCmd), false},
+	{groupSetup, "auth", plain(auth.NewCmd), false},
+	{groupTickets, "ls-projects", plain(lsprojects.NewCmd), false},
+	{groupTickets, "create-ticket", plain(createticket.NewCmd), false},
+	{groupTickets, "view", plain(view.NewCmd), false},
+	{groupTickets, "search", plain(search.NewCmd), false},
+	{groupTickets, "comment", plain(comment.NewCmd), false},
+	{groupTickets, "transition", plain(transition.NewCmd), false},
+	{groupTickets, "assign", plain(assign.NewCmd), false},
+	{groupTickets, "edit", plain(edit.NewCmd), false},
+	{groupTickets, "open", plain(open.NewCmd), false},
+	{groupTickets, "api", plain(api.NewCmd), false},
+	{groupServer, "serve", plain(serve.NewCmd), true},
+	{groupServer, "mcp", plain(mcp.NewCmd), true},
+	{groupServer, "sandbox", plain(sandbox.NewCmd), true},
+}
+
+// needed says whether a run with the arguments raw needs the subcommand
+// name. Every command pays for building the tree before it runs: a run
+// that names a subcommand first builds only that one, and one that only
+// asks for the version builds none. Help, completion, suggestions for a
+// near miss and flags before the subcommand get the whole tree.
+func needed(raw []string, name string) bool {
+	if raw == nil {
+		return true
+	}
+	first, version := "", false
+	for _, a := range raw {
+		if a == "-" || !strings.HasPrefix(a, "-") {
+			first = a
+			break
+		}
+		if a != "--version" && a != "-v" {
+			return true // help, or a flag before the subcommand: let cobra sort it out
+		}
+		version = true
+	}
+	switch {
+	case first == "":
+		return !version
+	case first == "help" || first == cobra.ShellCompRequestCmd || first == cobra.ShellCompNoDescRequestCmd:
+		return true
+	}
+	for _, c := range commands {
+		if c.name == first {
+			return name == first
+		}
+	}
+	return true // unknown: the whole tree, for the suggestion
 }
 
 // printError writes err for a person: the message, then the hint.
