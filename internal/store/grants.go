@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	tm "github.com/ticket-mate/tm"
@@ -133,7 +134,9 @@ var grantZeros = map[string]string{"user_id": "''", "access_token": "''", "refre
 const siteJoin = ` LEFT JOIN sites st ON st.user_id = g.user_id AND st.cloud_id = g.selected_cloud_id`
 
 // grantSiteQuery reads a grant and its selected site in one statement.
-var grantSiteQuery = `SELECT ` + grantSiteColumns(false) + ` FROM grants g` + siteJoin + ` WHERE g.user_id = $1`
+var grantSiteQuery = sync.OnceValue(func() string {
+	return `SELECT ` + grantSiteColumns(false) + ` FROM grants g` + siteJoin + ` WHERE g.user_id = $1`
+})
 
 // siteRow is the selected site's columns of a grant read with its site;
 // all NULL when none is selected or it is no longer among the user's sites.
@@ -156,7 +159,7 @@ func (r *siteRow) site() *tm.Site {
 // time per request.
 func (db *DB) GrantAndSite(ctx context.Context, userID string) (*tm.Grant, *tm.Site, error) {
 	var st siteRow
-	g, err := db.scanGrantAnd(db.queryRow(ctx, db.r, grantSiteQuery, userID), st.dest()...)
+	g, err := db.scanGrantAnd(db.queryRow(ctx, db.r, grantSiteQuery(), userID), st.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, noGrant(userID)
 	}

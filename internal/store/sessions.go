@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"sync"
 	"time"
 
 	tm "github.com/ticket-mate/tm"
@@ -35,10 +36,13 @@ func (db *DB) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 // sessionGrantQuery reads a session with its user's grant and selected
 // site: the one read a signed-in request needs before it calls Jira. As two
 // reads (the session, then the grant) each was an eighth of the server's
-// CPU per request on PostgreSQL, most of it the round trip itself.
-var sessionGrantQuery = `SELECT s.data, COALESCE(s.user_id, ''), ` + grantSiteColumns(true) + `
+// CPU per request on PostgreSQL, most of it the round trip itself. Built
+// on first use: every tm command would pay for it at start-up.
+var sessionGrantQuery = sync.OnceValue(func() string {
+	return `SELECT s.data, COALESCE(s.user_id, ''), ` + grantSiteColumns(true) + `
 	FROM sessions s LEFT JOIN grants g ON g.user_id = s.user_id` + siteJoin + `
 	WHERE s.token_hash = $1 AND s.expiry > $2`
+})
 
 // FindWithGrantCtx is FindCtx that also reads, in the same statement, the
 // grant and selected site of the user the session was stored for
@@ -51,7 +55,7 @@ func (db *DB) FindWithGrantCtx(ctx context.Context, token string) ([]byte, bool,
 	var g grantRow
 	var st siteRow
 	dest := append(append([]any{&data, &uid}, g.dest()...), st.dest()...)
-	err := db.queryRow(ctx, db.r, sessionGrantQuery, tokenHash(token), db.now().UnixMilli()).Scan(dest...)
+	err := db.queryRow(ctx, db.r, sessionGrantQuery(), tokenHash(token), db.now().UnixMilli()).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil, nil
 	}
