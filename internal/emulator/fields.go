@@ -44,7 +44,8 @@ type fieldInput struct {
 	c       *call
 	p       *project
 	it      *issueType
-	current *issue // nil on create
+	itRaw   json.RawMessage // the issuetype field it was read from, on create
+	current *issue          // nil on create
 	errs    map[string]string
 	msgs    []string
 }
@@ -219,6 +220,9 @@ func (in *fieldInput) labelsOK(labels []string) bool {
 
 // typeRef resolves {"id"} or {"name"} among the project's issue types.
 func (in *fieldInput) typeRef(raw json.RawMessage) *issueType {
+	if in.itRaw != nil && bytes.Equal(raw, in.itRaw) {
+		return in.it // a create's type, read before its other fields
+	}
 	var ref struct{ ID, Name string }
 	if json.Unmarshal(raw, &ref) != nil || (ref.ID == "" && ref.Name == "") {
 		in.fail("issuetype", msgTypeMissing)

@@ -56,6 +56,7 @@ func (c *call) createIssue(d issueDetails) createResult {
 	if in.it = in.typeRef(raw); in.it == nil {
 		return bad()
 	}
+	in.itRaw = raw
 	// The creator watches what they create, Jira's default.
 	is := &issue{ProjectID: p.ID, TypeID: in.it.ID, StatusID: p.workflow.Initial,
 		PriorityID: c.site.defaultPriority(), Reporter: c.who.AccountID, Creator: c.who.AccountID,
@@ -106,7 +107,8 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func (c *call) createdIssue(is *issue) obj {
-	return obj{"id": strconv.FormatInt(is.ID, 10), "key": is.Key, "self": c.api() + "/issue/" + strconv.FormatInt(is.ID, 10)}
+	r := c.createdRef(is)
+	return obj{"id": r.ID, "key": r.Key, "self": r.Self}
 }
 
 // POST /rest/api/{v}/issue
@@ -149,24 +151,49 @@ func (c *call) handleBulkCreate() {
 		c.fail(http.StatusBadRequest, "The number of issues to create ("+strconv.Itoa(len(body.IssueUpdates))+") exceeds the limit of 50 issues per request.")
 		return
 	}
-	issues, errs := []any{}, []any{}
+	out := bulkCreated{Issues: make([]createdRef, 0, len(body.IssueUpdates)), Errors: []bulkElementError{}}
 	c.e.mu.Lock()
 	for i, d := range body.IssueUpdates {
 		res := c.createIssue(d)
 		if res.is == nil {
-			errs = append(errs, obj{"status": res.status, "failedElementNumber": i, "elementErrors": res.errs})
+			out.Errors = append(out.Errors, bulkElementError{Status: res.status, FailedElementNumber: i, ElementErrors: res.errs})
 			continue
 		}
-		issues = append(issues, c.createdIssue(res.is))
+		out.Issues = append(out.Issues, c.createdRef(res.is))
 	}
 	c.e.mu.Unlock()
 	status := http.StatusCreated
-	if len(issues) == 0 {
+	if len(out.Issues) == 0 {
 		status = http.StatusBadRequest
 	} else {
 		c.e.changed()
 	}
-	c.json(status, obj{"issues": issues, "errors": errs})
+	c.json(status, out)
+}
+
+// bulkCreated is the answer to a bulk create, typed: it is the sandbox's
+// busiest write, and encoding maps of maps cost a third of its time.
+type bulkCreated struct {
+	Errors []bulkElementError `json:"errors"`
+	Issues []createdRef       `json:"issues"`
+}
+
+type bulkElementError struct {
+	ElementErrors       errorCollection `json:"elementErrors"`
+	FailedElementNumber int             `json:"failedElementNumber"`
+	Status              int             `json:"status"`
+}
+
+// createdRef is a created issue as a create answers it.
+type createdRef struct {
+	ID   string `json:"id"`
+	Key  string `json:"key"`
+	Self string `json:"self"`
+}
+
+func (c *call) createdRef(is *issue) createdRef {
+	id := strconv.FormatInt(is.ID, 10)
+	return createdRef{ID: id, Key: is.Key, Self: c.api() + "/issue/" + id}
 }
 
 // visibleIssue finds an issue the caller may browse, or answers 404.
