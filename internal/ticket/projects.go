@@ -64,10 +64,6 @@ func (s *Service) Projects(ctx context.Context, l ProjectListing, emit func([]tm
 	if first.err != nil {
 		return 0, first.err
 	}
-	n := len(first.page.Projects)
-	if err := emit(first.page.Projects); err != nil {
-		return n, err
-	}
 	if first.page.MaxResults > 0 && first.page.MaxResults != size {
 		// The server pages differently than asked: pages fetched on the
 		// hint are misaligned; start over from what it said.
@@ -80,10 +76,22 @@ func (s *Service) Projects(ctx context.Context, l ProjectListing, emit func([]tm
 	if l.SaveTotal != nil && total != hint {
 		defer l.SaveTotal(c.SiteURL(), l.Query, total)
 	}
-	if first.page.IsLast || len(first.page.Projects) == 0 {
+	more := !first.page.IsLast && len(first.page.Projects) > 0
+	pages := 0
+	if more && total > len(first.page.Projects) {
+		// The rest go out before the first page is shown: printing it
+		// to a terminal is no reason for them to wait.
+		pages = pagesOf(total, size)
+		f.want(pages)
+	}
+	n := len(first.page.Projects)
+	if err := emit(first.page.Projects); err != nil {
+		return n, err
+	}
+	if !more {
 		return n, nil
 	}
-	if total <= len(first.page.Projects) {
+	if pages == 0 {
 		// No usable total: walk the pages one after another.
 		f.abandon()
 		for start := len(first.page.Projects); ; {
@@ -101,8 +109,6 @@ func (s *Service) Projects(ctx context.Context, l ProjectListing, emit func([]tm
 			}
 		}
 	}
-	pages := pagesOf(total, size)
-	f.want(pages)
 	for i := 1; i < pages; i++ {
 		r := f.wait(i)
 		if r.err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -174,6 +175,49 @@ func TestProjectsReuseEmittedPages(t *testing.T) {
 	pages := (n + jira.ProjectPageSize - 1) / jira.ProjectPageSize
 	if len(arrays) > window+2 {
 		t.Errorf("%d pages were decoded into %d arrays; want at most %d (a window plus the page being emitted)", pages, len(arrays), window+2)
+	}
+}
+
+// started counts the requests for one path that have gone out.
+type started struct {
+	next http.RoundTripper
+	path string
+	n    atomic.Int32
+}
+
+func (s *started) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == s.path {
+		s.n.Add(1)
+	}
+	return s.next.RoundTrip(r)
+}
+
+// TestProjectsFanOutBeforeFirstPage: once the first page tells the total,
+// the other pages go out before it is shown, not after: the first page's
+// emit waits for them, and fails the test if they wait for it.
+func TestProjectsFanOutBeforeFirstPage(t *testing.T) {
+	base := newSandbox(t, emulator.Options{Seed: emulator.SeedWithProjects(350), Latency: 20 * time.Millisecond})
+	count := &started{next: http.DefaultTransport, path: "/rest/api/3/project/search"}
+	sb := base.with(count)
+	calls := 0
+	n, err := sb.svc.Projects(context.Background(), ticket.ProjectListing{}, func([]tm.Project) error {
+		if calls++; calls > 1 {
+			return nil
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for count.n.Load() < 2 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if count.n.Load() < 2 {
+			return fmt.Errorf("no other page went out while the first page was shown")
+		}
+		return nil
+	})
+	if err != nil || n < 350 {
+		t.Fatalf("listed %d projects: %v", n, err)
+	}
+	if pages := (n + jira.ProjectPageSize - 1) / jira.ProjectPageSize; int(count.n.Load()) != pages {
+		t.Errorf("%d page requests for %d pages", count.n.Load(), pages)
 	}
 }
 
