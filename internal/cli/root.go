@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -49,11 +50,28 @@ const (
 )
 
 // Main runs tm with the given arguments in the production world and returns
-// the exit code. Ctrl-C and SIGTERM stop the command.
+// the exit code. Ctrl-C and SIGTERM stop a command that talks to Jira.
 func Main(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return RunContext(ctx, factory.New(), args)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := factory.New()
+	f.ArmInterrupt = sync.OnceFunc(func() { stopOnSignal(cancel) })
+	return RunContext(ctx, f, args)
+}
+
+// stopOnSignal cancels the run at the first Ctrl-C or SIGTERM; a second
+// one ends tm at once. It is armed when a command first reaches for Jira,
+// not at start-up: os/signal starts threads (about a millisecond here),
+// which --version, help and env-check would pay for nothing, since a
+// signal's default, ending the process, loses nothing of theirs.
+func stopOnSignal(cancel context.CancelFunc) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-c
+		signal.Stop(c)
+		cancel()
+	}()
 }
 
 // Run runs tm in the given world; tests call it with a test factory.

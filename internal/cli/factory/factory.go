@@ -48,6 +48,10 @@ type Factory struct {
 	// Collector tunes the garbage collector for a command with a
 	// deadline; nil: left alone (tests share one process).
 	Collector func()
+	// ArmInterrupt makes Ctrl-C and SIGTERM stop the command, so that tm
+	// can say what was on its way; called when a command first reaches for
+	// Jira. nil: nothing to arm (tests cancel the context themselves).
+	ArmInterrupt func()
 
 	// ConfigFile is --config: one JSON config file instead of
 	// ticket-mate.json and jira.json ("" falls back to $TM_CONFIG).
@@ -156,6 +160,9 @@ func (f *Factory) WritesInFlight() []string { return f.writes.list() }
 // the command's deadline rather than a per-client timeout, and watching
 // which writes are in flight so an interrupt can say what may have happened.
 func (f *Factory) jiraHTTPClient() *http.Client {
+	if f.ArmInterrupt != nil {
+		f.ArmInterrupt()
+	}
 	hc := *f.HTTPClient()
 	hc.Timeout = 0
 	next := hc.Transport
