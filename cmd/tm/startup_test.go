@@ -124,7 +124,7 @@ func TestStartupLeavesOut(t *testing.T) {
 				t.Errorf("tm links %s again, whose initialisation every command pays for", p)
 			}
 		}
-		if p == "github.com/yuin/goldmark/extension" {
+		if p == module+"/internal/third_party/goldmark/extension" {
 			t.Errorf("tm links %s again, whose regexps every command compiles at start-up: use internal/adf's GFM extensions", p)
 		}
 	}

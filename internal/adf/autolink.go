@@ -3,10 +3,10 @@ package adf
 import (
 	"bytes"
 
-	gast "github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/parser"
-	"github.com/yuin/goldmark/text"
-	"github.com/yuin/goldmark/util"
+	gast "github.com/ticket-mate/tm/internal/third_party/goldmark/ast"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/parser"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/text"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/util"
 )
 
 // autoLinkParser reads GFM's extended autolinks: www. and http://, https://,

@@ -4,9 +4,10 @@
 // Center, whose REST v2 takes wiki strings.
 //
 // It may import the standard library, goldmark and the root package tm;
-// nothing else of ticket-mate. GitHub's extensions to Markdown are its own
-// (gfm.go), not goldmark's extension package, whose start-up cost every
-// command would pay.
+// nothing else of ticket-mate. goldmark is vendored in
+// internal/third_party/goldmark with its start-up work made lazy (see the
+// README there). GitHub's extensions to Markdown are its own (gfm.go), not
+// goldmark's extension package, whose start-up cost every command would pay.
 package adf
 
 import (

@@ -12,14 +12,14 @@ package adf
 // HTML; gfm_test.go holds them to that against goldmark's own extension.
 
 import (
-	"github.com/yuin/goldmark"
-	gast "github.com/yuin/goldmark/ast"
-	east "github.com/yuin/goldmark/extension/ast"
-	"github.com/yuin/goldmark/parser"
-	"github.com/yuin/goldmark/renderer"
-	"github.com/yuin/goldmark/renderer/html"
-	"github.com/yuin/goldmark/text"
-	"github.com/yuin/goldmark/util"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark"
+	gast "github.com/ticket-mate/tm/internal/third_party/goldmark/ast"
+	east "github.com/ticket-mate/tm/internal/third_party/goldmark/extension/ast"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/parser"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/renderer"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/renderer/html"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/text"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/util"
 )
 
 // gfm adds the four extensions' parsers with goldmark's priorities, in

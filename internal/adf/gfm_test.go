@@ -13,12 +13,12 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/yuin/goldmark"
-	gast "github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
-	east "github.com/yuin/goldmark/extension/ast"
-	"github.com/yuin/goldmark/renderer/html"
-	"github.com/yuin/goldmark/text"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark"
+	gast "github.com/ticket-mate/tm/internal/third_party/goldmark/ast"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/extension"
+	east "github.com/ticket-mate/tm/internal/third_party/goldmark/extension/ast"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/renderer/html"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/text"
 )
 
 // goldmarkGFM is goldmark with its own GFM extension: the oracle our

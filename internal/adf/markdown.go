@@ -4,8 +4,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/yuin/goldmark/ast"
-	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/ast"
+	east "github.com/ticket-mate/tm/internal/third_party/goldmark/extension/ast"
 )
 
 // FromMarkdown converts GitHub-flavoured Markdown into an ADF document that

@@ -6,11 +6,11 @@ import (
 	"sync"
 	"unicode"
 
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/ast"
-	east "github.com/yuin/goldmark/extension/ast"
-	"github.com/yuin/goldmark/text"
-	"github.com/yuin/goldmark/util"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/ast"
+	east "github.com/ticket-mate/tm/internal/third_party/goldmark/extension/ast"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/text"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/util"
 )
 
 // markdown is built on first use, not in init, so commands that never touch

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"sync"
 
-	gast "github.com/yuin/goldmark/ast"
-	east "github.com/yuin/goldmark/extension/ast"
-	"github.com/yuin/goldmark/parser"
-	"github.com/yuin/goldmark/renderer/html"
-	"github.com/yuin/goldmark/text"
-	"github.com/yuin/goldmark/util"
+	gast "github.com/ticket-mate/tm/internal/third_party/goldmark/ast"
+	east "github.com/ticket-mate/tm/internal/third_party/goldmark/extension/ast"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/parser"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/renderer/html"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/text"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/util"
 )
 
 // escapedPipeCellsKey holds, while a document is parsed, the table cells

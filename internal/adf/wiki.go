@@ -6,8 +6,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/yuin/goldmark/ast"
-	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/ticket-mate/tm/internal/third_party/goldmark/ast"
+	east "github.com/ticket-mate/tm/internal/third_party/goldmark/extension/ast"
 )
 
 // ToWiki converts GitHub-flavoured Markdown into Jira wiki markup, the rich
