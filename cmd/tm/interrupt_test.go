@@ -31,7 +31,13 @@ func TestInterruptSignal(t *testing.T) {
 	you := s.You()
 	cmd := exec.Command(buildTM(t), "create-ticket", "-p", "SPACE2", "-t", "Stopped on its way")
 	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "ATLASSIAN_BASE_URL="+s.URL, "ATLASSIAN_EMAIL="+you.Email,
+	// Only this test's settings: none of the caller's Jira or tm ones.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ATLASSIAN_") && !strings.HasPrefix(kv, "TM_") && !strings.HasPrefix(kv, "JIRA_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "ATLASSIAN_BASE_URL="+s.URL, "ATLASSIAN_EMAIL="+you.Email,
 		"ATLASSIAN_API_KEY="+you.ClassicToken, "HOME="+cmd.Dir, "XDG_CONFIG_HOME="+cmd.Dir, "XDG_CACHE_HOME="+cmd.Dir)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
