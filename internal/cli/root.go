@@ -60,10 +60,11 @@ func Main(args []string) int {
 }
 
 // stopOnSignal cancels the run at the first Ctrl-C or SIGTERM; a second
-// one ends tm at once. It is armed when a command first reaches for Jira,
-// not at start-up: os/signal starts threads (about a millisecond here),
-// which --version, help and env-check would pay for nothing, since a
-// signal's default, ending the process, loses nothing of theirs.
+// one ends tm at once. It is armed beside a command's first request to
+// Jira, not at start-up: os/signal starts threads (about a millisecond
+// here), which --version, help and env-check would pay for nothing, and
+// which a read need not wait for, since a signal's default, ending the
+// process, loses nothing of theirs. Writes wait for it (factory.arm).
 func stopOnSignal(cancel context.CancelFunc) {
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, os.Interrupt, syscall.SIGTERM)

@@ -49,8 +49,9 @@ type Factory struct {
 	// deadline; nil: left alone (tests share one process).
 	Collector func()
 	// ArmInterrupt makes Ctrl-C and SIGTERM stop the command, so that tm
-	// can say what was on its way; called when a command first reaches for
-	// Jira. nil: nothing to arm (tests cancel the context themselves).
+	// can say what was on its way; started when a command first reaches
+	// for Jira, and done before any write goes out. nil: nothing to arm
+	// (tests cancel the context themselves).
 	ArmInterrupt func()
 
 	// ConfigFile is --config: one JSON config file instead of
@@ -61,8 +62,10 @@ type Factory struct {
 	// Timeout is --timeout ("" falls back to TM_TIMEOUT, then 60s).
 	Timeout string
 
-	cfg    configCache // see Config in config.go
-	writes writesInFlight
+	cfg     configCache // see Config in config.go
+	writes  writesInFlight
+	armOnce sync.Once
+	armed   chan struct{} // closed once ArmInterrupt has returned
 }
 
 // New returns the production factory.
@@ -160,17 +163,35 @@ func (f *Factory) WritesInFlight() []string { return f.writes.list() }
 // the command's deadline rather than a per-client timeout, and watching
 // which writes are in flight so an interrupt can say what may have happened.
 func (f *Factory) jiraHTTPClient() *http.Client {
-	if f.ArmInterrupt != nil {
-		f.ArmInterrupt()
-	}
+	armed := f.arm()
 	hc := *f.HTTPClient()
 	hc.Timeout = 0
 	next := hc.Transport
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	hc.Transport = &watchWrites{w: &f.writes, next: named{next}}
+	hc.Transport = &watchWrites{w: &f.writes, armed: armed, next: named{next}}
 	return &hc
+}
+
+// arm starts ArmInterrupt beside the command rather than before it:
+// os/signal starts two threads, about a millisecond here, which a read
+// need not wait for (interrupted before it is armed, tm simply ends, as a
+// read loses nothing). A write waits for the returned channel, so that an
+// interrupt during any write is caught and explained.
+func (f *Factory) arm() <-chan struct{} {
+	f.armOnce.Do(func() {
+		f.armed = make(chan struct{})
+		if f.ArmInterrupt == nil {
+			close(f.armed)
+			return
+		}
+		go func() {
+			defer close(f.armed)
+			f.ArmInterrupt()
+		}()
+	})
+	return f.armed
 }
 
 type writesInFlight struct {
@@ -192,14 +213,16 @@ func (w *writesInFlight) list() []string {
 }
 
 type watchWrites struct {
-	w    *writesInFlight
-	next http.RoundTripper
+	w     *writesInFlight
+	armed <-chan struct{}
+	next  http.RoundTripper
 }
 
 func (t *watchWrites) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Method == http.MethodGet || req.Method == http.MethodHead {
 		return t.next.RoundTrip(req)
 	}
+	<-t.armed
 	key := req.Method + " " + req.URL.Path
 	t.w.mu.Lock()
 	if t.w.n == nil {

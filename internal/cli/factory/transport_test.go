@@ -50,3 +50,66 @@ func TestListingReusesConnections(t *testing.T) {
 		t.Errorf("%d connections dialled for %d pages at most %d at a time; want at most %d", d, (n+99)/100, window, window+1)
 	}
 }
+
+// TestWritesWaitForInterruptHandling: Ctrl-C handling is set up beside a
+// command's first request rather than before it. A read goes out at once;
+// no write leaves before an interrupt during it would be caught and
+// explained.
+func TestWritesWaitForInterruptHandling(t *testing.T) {
+	s := emulatortest.Start(t, emulator.Options{})
+	you := s.You()
+	f := testFactory(t, map[string]string{"ATLASSIAN_BASE_URL": s.URL, "ATLASSIAN_EMAIL": you.Email, "ATLASSIAN_API_KEY": you.ClassicToken})
+	var reads, writes atomic.Int32
+	f.HTTPClient = func() *http.Client {
+		return &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			if req.Method == http.MethodGet {
+				reads.Add(1)
+			} else {
+				writes.Add(1)
+			}
+			return http.DefaultTransport.RoundTrip(req)
+		})}
+	}
+	release := make(chan struct{})
+	var armed atomic.Bool
+	f.ArmInterrupt = func() {
+		<-release
+		armed.Store(true)
+	}
+	ctx := context.Background()
+	j, err := f.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Client.Myself(ctx); err != nil {
+		t.Fatalf("a read while the interrupt is being armed: %v", err)
+	}
+	if reads.Load() != 1 || armed.Load() {
+		t.Fatalf("reads sent %d, armed %v; want the read sent before arming finished", reads.Load(), armed.Load())
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := j.Client.AddComment(ctx, "SPACE2-1", map[string]any{"type": "doc", "version": 1,
+			"content": []any{map[string]any{"type": "paragraph", "content": []any{map[string]any{"type": "text", "text": "armed first"}}}}})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the write finished (err %v) before the interrupt was armed", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if n := writes.Load(); n != 0 {
+		t.Fatalf("%d writes reached the network before the interrupt was armed", n)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if writes.Load() != 1 || !armed.Load() {
+		t.Errorf("writes sent %d, armed %v; want the write sent once armed", writes.Load(), armed.Load())
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
