@@ -174,6 +174,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	var floors []time.Duration // a hello world's start, before and after the scenarios
+	if *only == "" {
+		f, err := processFloor(tmp, *runs)
+		if err != nil {
+			log.Fatal(err)
+		}
+		floors = append(floors, f)
+	}
 	for _, sc := range scenarios(tmp) {
 		if !match.MatchString(sc.Name) {
 			continue
@@ -190,7 +198,12 @@ func main() {
 	if *only != "" {
 		return
 	}
-	if err := write(*out, results, *runs, *latency); err != nil {
+	f, err := processFloor(tmp, *runs)
+	if err != nil {
+		log.Fatal(err)
+	}
+	floors = append(floors, f)
+	if err := write(*out, results, *runs, *latency, floors); err != nil {
 		log.Fatal(err)
 	}
 	if err := appendServeLoad(*out, tmBin, tmp, *runs); err != nil { // serveload.go
@@ -333,7 +346,43 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d)/float64(
 // goal is the report's bar: 1.2 × the round-trip floor + 20 ms.
 func goal(floor time.Duration) time.Duration { return floor*6/5 + 20*time.Millisecond }
 
-func write(dir string, rs []result, runs int, latency time.Duration) error {
+// processFloor is the median time a static hello-world Go program takes
+// through the same harness: what starting and reaping any process costs on
+// this host at that moment. On a shared virtual machine it moves by
+// milliseconds within minutes, and every row of the report carries it.
+func processFloor(tmp string, runs int) (time.Duration, error) {
+	dir := filepath.Join(tmp, "hello")
+	bin := filepath.Join(dir, "hello")
+	if _, err := os.Stat(bin); err != nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return 0, err
+		}
+		for name, text := range map[string]string{
+			"go.mod":  "module hello\n\ngo 1.21\n",
+			"main.go": "package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.WriteString(\"hello\\n\") }\n",
+		} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+				return 0, err
+			}
+		}
+		build := exec.Command("go", "build", "-o", bin, ".")
+		build.Dir, build.Env = dir, append(os.Environ(), "CGO_ENABLED=0")
+		if b, err := build.CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("building the hello world: %v\n%s", err, b)
+		}
+	}
+	var s []sample
+	for range runs {
+		x, err := run(dir, os.Environ(), bin, nil)
+		if err != nil {
+			return 0, err
+		}
+		s = append(s, x)
+	}
+	return median(s).wall, nil
+}
+
+func write(dir string, rs []result, runs int, latency time.Duration, floors []time.Duration) error {
 	host, _ := os.Hostname()
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `go run ./bench` on %s: %s/%s, %d CPUs, %s, host %s. "+
@@ -342,8 +391,14 @@ func write(dir string, rs []result, runs int, latency time.Duration) error {
 		"Requests are those of one run. RSS is the process's peak. CPU is user + system time, tm's own and the sandbox's "+
 		"while tm ran (medians): both share this machine's cores, so on a small machine they are what a wall time beyond the floor is made of. jira-cli is ankitpokhrel/jira-cli "+
 		"(`../shared/tools/jira-cli/jira`) doing the same work against the same sandbox in the same run "+
-		"(its `issue list` reads at most 100 tickets, so it stands next to search 100).\n\n",
+		"(its `issue list` reads at most 100 tickets, so it stands next to search 100).",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), host, latency, runs)
+	if len(floors) == 2 {
+		fmt.Fprintf(&b, " A static hello-world Go program, timed the same way, took %.1f ms before the scenarios and %.1f ms after them: "+
+			"what starting any process costs on this host during this run, and how much that moved.",
+			float64(floors[0])/float64(time.Millisecond), float64(floors[1])/float64(time.Millisecond))
+	}
+	b.WriteString("\n\n")
 	b.WriteString("| scenario | tm median ms | tm p90 ms | requests | floor ms | goal | tm CPU ms | sandbox CPU ms | tm peak RSS MiB | jira-cli median ms | jira-cli RSS MiB | tm / jira-cli |\n" +
 		"|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
