@@ -5,6 +5,7 @@
 package factory
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"os"
@@ -62,10 +63,11 @@ type Factory struct {
 	// Timeout is --timeout ("" falls back to TM_TIMEOUT, then 60s).
 	Timeout string
 
-	cfg     configCache // see Config in config.go
-	writes  writesInFlight
-	armOnce sync.Once
-	armed   chan struct{} // closed once ArmInterrupt has returned
+	cfg       configCache // see Config in config.go
+	writes    writesInFlight
+	armOnce   sync.Once
+	armed     chan struct{} // closed once ArmInterrupt has returned
+	rootsOnce sync.Once     // see preloadRoots
 }
 
 // New returns the production factory.
@@ -170,9 +172,31 @@ func (f *Factory) jiraHTTPClient() *http.Client {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	hc.Transport = &watchWrites{w: &f.writes, armed: armed, next: named{next}}
+	hc.Transport = &watchWrites{w: &f.writes, armed: armed, next: preloadRoots{once: &f.rootsOnce, next: named{next}}}
 	return &hc
 }
+
+// preloadRoots starts loading the system's certificate roots as the first
+// HTTPS request leaves. Go loads them when the first certificate is to be
+// verified, a round trip or two later (TCP, then the server's hello), and
+// the command waits while it happens: on Linux that reads and parses every
+// certificate of the system bundle and of /etc/ssl/certs, about 20 ms on
+// the machine of BENCHMARKS.md. Started here it overlaps those round trips.
+type preloadRoots struct {
+	once *sync.Once
+	next http.RoundTripper
+}
+
+func (t preloadRoots) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "https" {
+		t.once.Do(func() { go loadSystemRoots() })
+	}
+	return t.next.RoundTrip(req)
+}
+
+// loadSystemRoots loads the roots that verifying a certificate uses (Go
+// keeps them for the process); a variable for tests.
+var loadSystemRoots = func() { _, _ = x509.SystemCertPool() }
 
 // arm starts ArmInterrupt beside the command rather than before it:
 // os/signal starts two threads, about a millisecond here, which a read
