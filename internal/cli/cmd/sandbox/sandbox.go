@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +40,7 @@ type Options struct {
 	SearchLag  time.Duration
 	AccessTTL  time.Duration
 	PrintSeed  bool
+	TLSCert    string // serve HTTPS and write the certificate here
 
 	// Ready, when set, is called with the listener URL once serving (tests).
 	Ready func(url string)
@@ -63,11 +65,18 @@ restart, together with the issues you create.
 Faults (--fault, repeatable) make chosen requests fail:
   ` + strings.ReplaceAll(emulator.FaultSyntax, "\n", "\n  ") + `
 
+With --tls FILE it serves HTTPS (HTTP/2 and HTTP/1.1), as Jira Cloud does,
+with a certificate made at start and written to FILE: tm and other Go
+programs trust it with SSL_CERT_FILE=FILE in their environment, curl with
+--cacert FILE. With --latency the TLS handshake takes one round trip of it
+too, as a real site's does.
+
 While it runs, /__emulator/ on the same port is a control API: GET
 requests, GET|POST|DELETE faults, POST reset, POST clock/advance.`,
 		Example: `  tm sandbox
   tm sandbox --addr 127.0.0.1:9000 --latency 50ms±10ms --state sandbox.json
   tm sandbox --dc
+  tm sandbox --tls sandbox.pem --latency 50ms   # then: SSL_CERT_FILE=sandbox.pem tm view SPACE2-1
   tm sandbox --fault 'GET /rest/api/3/myself=503x2' --fault '*/search/jql=429:5s@0.2'
   tm sandbox --print-seed > seed.json && tm sandbox --seed seed.json`,
 		Args: cobra.NoArgs,
@@ -90,6 +99,7 @@ requests, GET|POST|DELETE faults, POST reset, POST clock/advance.`,
 	fl.DurationVar(&opts.AccessTTL, "access-token-ttl", 0, "OAuth access tokens live this `DURATION` (0: one hour, as Atlassian's)")
 	fl.DurationVar(&opts.SearchLag, "search-lag", 0, "keep new issues out of search for this `DURATION` (reconcileIssues brings them in)")
 	fl.BoolVar(&opts.PrintSeed, "print-seed", false, "print the built-in seed as JSON and exit")
+	fl.StringVar(&opts.TLSCert, "tls", "", "serve HTTPS; write the certificate to trust to `FILE` (see above)")
 	return cmd
 }
 
@@ -116,12 +126,28 @@ func Run(ctx context.Context, opts *Options) error {
 		return fmt.Errorf("sandbox: listen on %s: %w\nPick another address with --addr, e.g. --addr 127.0.0.1:0", opts.Addr, err)
 	}
 	url := "http://" + ln.Addr().String()
-	e.SetBaseURL(url)
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	if opts.TLSCert != "" {
+		host, _, _ := net.SplitHostPort(opts.Addr)
+		if srv.TLSConfig, err = serverTLS(host, opts.TLSCert, eo.Latency, eo.Jitter); err != nil {
+			ln.Close()
+			e.Close()
+			return fmt.Errorf("sandbox: %w", err)
+		}
+		url = "https://" + ln.Addr().String()
+	}
+	e.SetBaseURL(url)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	if srv.TLSConfig != nil {
+		go func() { served <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { served <- srv.Serve(ln) }()
+	}
 
 	writeEnv(opts.IO.Out, e.Credentials(), opts.DataCenter)
+	if opts.TLSCert != "" {
+		writeTLSNote(opts.IO.Out, opts.TLSCert)
+	}
 	writeNotes(opts.IO.ErrOut, e.Credentials(), opts)
 	if opts.Ready != nil {
 		opts.Ready(url)
@@ -231,6 +257,16 @@ func writeEnv(w io.Writer, c emulator.Credentials, dc bool) {
 		p("# ATLASSIAN_AUTH_URL=%s", c.BaseURL)
 		p("# ATLASSIAN_API_URL=%s", c.BaseURL)
 	}
+}
+
+// writeTLSNote says how a client trusts the sandbox's certificate. Go reads
+// SSL_CERT_FILE from the environment, not from .env files, so it is a line
+// for the shell.
+func writeTLSNote(w io.Writer, certFile string) {
+	if abs, err := filepath.Abs(certFile); err == nil {
+		certFile = abs
+	}
+	fmt.Fprintf(w, "\n# Over TLS: run tm with SSL_CERT_FILE=%s in its environment (a shell export; .env files do not set it).\n", certFile)
 }
 
 // writeNotes tells the person on stderr what else is there.

@@ -2,7 +2,12 @@ package sandbox_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"net/http"
+	"net/http/httptrace"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -195,5 +200,59 @@ func TestHelpDocumentsFaults(t *testing.T) {
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "write 7s") {
 		t.Errorf("--fault '*/myself=429:7': err %v, want the unit explained", err)
+	}
+}
+
+// TestRunOverTLS: with --tls the sandbox speaks HTTPS with HTTP/2, as Jira
+// Cloud does, with a certificate that a client trusts from the file it
+// wrote and no other way; with a latency, the handshake takes a round trip
+// of it.
+func TestRunOverTLS(t *testing.T) {
+	certFile := filepath.Join(t.TempDir(), "sandbox.pem")
+	const latency = 100 * time.Millisecond
+	url, out, _, _ := run(t, &sandbox.Options{Addr: "127.0.0.1:0", TLSCert: certFile, Latency: latency.String()})
+	vars := env(out.String())
+	if !strings.HasPrefix(url, "https://") || vars["BASE_URL"] != url {
+		t.Fatalf("url %q, env block:\n%s", url, out)
+	}
+	if !strings.Contains(out.String(), "SSL_CERT_FILE="+certFile+" ") {
+		t.Errorf("the output does not say how to trust %s:\n%s", certFile, out)
+	}
+	pemBytes, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		t.Fatalf("%s holds no certificate", certFile)
+	}
+	myself := func(tr *http.Transport) (*http.Response, time.Duration, error) {
+		var start time.Time
+		var handshake time.Duration
+		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+			TLSHandshakeStart: func() { start = time.Now() },
+			TLSHandshakeDone:  func(tls.ConnectionState, error) { handshake = time.Since(start) },
+		})
+		req, _ := http.NewRequestWithContext(ctx, "GET", url+"/rest/api/3/myself", nil)
+		req.SetBasicAuth(vars["EMAIL"], vars["API_KEY"])
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return resp, handshake, err
+	}
+	resp, handshake, err := myself(&http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || resp.ProtoMajor != 2 {
+		t.Errorf("myself over TLS: %d over HTTP/%d; want 200 over HTTP/2", resp.StatusCode, resp.ProtoMajor)
+	}
+	if handshake < latency {
+		t.Errorf("the TLS handshake took %v; want at least the latency, %v", handshake, latency)
+	}
+	var unknown x509.UnknownAuthorityError
+	if _, _, err := myself(&http.Transport{}); !errors.As(err, &unknown) {
+		t.Errorf("without the certificate file: err %v; want an unknown authority", err)
 	}
 }
