@@ -34,6 +34,9 @@ type scenario struct {
 	Jira     []string      // jira-cli's arguments for the same work; nil when it has none
 	Warm     bool          // keep tm's cache between runs (after one unmeasured run)
 	Latency  time.Duration // 0: the report's latency
+	// TLS runs it against the sandbox over HTTPS with HTTP/2, as Jira Cloud
+	// serves; its Chain counts the handshake's round trip.
+	TLS bool
 }
 
 // scenarios lists what the report measures; a new command is one more line.
@@ -66,6 +69,13 @@ func scenarios(tmp string) []scenario {
 	// The steady state: the last listing's total is remembered, so every
 	// page goes out alongside the first.
 	s = append(s, scenario{Name: "ls-projects 5000 warm", Projects: 5000, Chain: listingChain(5000), Warm: true, TM: []string{"ls-projects", "--plain"}})
+	// What Jira Cloud serves: HTTPS with HTTP/2, a handshake's round trip
+	// before the first request, and every request of a fan-out on the one
+	// connection.
+	s = append(s,
+		scenario{Name: "view (HTTPS)", Chain: 2, TLS: true, TM: []string{"view", "SPACE2-1"}},
+		scenario{Name: "bulk create 1000 (HTTPS)", Chain: 3, TLS: true, TM: bulkArgs(tmp, 1000)},
+		scenario{Name: "ls-projects 5000 (HTTPS)", Projects: 5000, Chain: listingChain(5000) + 1, TLS: true, TM: []string{"ls-projects", "--plain"}})
 	return s
 }
 
@@ -216,7 +226,7 @@ func measure(sc scenario, tmBin, jiraBin, tmp string, runs int, latency time.Dur
 	if sc.Latency != 0 {
 		latency = sc.Latency
 	}
-	sb, err := startSandbox(tmBin, tmp, sc.Projects, latency)
+	sb, err := startSandbox(tmBin, tmp, sc.Projects, latency, sc.TLS)
 	if err != nil {
 		return result{}, err
 	}
@@ -228,6 +238,9 @@ func measure(sc scenario, tmBin, jiraBin, tmp string, runs int, latency time.Dur
 	env := append(os.Environ(), "ATLASSIAN_BASE_URL="+sb.url, "ATLASSIAN_EMAIL="+sb.email,
 		"ATLASSIAN_API_KEY="+sb.token, "ATLASSIAN_API_URL="+sb.url, "XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
 		"JIRA_API_TOKEN="+sb.token)
+	if sb.certFile != "" {
+		env = append(env, "SSL_CERT_FILE="+sb.certFile)
+	}
 	r := result{scenario: sc, floor: time.Duration(sc.Chain) * latency}
 	for _, args := range sc.Setup {
 		if _, err := run(dir, env, tmBin, args); err != nil {
@@ -391,7 +404,9 @@ func write(dir string, rs []result, runs int, latency time.Duration, floors []ti
 		"Requests are those of one run. RSS is the process's peak. CPU is user + system time, tm's own and the sandbox's "+
 		"while tm ran (medians): both share this machine's cores, so on a small machine they are what a wall time beyond the floor is made of. jira-cli is ankitpokhrel/jira-cli "+
 		"(`../shared/tools/jira-cli/jira`) doing the same work against the same sandbox in the same run "+
-		"(its `issue list` reads at most 100 tickets, so it stands next to search 100).",
+		"(its `issue list` reads at most 100 tickets, so it stands next to search 100). "+
+		"Rows marked (HTTPS) run against `tm sandbox --tls`: HTTPS with HTTP/2, as Jira Cloud serves, with the TLS handshake "+
+		"held for one round trip of the latency, which their floor counts; the other rows are plain HTTP/1.1.",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), host, latency, runs)
 	if len(floors) == 2 {
 		fmt.Fprintf(&b, " A static hello-world Go program, timed the same way, took %.1f ms before the scenarios and %.1f ms after them: "+
@@ -422,9 +437,9 @@ func write(dir string, rs []result, runs int, latency time.Duration, floors []ti
 		return err
 	}
 	projects := func(r result) (float64, bool) {
-		return float64(r.Projects), strings.HasPrefix(r.Name, "ls-projects") && !r.Warm
+		return float64(r.Projects), strings.HasPrefix(r.Name, "ls-projects") && !r.Warm && !r.TLS
 	}
-	bulk := func(r result) (float64, bool) { return float64(r.Bulk), r.Bulk > 0 }
+	bulk := func(r result) (float64, bool) { return float64(r.Bulk), r.Bulk > 0 && !r.TLS }
 	for _, pl := range []struct {
 		file, title, x string
 		pick           func(result) (float64, bool)

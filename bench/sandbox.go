@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -21,6 +23,8 @@ import (
 type sandbox struct {
 	cmd               *exec.Cmd
 	url, email, token string
+	certFile          string       // over TLS: the certificate tm must trust
+	client            *http.Client // for the control API
 }
 
 // cpu is the CPU time the sandbox has used so far: the scheduler's count,
@@ -41,7 +45,7 @@ func (sb *sandbox) cpu() time.Duration {
 	return total
 }
 
-func startSandbox(tmBin, tmp string, projects int, latency time.Duration) (*sandbox, error) {
+func startSandbox(tmBin, tmp string, projects int, latency time.Duration, overTLS bool) (*sandbox, error) {
 	seedFile := filepath.Join(tmp, fmt.Sprintf("seed-%d.json", projects))
 	// A child writes the seed: building it here would raise this
 	// process's high-water mark, which the measured processes inherit.
@@ -52,7 +56,13 @@ func startSandbox(tmBin, tmp string, projects int, latency time.Duration) (*sand
 	if b, err := exec.Command(self, "-write-seed", seedFile, "-projects", fmt.Sprint(projects)).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("writing the seed: %v\n%s", err, b)
 	}
-	cmd := exec.Command(tmBin, "sandbox", "--addr", "127.0.0.1:0", "--seed", seedFile, "--latency", latency.String())
+	args := []string{"sandbox", "--addr", "127.0.0.1:0", "--seed", seedFile, "--latency", latency.String()}
+	certFile := ""
+	if overTLS {
+		certFile = filepath.Join(tmp, fmt.Sprintf("sandbox-%d.pem", projects))
+		args = append(args, "--tls", certFile)
+	}
+	cmd := exec.Command(tmBin, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -60,7 +70,7 @@ func startSandbox(tmBin, tmp string, projects int, latency time.Duration) (*sand
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	sb := &sandbox{cmd: cmd}
+	sb := &sandbox{cmd: cmd, certFile: certFile, client: http.DefaultClient}
 	sc := bufio.NewScanner(out)
 	for sc.Scan() && (sb.url == "" || sb.email == "" || sb.token == "") {
 		k, v, _ := strings.Cut(sc.Text(), "=")
@@ -81,6 +91,16 @@ func startSandbox(tmBin, tmp string, projects int, latency time.Duration) (*sand
 		sb.stop()
 		return nil, fmt.Errorf("tm sandbox printed no credentials")
 	}
+	if overTLS {
+		pem, err := os.ReadFile(certFile) // written before the credentials
+		if err != nil {
+			sb.stop()
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+		sb.client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	}
 	return sb, nil
 }
 
@@ -91,7 +111,7 @@ func (sb *sandbox) stop() {
 
 func (sb *sandbox) resetCounts() error {
 	req, _ := http.NewRequest(http.MethodDelete, sb.url+"/__emulator/requests", nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := sb.client.Do(req)
 	if err != nil {
 		return err
 	}
@@ -99,7 +119,7 @@ func (sb *sandbox) resetCounts() error {
 }
 
 func (sb *sandbox) count() (int, error) {
-	resp, err := http.Get(sb.url + "/__emulator/requests")
+	resp, err := sb.client.Get(sb.url + "/__emulator/requests")
 	if err != nil {
 		return 0, err
 	}
