@@ -225,10 +225,7 @@ func (fs *faultSet) pick(method, path string) *Fault {
 // Callers count the request first, so a failed attempt still shows in
 // Requests — clients' retries are what tests want to see.
 func (e *Emulator) inject(w http.ResponseWriter, r *http.Request, path string) bool {
-	if d := e.opts.Latency; d > 0 {
-		if j := e.opts.Jitter; j > 0 {
-			d += time.Duration(rand.Int64N(int64(2*j)+1)) - j
-		}
+	if d := e.opts.Delay(); d > 0 {
 		if !sleepCtx(r, d) {
 			return false
 		}
@@ -281,6 +278,16 @@ const edgeErrorPage = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>%d %s</title></head>
 <body><h1>Atlassian</h1><p>%d %s — something went wrong on our end. Try again in a few minutes.</p></body></html>
 `
+
+// Delay is one round trip's injected latency: Latency ± a uniform share
+// of Jitter (0 without a latency).
+func (o Options) Delay() time.Duration {
+	d := o.Latency
+	if j := o.Jitter; d > 0 && j > 0 {
+		d += time.Duration(rand.Int64N(int64(2*j)+1)) - j
+	}
+	return d
+}
 
 // sleepCtx waits d or until the client goes away; false means it went.
 func sleepCtx(r *http.Request, d time.Duration) bool {

@@ -129,7 +129,7 @@ func Run(ctx context.Context, opts *Options) error {
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	if opts.TLSCert != "" {
 		host, _, _ := net.SplitHostPort(opts.Addr)
-		if srv.TLSConfig, err = serverTLS(host, opts.TLSCert, eo.Latency, eo.Jitter); err != nil {
+		if srv.TLSConfig, err = serverTLS(host, opts.TLSCert, eo); err != nil {
 			ln.Close()
 			e.Close()
 			return fmt.Errorf("sandbox: %w", err)

@@ -10,10 +10,11 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
-	mrand "math/rand/v2"
 	"net"
 	"os"
 	"time"
+
+	"github.com/ticket-mate/tm/internal/emulator"
 )
 
 // serverTLS makes a certificate for the sandbox's own names (127.0.0.1,
@@ -22,7 +23,7 @@ import (
 // speaks TLS only, and a fresh connection costs a handshake round trip
 // before its first request: with a latency, the sandbox holds the
 // handshake for one, as a real site's network does.
-func serverTLS(host, certFile string, latency, jitter time.Duration) (*tls.Config, error) {
+func serverTLS(host, certFile string, eo emulator.Options) (*tls.Config, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -58,13 +59,9 @@ func serverTLS(host, certFile string, latency, jitter time.Duration) (*tls.Confi
 		return nil, fmt.Errorf("--tls: writing the certificate: %w", err)
 	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
-	if latency > 0 {
+	if eo.Latency > 0 {
 		cfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
-			d := latency
-			if jitter > 0 {
-				d += time.Duration(mrand.Int64N(int64(2*jitter)+1)) - jitter
-			}
-			time.Sleep(d) // the server's hello answers a round trip later
+			time.Sleep(eo.Delay()) // the server's hello answers a round trip later
 			return nil, nil
 		}
 	}
