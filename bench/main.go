@@ -184,13 +184,17 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	var floors []time.Duration // a hello world's start, before and after the scenarios
-	if *only == "" {
+	// A hello world's start, before and after the scenarios (report only).
+	floor := func() time.Duration {
 		f, err := processFloor(tmp, *runs)
 		if err != nil {
 			log.Fatal(err)
 		}
-		floors = append(floors, f)
+		return f
+	}
+	var floorBefore time.Duration
+	if *only == "" {
+		floorBefore = floor()
 	}
 	for _, sc := range scenarios(tmp) {
 		if !match.MatchString(sc.Name) {
@@ -208,12 +212,7 @@ func main() {
 	if *only != "" {
 		return
 	}
-	f, err := processFloor(tmp, *runs)
-	if err != nil {
-		log.Fatal(err)
-	}
-	floors = append(floors, f)
-	if err := write(*out, results, *runs, *latency, floors); err != nil {
+	if err := write(*out, results, *runs, *latency, [2]time.Duration{floorBefore, floor()}); err != nil {
 		log.Fatal(err)
 	}
 	if err := appendServeLoad(*out, tmBin, tmp, *runs); err != nil { // serveload.go
@@ -395,7 +394,7 @@ func processFloor(tmp string, runs int) (time.Duration, error) {
 	return median(s).wall, nil
 }
 
-func write(dir string, rs []result, runs int, latency time.Duration, floors []time.Duration) error {
+func write(dir string, rs []result, runs int, latency time.Duration, floors [2]time.Duration) error {
 	host, _ := os.Hostname()
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `go run ./bench` on %s: %s/%s, %d CPUs, %s, host %s. "+
@@ -408,11 +407,9 @@ func write(dir string, rs []result, runs int, latency time.Duration, floors []ti
 		"Rows marked (HTTPS) run against `tm sandbox --tls`: HTTPS with HTTP/2, as Jira Cloud serves, with the TLS handshake "+
 		"held for one round trip of the latency, which their floor counts; the other rows are plain HTTP/1.1.",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), host, latency, runs)
-	if len(floors) == 2 {
-		fmt.Fprintf(&b, " A static hello-world Go program, timed the same way, took %.1f ms before the scenarios and %.1f ms after them: "+
-			"what starting any process costs on this host during this run, and how much that moved.",
-			float64(floors[0])/float64(time.Millisecond), float64(floors[1])/float64(time.Millisecond))
-	}
+	fmt.Fprintf(&b, " A static hello-world Go program, timed the same way, took %.1f ms before the scenarios and %.1f ms after them: "+
+		"what starting any process costs on this host during this run, and how much that moved.",
+		float64(floors[0])/float64(time.Millisecond), float64(floors[1])/float64(time.Millisecond))
 	b.WriteString("\n\n")
 	b.WriteString("| scenario | tm median ms | tm p90 ms | requests | floor ms | goal | tm CPU ms | sandbox CPU ms | tm peak RSS MiB | jira-cli median ms | jira-cli RSS MiB | tm / jira-cli |\n" +
 		"|---|---|---|---|---|---|---|---|---|---|---|---|\n")
