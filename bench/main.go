@@ -125,6 +125,9 @@ type sample struct {
 	// sandbox's while it ran. On 2 cores the two compete with each other,
 	// so they say where a wall time beyond the floor went.
 	cpu, sandboxCPU time.Duration
+	// first is when the first byte of standard output arrived: a listing
+	// that streams shows its first row long before its last.
+	first time.Duration
 }
 
 type result struct {
@@ -205,8 +208,8 @@ func main() {
 			log.Fatalf("%s: %v", sc.Name, err)
 		}
 		m := median(r.tm)
-		log.Printf("%-24s tm %v (floor %v; tm CPU %v, sandbox CPU %v, peak RSS %.1f MiB)", sc.Name, m.wall.Round(time.Millisecond),
-			r.floor, m.cpu.Round(time.Millisecond), m.sandboxCPU.Round(time.Millisecond), float64(m.rss)/1024)
+		log.Printf("%-24s tm %v (floor %v; first output %v; tm CPU %v, sandbox CPU %v, peak RSS %.1f MiB)", sc.Name, m.wall.Round(time.Millisecond),
+			r.floor, m.first.Round(time.Millisecond), m.cpu.Round(time.Millisecond), m.sandboxCPU.Round(time.Millisecond), float64(m.rss)/1024)
 		results = append(results, r)
 	}
 	if *only != "" {
@@ -304,10 +307,12 @@ func run(dir string, env []string, bin string, args []string) (sample, error) {
 	var errOut strings.Builder
 	cmd.Stderr = &errOut
 	start := time.Now()
+	out := &firstWrite{start: start}
+	cmd.Stdout = out
 	if err := cmd.Run(); err != nil {
 		return sample{}, fmt.Errorf("%s %s: %v\n%s", filepath.Base(bin), strings.Join(args, " "), err, errOut.String())
 	}
-	s := sample{wall: time.Since(start)}
+	s := sample{wall: time.Since(start), first: out.at}
 	if os.Getenv("BENCH_TRACE") != "" {
 		log.Print(errOut.String())
 	}
@@ -341,16 +346,32 @@ func quantile(s []sample, q float64) sample {
 	w := make([]time.Duration, len(s))
 	c := make([]time.Duration, len(s))
 	sc := make([]time.Duration, len(s))
+	f := make([]time.Duration, len(s))
 	m := make([]int64, len(s))
 	for i, x := range s {
-		w[i], c[i], sc[i], m[i] = x.wall, x.cpu, x.sandboxCPU, x.rss
+		w[i], c[i], sc[i], f[i], m[i] = x.wall, x.cpu, x.sandboxCPU, x.first, x.rss
 	}
 	slices.Sort(w)
+	slices.Sort(f)
 	slices.Sort(c)
 	slices.Sort(sc)
 	slices.Sort(m)
 	i := int(q * float64(len(s)-1))
-	return sample{wall: w[i], rss: m[i], cpu: c[i], sandboxCPU: sc[i]}
+	return sample{wall: w[i], rss: m[i], cpu: c[i], sandboxCPU: sc[i], first: f[i]}
+}
+
+// firstWrite discards a process's standard output, noting when its first
+// byte arrived. exec copies the pipe to it as bytes come.
+type firstWrite struct {
+	start time.Time
+	at    time.Duration
+}
+
+func (w *firstWrite) Write(p []byte) (int, error) {
+	if w.at == 0 && len(p) > 0 {
+		w.at = time.Since(w.start)
+	}
+	return len(p), nil
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond)) }
@@ -427,6 +448,9 @@ func write(dir string, rs []result, runs int, latency time.Duration, floors [2]t
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %s | %s | %.1f | %s | %s | %s |\n", r.Name, ms(m.wall), ms(p.wall), r.requests,
 			ms(r.floor), met, ms(m.cpu), ms(m.sandboxCPU), float64(m.rss)/1024, jm, jr, ratio)
+	}
+	if g := listingGoals(rs, latency); g != "" {
+		b.WriteString("\nThe listing's own goals, from the rows above:\n\n" + g)
 	}
 	b.WriteString("\n![wall time against project count](bench/ls-projects-wall.svg)\n\n![peak RSS against project count](bench/ls-projects-rss.svg)\n" +
 		"\n![wall time against bulk size](bench/bulk-wall.svg)\n\n![peak RSS against bulk size](bench/bulk-rss.svg)\n")

@@ -828,9 +828,11 @@ func appendServeLoad(dir, tmBin, tmp string, runs int) error {
 		"p99 − latency is the server's overhead for a page of one round trip to Jira (projects); search and the dashboard make more. " +
 		"CPU is tm serve's own per request, which other work on shared cores disturbs less than latency.\n\n" +
 		"| scenario | sandbox latency | req/s | p50 ms | p99 ms | p99 − latency ms | tm serve CPU µs/req | errors |\n|---|---|---|---|---|---|---|---|\n")
+	var rows []serveRow
 	for _, sc := range serveScenarios {
 		if sc.postgres && os.Getenv("TM_TEST_POSTGRES_URL") == "" {
 			fmt.Fprintf(&b, "| %s | %v | not run: no TM_TEST_POSTGRES_URL | | | | | |\n", sc.name, sc.latency)
+			rows = append(rows, serveRow{serveScenario: sc, notRun: true})
 			continue
 		}
 		dir, err := os.MkdirTemp(tmp, "serve-")
@@ -859,9 +861,13 @@ func appendServeLoad(dir, tmBin, tmp string, runs int) error {
 		slices.SortFunc(idx, func(a, b int) int { return int(rs[a].rate() - rs[b].rate()) })
 		m := idx[len(idx)/2]
 		r := rs[m]
+		rows = append(rows, serveRow{serveScenario: sc, rate: r.rate(), p99: r.quantile(0.99)})
 		fmt.Fprintf(&b, "| %s | %v | %.0f | %.1f | %.1f | %.1f | %.0f | %d |\n", sc.name, sc.latency, r.rate(),
 			msf(r.quantile(0.5)), msf(r.quantile(0.99)), msf(r.quantile(0.99)-sc.latency), cpus[m], r.errors)
 		log.Printf("%-34s latency %-5v %6.0f req/s  p99 %.1f ms", sc.name, sc.latency, r.rate(), msf(r.quantile(0.99)))
+	}
+	if g := serveGoals(rows); g != "" {
+		b.WriteString("\nGoals for GET /api/projects with 50 users, from the rows above:\n\n" + g)
 	}
 	f, err := os.OpenFile(filepath.Join(dir, "BENCHMARKS.md"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
