@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -28,7 +29,7 @@ func verdict(ok bool) string {
 func listingGoals(rs []result, latency time.Duration) string {
 	byProjects := map[int]sample{}
 	for _, r := range rs {
-		if strings.HasPrefix(r.Name, "ls-projects") && !r.Warm && !r.TLS && r.Latency == 0 && len(r.tm) > 0 {
+		if r.coldListing() && len(r.tm) > 0 {
 			byProjects[r.Projects] = median(r.tm)
 		}
 	}
@@ -50,21 +51,14 @@ func listingGoals(rs []result, latency time.Duration) string {
 				continue
 			}
 			counts = append(counts, fmt.Sprintf("%.1f", float64(m.rss)/1024))
-			if d := float64(m.rss-base.rss) / float64(base.rss); abs(d) > abs(worst) {
+			if d := float64(m.rss-base.rss) / float64(base.rss); math.Abs(d) > math.Abs(worst) {
 				worst = d
 			}
 		}
 		fmt.Fprintf(&b, "- Peak RSS of ls-projects from 1,000 to 20,000 projects: %s MiB, at most %+.1f%% from the 1,000 figure (goal ±%.0f%%): %s.\n",
-			strings.Join(counts, " → "), 100*worst, 100*rssSpreadGoal, verdict(abs(worst) <= rssSpreadGoal))
+			strings.Join(counts, " → "), 100*worst, 100*rssSpreadGoal, verdict(math.Abs(worst) <= rssSpreadGoal))
 	}
 	return b.String()
-}
-
-func abs(f float64) float64 {
-	if f < 0 {
-		return -f
-	}
-	return f
 }
 
 // serveRow is one measured row of the serve table, as the goals read it.
